@@ -1,0 +1,51 @@
+"""Heavy objects, created once per server process and shared by all sessions.
+
+The ``Assistant`` holds the embedding model, the Chroma client and the BM25 index; building
+it takes seconds, so ``st.cache_resource`` keeps one per settings. A failed build (no index,
+Chroma down) is not cached, so "Erneut versuchen" simply tries again.
+"""
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from fundstelle.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _assistant(settings_json: str):
+    from retrieval import Assistant
+
+    settings = Settings.model_validate_json(settings_json)
+    log.info("building the assistant (embedding model, index, BM25) for collection %s", settings.collection)
+    return Assistant(settings)
+
+
+def get_assistant(settings: Settings):
+    """The process-wide ``Assistant`` for these settings (built on first use)."""
+    return _assistant(settings.model_dump_json())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _llm_status(settings_json: str) -> tuple[str | None, str | None]:
+    assistant = _assistant(settings_json)
+    try:
+        return assistant.llm_available(), None
+    except Exception as exc:  # endpoint down, model missing: extractive answers still work
+        log.warning("LLM not available: %s", exc)
+        return None, f"{type(exc).__name__}: {str(exc)[:160]}"
+
+
+def llm_status(settings: Settings) -> tuple[str | None, str | None]:
+    """(model name, None) when an LLM is configured and loads; (None, error) when it fails;
+    (None, None) when none is configured."""
+    return _llm_status(settings.model_dump_json())
+
+
+def reset() -> None:
+    """Forget the cached assistant (after an ingest, or to retry a failed connection)."""
+    _assistant.clear()
+    _llm_status.clear()

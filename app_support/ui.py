@@ -1,0 +1,460 @@
+"""The Streamlit page: ask, read the answer, check every source.
+
+Layout: a chat in the main column (question, answer with markers, source cards, "Weitere
+Fundstellen", export, share link, feedback); the sidebar holds language, filters, answer
+mode, number of sources, the legal-advice notice and the export of several answers.
+
+Security: nothing here uses ``unsafe_allow_html``. Every text that comes from a document
+or from the user is rendered through ``safe_markdown`` (or ``st.code``/``st.text``), so a
+document cannot add links, images, HTML or formatting to the page. Badges only ever carry
+fixed labels (``st.badge`` does not escape Markdown).
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from functools import partial
+
+import streamlit as st
+
+from fundstelle.settings import Settings
+from ingest.chunk import KINDS
+from ingest.index import ChromaUnavailableError, EmbeddingMismatchError, IndexError_
+from retrieval.answer import Answer, FilterError, QuestionError
+
+from app_support import runtime
+from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, kind_colour,
+                                   kind_label, original_url, stand_text)
+from app_support.export import NEAREST_IN_ABSTENTION, export_filename, to_docx, to_markdown
+from app_support.feedback import FeedbackStore
+from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
+from app_support.render import answer_markdown, card_anchor, has_unsupported
+from app_support.safe_markdown import escape_block, escape_inline, highlight
+from app_support.share import MAX_K, AskOptions, SharedQuestion, from_query_params, share_url, to_query_params
+
+log = logging.getLogger(__name__)
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+@dataclass
+class Turn:
+    """One question of the conversation and what came back."""
+
+    question: str
+    options: AskOptions
+    answer: Answer | None = None
+    error: str = ""
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    @property
+    def anchor_prefix(self) -> str:
+        return f"a{self.id}"
+
+    @property
+    def shared(self) -> SharedQuestion:
+        return SharedQuestion(self.question, self.options)
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used right now; ``kind`` says which newcomer state to show."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+# -- state ---------------------------------------------------------------------------------
+def _init_state(settings: Settings) -> None:
+    """First run of a session: defaults, and a shared question from the URL."""
+    state = st.session_state
+    if state.get("initialised"):
+        return
+    default = AskOptions(mode=settings.answer_mode, k=min(settings.k, MAX_K))
+    shared = from_query_params(st.query_params.to_dict(), default)
+    options = shared.options if shared else AskOptions(
+        mode=default.mode, k=default.k, lang=normalise_language(st.query_params.get("lang")))
+    state.turns = []
+    state.pending = None
+    state.shared_pending = shared
+    state.lang = options.lang
+    state.opt_kinds = list(options.kinds)
+    state.opt_docs = list(options.documents)
+    state.opt_laws = list(options.laws)
+    state.opt_as_of = date.fromisoformat(options.as_of) if options.as_of else None
+    state.opt_mode = options.mode
+    state.opt_k = options.k
+    state.initialised = True
+
+
+def _current_options(lang: str) -> AskOptions:
+    state = st.session_state
+    as_of = state.get("opt_as_of")
+    return AskOptions(kinds=tuple(state.get("opt_kinds") or ()), documents=tuple(state.get("opt_docs") or ()),
+                      laws=tuple(state.get("opt_laws") or ()), as_of=as_of.isoformat() if as_of else None,
+                      mode=state.get("opt_mode") or "extractive", k=int(state.get("opt_k") or 8), lang=lang)
+
+
+# -- the index and its problems --------------------------------------------------------------
+def _open_assistant(settings: Settings):
+    try:
+        assistant = runtime.get_assistant(settings)
+        documents = assistant.documents()
+    except ChromaUnavailableError as exc:
+        raise IndexUnavailable("chroma", str(exc)) from exc
+    except EmbeddingMismatchError as exc:
+        raise IndexUnavailable("mismatch", str(exc)) from exc
+    except IndexError_ as exc:
+        raise IndexUnavailable("missing", str(exc)) from exc
+    if not documents:
+        raise IndexUnavailable("missing", "the index is empty")
+    return assistant, documents
+
+
+def _chroma_down(settings: Settings) -> str | None:
+    """After an unexpected error: is the Chroma server gone? (the message, or None)."""
+    if not settings.uses_chroma_server:
+        return None
+    from ingest.index import make_chroma_client
+
+    try:
+        make_chroma_client(settings)
+    except ChromaUnavailableError as exc:
+        return str(exc)
+    return None
+
+
+def _retry_button(lang: str, key: str) -> None:
+    if st.button(t("retry", lang), key=key, icon=":material/refresh:", type="primary"):
+        runtime.reset()
+        st.rerun()
+
+
+def _show_unavailable(problem: IndexUnavailable, settings: Settings, lang: str) -> None:
+    if problem.kind == "chroma":
+        st.error(escape_inline(t("chroma_down", lang, error=str(problem))), icon=":material/cloud_off:")
+        st.caption(t("chroma_down_hint", lang))
+        _retry_button(lang, "retry-chroma")
+    elif problem.kind == "mismatch":
+        st.error(escape_inline(t("index_problem", lang, error=str(problem))), icon=":material/error:")
+        st.code("python -m ingest --reindex", language="bash")
+        _retry_button(lang, "retry-mismatch")
+    else:
+        _no_index(settings, lang)
+
+
+def _no_index(settings: Settings, lang: str) -> None:
+    st.subheader(t("no_index_title", lang), anchor=False)
+    st.markdown(t("no_index_body", lang))
+    st.code("python -m ingest", language="bash")
+    st.caption(escape_inline(f"FUNDSTELLE_CORPUS = {settings.corpus} · FUNDSTELLE_DATA = {settings.data}"))
+    if st.button(t("no_index_button", lang), key="run-ingest", type="primary", icon=":material/download:"):
+        _run_ingest(settings, lang)
+
+
+def _run_ingest(settings: Settings, lang: str) -> None:
+    from ingest.catalogue import load_catalogue
+    from ingest.pipeline import discover_sources, run_ingest
+
+    sources, _, _ = discover_sources(None, settings, load_catalogue(settings.catalogue))
+    total = max(1, len(sources))
+    bar = st.progress(0.0, text=t("no_index_progress", lang, done=0, total=total, name="…"))
+    done = 0
+
+    def on_document(outcome) -> None:
+        nonlocal done
+        done += 1
+        name = escape_inline(outcome.path.rsplit("/", 1)[-1])
+        bar.progress(min(1.0, done / total), text=t("no_index_progress", lang, done=done, total=total, name=name))
+
+    with st.spinner(t("thinking", lang)):
+        report = run_ingest(None, settings, progress=False, on_document=on_document)
+    bar.progress(1.0, text=t("no_index_done", lang, chunks=report.total_chunks))
+    failed = [o for o in report.failures if o.status == "failed"]
+    if failed:
+        st.warning(escape_inline(t("no_index_failures", lang, names=", ".join(o.path for o in failed))))
+    runtime.reset()
+    if report.total_chunks:
+        st.success(t("no_index_done", lang, chunks=report.total_chunks))
+        st.button(t("retry", lang), key="after-ingest", type="primary")
+
+
+# -- sidebar ---------------------------------------------------------------------------------
+def _sidebar_language() -> str:
+    with st.sidebar:
+        st.radio(t("language", st.session_state.lang), LANGUAGES, key="lang", horizontal=True,
+                 format_func=LANGUAGE_NAMES.get)
+    return st.session_state.lang
+
+
+def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang: str) -> None:
+    state = st.session_state
+    doc_ids = [d["doc_id"] for d in documents]
+    titles = {d["doc_id"]: _document_name(d) for d in documents}
+    laws = assistant.laws()
+    # Values from a shared link that this index does not know are dropped, not an error.
+    state.opt_docs = [d for d in state.get("opt_docs", []) if d in titles]
+    state.opt_laws = [law for law in state.get("opt_laws", []) if law in laws]
+    model, llm_error = runtime.llm_status(settings)
+    modes = ["extractive", "llm"] if model else ["extractive"]
+    if state.get("opt_mode") not in modes:
+        state.opt_mode = "extractive"
+    with st.sidebar:
+        st.subheader(t("filters", lang), anchor=False)
+        st.multiselect(t("kinds", lang), list(KINDS), key="opt_kinds", placeholder=t("kinds_placeholder", lang),
+                       format_func=lambda k: kind_label(k, lang))
+        st.multiselect(t("laws", lang), laws, key="opt_laws", placeholder=t("laws_placeholder", lang))
+        st.multiselect(t("documents", lang), doc_ids, key="opt_docs", placeholder=t("documents_placeholder", lang),
+                       format_func=titles.get)
+        st.date_input(t("as_of", lang), key="opt_as_of", help=t("as_of_help", lang), format="DD.MM.YYYY",
+                      min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
+        st.radio(t("mode", lang), modes, key="opt_mode",
+                 format_func=lambda m: t("mode_extractive", lang) if m == "extractive"
+                 else t("mode_llm", lang, model=model))
+        if llm_error:
+            st.caption(escape_inline(t("llm_error", lang, error=llm_error)))
+        elif not model:
+            st.caption(t("llm_none", lang))
+        st.slider(t("k", lang), min_value=1, max_value=MAX_K, key="opt_k")
+        st.info(t("notice", lang), icon=":material/gavel:")
+        if st.session_state.turns and st.button(t("new_chat", lang), icon=":material/add_comment:"):
+            st.session_state.turns = []
+            st.query_params.clear()
+            st.rerun()
+
+
+def _document_name(document: dict) -> str:
+    title = " ".join(str(document.get("title") or document["doc_id"]).split())
+    if len(title) > 70:
+        title = title[:69] + "…"
+    version = document.get("fassung") or ""
+    return f"{title} ({version})" if version else title
+
+
+def _sidebar_export(lang: str) -> None:
+    answered = [turn for turn in st.session_state.turns if turn.answer is not None]
+    with st.sidebar:
+        st.subheader(t("export_heading", lang), anchor=False)
+        if not answered:
+            st.caption(t("export_none", lang))
+            return
+        by_id = {turn.id: turn for turn in answered}
+        chosen = st.multiselect(t("export_select", lang), list(by_id), default=list(by_id),
+                                format_func=lambda i: _short(by_id[i].question))
+        answers = [by_id[i].answer for i in chosen]
+        with st.container(horizontal=True):
+            st.download_button(t("export_md", lang), data=partial(to_markdown, answers, lang=lang),
+                               file_name=export_filename(answers, "md"), mime="text/markdown", on_click="ignore",
+                               key="export-md", disabled=not answers, icon=":material/description:")
+            st.download_button(t("export_docx", lang), data=partial(to_docx, answers, lang=lang),
+                               file_name=export_filename(answers, "docx"), mime=DOCX_MIME, on_click="ignore",
+                               key="export-docx", disabled=not answers, icon=":material/article:")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+# -- asking ----------------------------------------------------------------------------------
+def _ask(assistant, question: str, options: AskOptions, settings: Settings, lang: str) -> Turn:
+    turn = Turn(question=question, options=options)
+    length = len(" ".join(question.split()))
+    if length > settings.max_question_chars:
+        turn.error = t("question_too_long", lang, n=length, max=settings.max_question_chars)
+        return turn
+    try:
+        turn.answer = assistant.ask(question, **options.ask_kwargs())
+    except QuestionError as exc:
+        turn.error = t("question_error", lang, error=exc)
+    except FilterError as exc:
+        turn.error = t("filter_error", lang, error=exc)
+    except ChromaUnavailableError as exc:
+        raise IndexUnavailable("chroma", str(exc)) from exc
+    except Exception as exc:
+        log.exception("question failed: %r", question[:200])
+        down = _chroma_down(settings)
+        if down:
+            raise IndexUnavailable("chroma", down) from exc
+        turn.error = t("error", lang, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+    return turn
+
+
+def _next_question(settings: Settings, lang: str) -> tuple[str, AskOptions] | None:
+    """The question to answer in this run: typed, an example clicked, or a shared link."""
+    state = st.session_state
+    typed = st.chat_input(t("chat_placeholder", lang), key="question",
+                          max_chars=settings.max_question_chars)
+    if typed:
+        return typed, _current_options(lang)
+    if state.get("pending"):
+        question, state.pending = state.pending, None
+        return question, _current_options(lang)
+    shared: SharedQuestion | None = state.get("shared_pending")
+    if shared:
+        state.shared_pending = None
+        return shared.question, shared.options
+    return None
+
+
+def _set_pending(question: str) -> None:
+    st.session_state.pending = question
+
+
+# -- rendering -------------------------------------------------------------------------------
+def _examples(lang: str) -> None:
+    st.markdown(f"**{t('examples', lang)}**")
+    for index, question in enumerate(EXAMPLE_QUESTIONS):
+        st.button(question, key=f"example-{index}", on_click=_set_pending, args=(question,),
+                  icon=":material/help:", type="tertiary")
+
+
+def _render_turn(turn: Turn, settings: Settings, lang: str) -> None:
+    with st.chat_message("user"):
+        st.markdown(escape_block(turn.question))
+    with st.chat_message("assistant"):
+        if turn.error:
+            st.error(escape_inline(turn.error), icon=":material/error:")
+            return
+        _render_answer(turn, lang)
+        _render_actions(turn, settings, lang)
+
+
+def _render_answer(turn: Turn, lang: str) -> None:
+    answer = turn.answer
+    for notice in answer.notices:
+        st.info(escape_inline(f"{t('notice_prefix', lang)}: {notice}"), icon=":material/info:")
+    if answer.abstained:
+        st.warning(t("abstain", lang), icon=":material/search_off:")
+        if answer.abstain_reason:
+            st.caption(escape_inline(t("abstain_reason", lang, reason=answer.abstain_reason)))
+        nearest = answer.passages[:NEAREST_IN_ABSTENTION]
+        if nearest:
+            st.markdown(f"**{t('nearest', lang)}**")
+            for index, passage in enumerate(nearest):
+                _source_card(from_passage(passage), lang, key=f"near-{turn.id}-{index}")
+        return
+    st.markdown(answer_markdown(answer, turn.anchor_prefix, lang))
+    if has_unsupported(answer):
+        st.caption(t("unsupported_legend", lang))
+    if answer.citations:
+        st.markdown(f"**{t('sources', lang)}**")
+        for citation in answer.citations:
+            _source_card(from_citation(citation, answer), lang, key=f"card-{turn.id}-{citation.number}",
+                         anchor=card_anchor(turn.anchor_prefix, citation.number))
+    cited = {c.chunk_id for c in answer.citations}
+    others = [p for p in answer.passages if p.chunk_id not in cited]
+    if others:
+        with st.expander(t("more_sources", lang, n=len(others)), icon=":material/library_books:"):
+            st.caption(t("more_sources_caption", lang))
+            for index, passage in enumerate(others):
+                _source_card(from_passage(passage), lang, key=f"more-{turn.id}-{index}")
+
+
+def _source_card(ref: SourceRef, lang: str, *, key: str, anchor: str | None = None) -> None:
+    """One source: label, kind, title, Stand, page, original link, passage, citation to copy."""
+    with st.container(border=True, key=key):
+        title = f"[{ref.number}] {ref.label}" if ref.number else ref.label
+        if anchor:
+            st.subheader(escape_inline(title), anchor=anchor)
+        else:
+            st.markdown(f"**{escape_inline(title)}**")
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            st.badge(kind_label(ref.kind, lang), color=kind_colour(ref.kind))
+            if ref.page:
+                st.badge(t("page", lang, page=int(ref.page)), color="gray", icon=":material/description:")
+        meta = [escape_inline(ref.title)] if ref.title else []
+        stand = stand_text(ref)
+        if stand:
+            meta.append(escape_inline(stand))
+        if meta:
+            st.caption(" · ".join(meta))
+        st.markdown(highlight(ref.text, ref.support_span))
+        if ref.support_span:
+            st.caption(t("supporting", lang))
+        url = original_url(ref)
+        if url:
+            st.link_button(t("open_original", lang), url, icon=":material/open_in_new:")
+        st.caption(t("copy_citation", lang))
+        st.code(format_citation(ref), language=None, wrap_lines=True)
+
+
+def _render_actions(turn: Turn, settings: Settings, lang: str) -> None:
+    answer = turn.answer
+    with st.container(horizontal=True, gap="small", vertical_alignment="center", key=f"actions-{turn.id}"):
+        st.download_button(t("download_md", lang), data=partial(to_markdown, [answer], lang=lang),
+                           file_name=export_filename([answer], "md"), mime="text/markdown", on_click="ignore",
+                           key=f"md-{turn.id}", icon=":material/description:")
+        st.download_button(t("download_docx", lang), data=partial(to_docx, [answer], lang=lang),
+                           file_name=export_filename([answer], "docx"), mime=DOCX_MIME, on_click="ignore",
+                           key=f"docx-{turn.id}", icon=":material/article:")
+        with st.popover(t("share", lang), icon=":material/link:"):
+            st.caption(t("share_caption", lang))
+            st.code(share_url(_page_url(), turn.shared), language=None, wrap_lines=True)
+        st.feedback("thumbs", key=f"fb-{turn.id}", on_change=_on_feedback, args=(turn, settings))
+    rating = st.session_state.get(f"fb-{turn.id}")
+    if rating is not None:
+        with st.form(key=f"fbform-{turn.id}", border=False, clear_on_submit=False):
+            reason = st.text_input(t("feedback_reason", lang), key=f"fbr-{turn.id}", max_chars=2000)
+            if st.form_submit_button(t("feedback_send", lang)):
+                FeedbackStore.for_settings(settings).set_reason(turn.id, reason)
+                st.caption(t("feedback_thanks", lang))
+    meta = t("answer_meta", lang, mode=answer.mode + (f" ({answer.model})" if answer.model else ""),
+             retrievers=" + ".join(answer.retrievers) or "–", ms=int(answer.timings.get("total", 0)))
+    st.caption(escape_inline(meta))
+
+
+def _on_feedback(turn: Turn, settings: Settings) -> None:
+    rating = st.session_state.get(f"fb-{turn.id}")
+    if rating is None or turn.answer is None:
+        return
+    FeedbackStore.for_settings(settings).record(turn.answer, int(rating), answer_id=turn.id)
+
+
+def _page_url() -> str:
+    try:
+        return st.context.url or ""
+    except Exception:  # no browser behind this session (tests)
+        return ""
+
+
+# -- the page --------------------------------------------------------------------------------
+def main() -> None:
+    st.set_page_config(page_title="Fundstelle", page_icon=":material/gavel:", layout="centered",
+                       initial_sidebar_state="expanded")
+    settings = Settings()
+    _init_state(settings)
+    lang = _sidebar_language()
+    st.title("Fundstelle", anchor=False)
+    st.caption(t("tagline", lang))
+    try:
+        assistant, documents = _open_assistant(settings)
+    except IndexUnavailable as problem:
+        _show_unavailable(problem, settings, lang)
+        with st.sidebar:
+            st.info(t("notice", lang), icon=":material/gavel:")
+        return
+    _sidebar_filters(assistant, documents, settings, lang)
+    for turn in st.session_state.turns:
+        _render_turn(turn, settings, lang)
+    asked = _next_question(settings, lang)
+    if asked:
+        question, options = asked
+        with st.chat_message("user"):
+            st.markdown(escape_block(question))
+        try:
+            with st.chat_message("assistant"), st.spinner(t("thinking", lang)):
+                turn = _ask(assistant, question, options, settings, lang)
+        except IndexUnavailable as problem:
+            st.session_state.pending = question   # "Erneut versuchen" asks it again
+            _show_unavailable(problem, settings, lang)
+            return
+        st.session_state.turns.append(turn)
+        st.query_params.from_dict(to_query_params(turn.shared))
+        st.rerun()
+    elif not st.session_state.turns:
+        _examples(lang)
+    _sidebar_export(lang)

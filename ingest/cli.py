@@ -1,0 +1,164 @@
+"""``python -m ingest``: build and inspect the index.
+
+    python -m ingest [PATH ...] [--prune] [--reindex]   ingest (default: the configured corpus)
+    python -m ingest fetch [--dest DIR] [--base-url URL]  download the catalogue's sources
+    python -m ingest stats [--json]                       counts by kind and source, Stand of each law
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from fundstelle.logs import setup_logging
+from fundstelle.settings import Settings
+
+SUBCOMMANDS = ("fetch", "stats")
+console = Console(stderr=False)
+errors = Console(stderr=True)
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest",
+        description="Ingest source documents into the Fundstelle index (Chroma + BM25). "
+                    "Subcommands: 'fetch' (download the catalogue's sources), 'stats' (what the index holds). "
+                    "See `python -m ingest fetch --help` and `python -m ingest stats --help`.",
+        epilog="Settings come from FUNDSTELLE_* environment variables (FUNDSTELLE_CORPUS, FUNDSTELLE_DATA, "
+               "FUNDSTELLE_EMBEDDING, FUNDSTELLE_CHROMA_HOST/_PORT). Exit code 1 when any document failed.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the configured corpus)")
+    parser.add_argument("--prune", action="store_true", help="remove indexed documents that are no longer present")
+    parser.add_argument("--reindex", action="store_true", help="drop the index and build it again (e.g. after "
+                                                               "changing the embedding model)")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    return parser
+
+
+def _fetch_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingest fetch",
+                                     description="Download the catalogue's sources into the corpus folder and "
+                                                 "verify their sha256. Files already present and verified are kept.")
+    parser.add_argument("--dest", type=Path, help="target folder (default: FUNDSTELLE_CORPUS)")
+    parser.add_argument("--base-url", help="download from a mirror with the corpus folder layout instead of the "
+                                           "official sites")
+    parser.add_argument("--only", action="append", default=[], metavar="SOURCE_ID", help="only these sources")
+    parser.add_argument("--include-optional", action="store_true", help="also sources not in the offline mirror")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per download")
+    return parser
+
+
+def _stats_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingest stats",
+                                     description="What the index holds: chunks by kind and source, Stand of each law.")
+    parser.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    settings = Settings()
+    setup_logging(settings.log_path, settings.log_level)
+    command = argv[0] if argv and argv[0] in SUBCOMMANDS else "run"
+    try:
+        if command == "fetch":
+            return _fetch(_fetch_parser().parse_args(argv[1:]), settings)
+        if command == "stats":
+            return _stats(_stats_parser().parse_args(argv[1:]), settings)
+        return _ingest(_run_parser().parse_args(argv), settings)
+    except KeyboardInterrupt:
+        errors.print("interrupted; the index stays consistent, rerun to finish")
+        return 130
+    except Exception as exc:  # one clear line; the traceback goes to the log
+        import logging
+
+        logging.getLogger("ingest").debug("fatal", exc_info=True)
+        errors.print(f"error: {exc}", markup=False, highlight=False)
+        return 2
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import run_ingest
+
+    report = run_ingest(args.paths or None, settings, prune=args.prune, reindex=args.reindex,
+                        progress=not args.quiet and not args.json)
+    embedded_rate = report.added / report.embed_seconds if report.embed_seconds else 0.0
+    if args.json:
+        print(json.dumps({
+            "documents": len(report.outcomes), "added": report.added, "unchanged": report.unchanged,
+            "removed": report.removed, "failed": [{"path": o.path, "reason": o.message} for o in report.failures],
+            "pruned_documents": report.pruned_documents, "chunks_in_index": report.total_chunks,
+            "seconds": round(report.seconds, 2), "chunks_per_second": round(embedded_rate, 2),
+            "skipped": report.skipped,
+        }, ensure_ascii=False, indent=2))
+    else:
+        table = Table(title="Ingest summary", show_lines=False)
+        for column in ("document", "status", "chunks", "added", "unchanged", "removed", "note"):
+            table.add_column(column, overflow="fold")
+        for o in report.outcomes:
+            style = "red" if o.status in {"failed", "missing"} else None
+            table.add_row(o.path, o.status, str(o.chunks), str(o.added), str(o.unchanged), str(o.removed),
+                          o.message, style=style)
+        console.print(table)
+        console.print(
+            f"{len(report.outcomes)} documents, {report.added} chunks embedded, {report.unchanged} unchanged, "
+            f"{report.removed} removed, {len(report.failures)} failed; {report.total_chunks} chunks in the index; "
+            f"{report.seconds:.1f} s ({embedded_rate:.1f} chunks/s embedding)", highlight=False)
+        if report.added == 0 and not report.failures:
+            console.print("Nothing to embed: the index is up to date.")
+        if report.pruned_documents:
+            console.print(f"Pruned: {', '.join(report.pruned_documents)}", highlight=False)
+        for line in report.skipped:
+            console.print(f"[dim]skipped {line}[/dim]", highlight=False)
+        for o in report.failures:
+            errors.print(f"FAILED {o.path}: {o.message}", markup=False, highlight=False)
+    return 1 if report.failures else 0
+
+
+def _fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.catalogue import load_catalogue
+    from ingest.fetch import fetch_catalogue
+
+    catalogue = load_catalogue(settings.catalogue)
+    dest = (args.dest or settings.corpus).resolve()
+    results = fetch_catalogue(catalogue, dest, base_url=args.base_url, only=set(args.only) or None,
+                              include_optional=args.include_optional, timeout=args.timeout,
+                              on_result=lambda r: console.print(f"{r.status:10} {r.source_id} {r.message}",
+                                                                markup=False, highlight=False))
+    failed = [r for r in results if r.status == "failed"]
+    console.print(f"{len(results)} sources: " + ", ".join(
+        f"{n} {s}" for s in ("present", "downloaded", "changed", "skipped", "failed")
+        if (n := sum(r.status == s for r in results))), highlight=False)
+    return 1 if failed else 0
+
+
+def _stats(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.index import ChunkIndex
+
+    index = ChunkIndex(settings, create=False)
+    states = index.document_states()
+    by_kind: dict[str, int] = {}
+    for state in states.values():
+        by_kind[state["kind"]] = by_kind.get(state["kind"], 0) + state["present"]
+    data = {"collection": settings.collection, "embedding_model": index.model_name, "embedding_dim": index.model_dim,
+            "chunks": index.count(), "documents": len(states), "by_kind": by_kind,
+            "sources": {doc_id: {"kind": s["kind"], "chunks": s["present"], "title": s["title"],
+                                 "stand": s["stand"] if s["kind"] == "law" else None, "law": s["law"],
+                                 "fassung": s["fassung"], "complete": s["present"] == s["expected"]}
+                        for doc_id, s in sorted(states.items())}}
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    table = Table(title=f"Index '{settings.collection}' ({data['chunks']} chunks, {index.model_name})")
+    for column in ("source", "kind", "chunks", "Fassung / Stand"):
+        table.add_column(column, overflow="fold")
+    for doc_id, s in data["sources"].items():
+        stand = f"{s['fassung']} – {s['stand']}" if s["kind"] == "law" else ""
+        table.add_row(doc_id, s["kind"], str(s["chunks"]) + ("" if s["complete"] else " (incomplete)"), stand)
+    console.print(table)
+    console.print("By kind: " + ", ".join(f"{k}: {n}" for k, n in sorted(by_kind.items())), highlight=False)
+    return 0

@@ -1,0 +1,199 @@
+"""German BM25 index (bm25s + Snowball stemmer) over the same chunks as the Chroma collection.
+
+It is rebuilt from the collection at the end of every ingest run and saved with the
+collection's content version (a hash of all chunk ids), so retrieval can tell when the
+two disagree and reload or rebuild.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import tempfile
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+LEXICAL_FORMAT = "1"
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("german")
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_GERMAN
+
+    return frozenset(STOPWORDS_GERMAN)
+
+
+def _fold(token: str) -> str:
+    # Umlauts and ß fold to their base letters so "Maßnahme"/"Massnahme", "fur"/"für" meet.
+    token = token.replace("ß", "ss")
+    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+
+
+def tokenize_german(text: str) -> list[str]:
+    """Lower-cased, stop-word-free Snowball stems; umlauts folded; digits kept ("11b", "2025")."""
+    stem = _stemmer().stemWord
+    stop = _stopwords()
+    out = []
+    for raw in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if raw in stop or (len(raw) < 2 and not raw.isdigit()):
+            continue
+        out.append(_fold(stem(raw)))
+    return out
+
+
+class CompoundSplitter:
+    """Splits German compounds into parts that occur as words in the corpus.
+
+    "Arbeitsmarktintegration" -> "arbeitsmarkt", "integration" when both are corpus words,
+    so a question about "Integration in den Arbeitsmarkt" meets the compound.
+    """
+
+    MIN_PART = 4
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocabulary = {w for w in vocabulary if len(w) >= self.MIN_PART}
+
+    def parts(self, word: str) -> list[str]:
+        if len(word) < 2 * self.MIN_PART:
+            return []
+        for cut in range(len(word) - self.MIN_PART, self.MIN_PART - 1, -1):
+            head, tail = word[:cut], word[cut:]
+            if tail not in self.vocabulary:
+                continue
+            for candidate in (head, head[:-1] if head.endswith("s") else None, head[:-2] if head.endswith("es") else None):
+                if candidate and len(candidate) >= self.MIN_PART and candidate in self.vocabulary:
+                    return [candidate, tail]
+        return []
+
+
+def _surface_words(text: str) -> list[str]:
+    return [_fold(w) for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())]
+
+
+class LexicalIndex:
+    """BM25 over chunk texts; ``search`` returns (chunk id, score) best first."""
+
+    def __init__(self, ids: list[str], retriever, splitter: CompoundSplitter, version: str) -> None:
+        self.ids = ids
+        self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
+        self._retriever = retriever
+        self._splitter = splitter
+        self.version = version
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @staticmethod
+    def content_version(ids: Iterable[str]) -> str:
+        digest = hashlib.sha256()
+        for chunk_id in sorted(ids):
+            digest.update(chunk_id.encode("utf-8") + b"\n")
+        return digest.hexdigest()[:20]
+
+    def _tokens(self, text: str) -> list[str]:
+        tokens = tokenize_german(text)
+        stem = _stemmer().stemWord
+        for word in _surface_words(text):
+            for part in self._splitter.parts(word):
+                tokens.append(_fold(stem(part)))
+        return tokens
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "LexicalIndex":
+        import bm25s
+
+        vocabulary: dict[str, int] = {}
+        for text in texts:
+            for word in _surface_words(text):
+                vocabulary[word] = vocabulary.get(word, 0) + 1
+        splitter = CompoundSplitter(w for w, n in vocabulary.items() if n >= 2)
+        index = cls(list(ids), None, splitter, cls.content_version(ids))
+        corpus_tokens = [index._tokens(t) or [""] for t in texts]
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus_tokens:
+            retriever.index(corpus_tokens, show_progress=False)
+        index._retriever = retriever
+        return index
+
+    def search(self, query: str, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        tokens = self._tokens(query)
+        if not tokens:
+            return []
+        scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+        if allowed is not None:
+            mask = np.zeros(len(self.ids), dtype=bool)
+            for chunk_id in allowed:
+                pos = self._position.get(chunk_id)
+                if pos is not None:
+                    mask[pos] = True
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def known_fraction(self, text: str) -> float:
+        """Share of the text's (non-stop-word) terms that occur in the indexed corpus."""
+        tokens = tokenize_german(text)
+        if not tokens or self._retriever is None:
+            return 0.0
+        vocabulary = self._retriever.vocab_dict
+        return sum(1 for t in tokens if t in vocabulary) / len(tokens)
+
+    def save(self, folder: Path) -> None:
+        """Write atomically: a new folder is filled, then swapped in."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + ".tmp-"))
+        try:
+            if self.ids:
+                self._retriever.save(str(tmp / "bm25"))
+            (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            (tmp / "vocabulary.json").write_text(json.dumps(sorted(self._splitter.vocabulary)), encoding="utf-8")
+            (tmp / "manifest.json").write_text(json.dumps({"format": LEXICAL_FORMAT, "version": self.version,
+                                                           "chunks": len(self.ids)}), encoding="utf-8")
+            old = folder.with_name(folder.name + ".old")
+            if folder.exists():
+                shutil.rmtree(old, ignore_errors=True)
+                folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        """The saved index, or None when there is none (or it is from another format)."""
+        manifest_path = folder / "manifest.json"
+        if not manifest_path.exists():
+            return None
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if manifest.get("format") != LEXICAL_FORMAT:
+                return None
+            ids = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
+            vocabulary = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+            retriever = None
+            if ids:
+                import bm25s
+
+                retriever = bm25s.BM25.load(str(folder / "bm25"))
+            return cls(ids, retriever, CompoundSplitter(vocabulary), manifest["version"])
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("lexical index at %s unreadable (%s); it will be rebuilt", folder, exc)
+            return None

@@ -1,0 +1,1074 @@
+"""Loader for the Bundesagentur für Arbeit "Fachliche Weisungen" (FW) PDFs.
+
+The Weisungen are cut into Randziffern (Rz.), the unit a caseworker cites. Two layouts occur:
+
+* Margin layout (SGB II Weisungen, FW Eingliederungszuschuss §§ 88–92 SGB III): the text
+  sits in a left column; a right margin column holds a keyword and the Rz. in brackets,
+  "Erforderlichkeit, Wirtschaftlichkeit und Sparsamkeit (16.1)", level with the first
+  line of the paragraph the Rz. starts at. Plain text extraction puts the margin at the end
+  of the page, so the loader reads positions (pypdf's ``visitor_text``): x separates margin
+  from body, y ties each margin block to the body line at its height. A Rz. covers the
+  body text from that line down to the next Rz.
+* Heading layout (FW §§ 44, 45 SGB III): a Rz. is a bold heading in the text,
+  "44.01 – Zielsetzung" or "V.44.01 – Antragstellung" (the "V." Rz. form the part
+  "Verfahren – Teil 2"). The margin only holds keywords.
+
+Front matter is recognised by its heading: the change log ("Wesentliche Änderungen",
+"Änderungshistorie") becomes one chunk per page labelled "…, Änderungshistorie" so that
+its "Rz. 16.31: …" lines are never taken for Rz. content; the quoted law
+("Gesetzestext", "Rechtsgrundlagen") becomes "…, Gesetzestext" chunks; the title page and
+the table of contents are left out. Annexes ("Anlage 1") are labelled "…, Anlage 1".
+
+Chunk text is the body text only: page headers and footers, page numbers and the margin
+keywords are removed (the keyword goes to ``extra["margin_note"]``), words hyphenated at a
+line end are joined, footnotes move to the end of the unit they occur in. Section headings
+("1.2 Leistungsgrundsätze") are kept between the units in the document text and give the
+``section`` of the locator. Text that no Rz. covers (a page whose layout does not match)
+is kept as a chunk labelled by the page, "FW § 16 SGB II, S. 12".
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from fundstelle.settings import Settings
+from ingest.chunk import LoadedDocument
+from ingest.errors import IngestError, NeedsOCRError
+from ingest.loaders.base import PageMap, SourceInfo, file_sha256, unit_chunks
+from ingest.pdf import open_pdf
+from ingest.textutil import repair_hyphenation
+
+log = logging.getLogger(__name__)
+
+# ----------------------------------------------------------------------------------------
+# Page geometry: text lines with positions
+# ----------------------------------------------------------------------------------------
+
+# Helvetica/Arial advance widths (1/1000 em) for ASCII; other characters are measured by
+# their base letter. Only used to estimate where a text fragment ends on its line.
+_WIDTHS = dict(zip(
+    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+    (278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, *[556] * 10,
+     278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556,
+     833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
+     333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333,
+     500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584),
+))
+
+
+def _text_width(text: str, size: float) -> float:
+    total = 0
+    for char in text:
+        width = _WIDTHS.get(char)
+        if width is None:
+            base = unicodedata.normalize("NFD", char)[:1]
+            width = _WIDTHS.get(base, 611 if char == "ß" else 556)
+        total += width
+    return total * size / 1000
+
+
+@dataclass
+class _Line:
+    """One line of text on a page, as drawn: a run of fragments on one baseline."""
+
+    page: int                 # 1-based physical page index
+    x: float                  # left edge
+    y: float                  # baseline, from the bottom of the page
+    end: float                # estimated right edge
+    size: float               # font size in points
+    bold: bool
+    text: str
+    role: str = "body"        # body | margin | furniture | footnote
+
+    @property
+    def clean(self) -> str:
+        return " ".join(self.text.split())
+
+
+@dataclass
+class _Page:
+    number: int
+    width: float
+    height: float
+    lines: list[_Line] = field(default_factory=list)
+
+
+# A margin column starts right of this x (the body column ends at about 405-420 pt).
+_MARGIN_MIN_X = 405.0
+
+
+def _fragments(page) -> list[tuple[float, float, str, float, bool]]:
+    """(x, y, text, size, bold) of every text fragment, in content-stream order."""
+    out: list[tuple[float, float, str, float, bool]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if not text:
+            return
+        a = tm[0] * cm[0] + tm[1] * cm[2]
+        b = tm[0] * cm[1] + tm[1] * cm[3]
+        c = tm[2] * cm[0] + tm[3] * cm[2]
+        d = tm[2] * cm[1] + tm[3] * cm[3]
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        size = abs(font_size) * math.sqrt(abs(a * d - b * c)) or abs(font_size)
+        font = str(font_dict.get("/BaseFont", "")) if font_dict else ""
+        out.append((x, y, text, size, "bold" in font.lower()))
+
+    page.extract_text(visitor_text=visit)
+    return out
+
+
+def _is_script(line: _Line, x: float, y: float, size: float) -> bool:
+    """A superscript (footnote mark) after the text, or normal text after a raised footnote
+    number at the start of a line: smaller type, slightly off the baseline, continuing right."""
+    small, large = sorted((size, line.size))
+    return small < 0.8 * large and abs(line.y - y) < 0.7 * large and x >= line.end - 3
+
+
+def _page_lines(page, number: int) -> _Page:
+    """Group the fragments of a page into lines.
+
+    A new line starts at a line break, a change of baseline, or a wide gap that opens into
+    the margin column (some files draw the margin keyword right after the body text on the
+    same baseline). Empty fragments and pypdf's bare line breaks carry no position.
+    """
+    box = page.mediabox
+    result = _Page(number, float(box.width), float(box.height))
+    current: _Line | None = None
+    broken = False  # the previous fragment ended with a line break
+
+    def close() -> None:
+        nonlocal current
+        if current is not None and current.text.strip():
+            result.lines.append(current)
+        current = None
+
+    for x, y, text, size, bold in _fragments(page):
+        if text == "\n":
+            broken = True
+            continue
+        pieces = text.split("\n")
+        for index, piece in enumerate(pieces):
+            if index > 0:
+                broken = True
+                if not piece:
+                    continue
+            if not piece.strip() and current is None:
+                continue
+            # pypdf reports a line break between text objects even when the second one goes
+            # on along the same baseline (a paragraph's first letter drawn apart).
+            continues = current is not None and abs(current.y - y) <= 2.0 and current.end - size <= x <= current.end + 2 * size
+            new_line = (
+                current is None or (broken and not continues)
+                or (abs(current.y - y) > max(2.0, 0.3 * size) and not _is_script(current, x, y, size))
+                or (x >= _MARGIN_MIN_X and x - current.end > max(12.0, 1.2 * size) and piece.strip())
+                or x < current.x - 2 * size
+            )
+            if new_line:
+                close()
+                if not piece.strip():
+                    broken = False
+                    continue
+                current = _Line(number, x, y, x, size, bold, "")
+                broken = False
+            elif x - current.end > 0.8 * size and not current.text.endswith(" ") and not piece.startswith(" "):
+                piece = " " + piece  # a gap the fragment text does not show
+            current.text += piece
+            current.end = max(current.end, x + _text_width(piece, size))
+            if piece.strip():
+                current.bold = current.bold and bold
+                if size > current.size + 0.5:  # the line began with a raised footnote number
+                    current.y = y
+                current.size = max(current.size, size)
+    close()
+    return result
+
+
+# ----------------------------------------------------------------------------------------
+# Recognising the parts of a page
+# ----------------------------------------------------------------------------------------
+
+_SPACE = re.compile(r"\s+")
+_STAND = re.compile(r"Stand:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
+# Footer lines: "BA Zentrale FGL 21 Seite 3", "Stand: 26.03.2025", "Seite 5 von 15", "Internetversion".
+_FOOTER = re.compile(r"^(BA[- ]Zentrale\b.*|Stand:?\s*\d{1,2}\.\d{1,2}\.\d{4}|Internetversion|Seite\s*\d+(\s*von\s*\d+)?"
+                     r"|\d+\s*von\s*\d+|\d{1,3})$")
+# Header lines: "Fachliche Weisungen § 16 SGB II", "Fachliche Weisungen VB Stand: 03.03.2025",
+# "Anlage zur Weisung 202412002", "Gültig ab: 03.12.2024", "Gültigkeit bis: fortlaufend".
+_HEADER = re.compile(r"^(Fachliche Weisungen\b.*|Anlage zur Weisung\b.*|Gültig(keit)? (ab|bis)\b.*"
+                     r"|Stand:?\s*\d{1,2}\.\d{1,2}\.\d{4})$")
+_TOC_LINE = re.compile(r"(\.\s?){5,}\s*\d*\s*$")
+
+# A Rz. id: "16.1", "16.11a", "11.72c", "88.44.1", "V.44.01", "V.EGZ.12".
+_RZ_ID = r"(?:V\.(?:[A-Z]{2,5}\.)?\d{1,3}(?:\.\d{1,3})?[a-z]?|\d{1,3}[a-z]?\.\d{1,3}[a-z]?(?:\.\d{1,2})?)"
+# The Rz. at the end of a margin block: "(16.1)", "(Rz. 12.1)", "(Rz 12.7)", "(7.50 – 7.51)", and
+# the broken forms "(7.111" and "21.49)" where the PDF lost a bracket.
+_MARGIN_RZ = re.compile(rf"(?:\(\s*(?:Rz\.?\s*)?|\bRz\.?\s*|(?<![\w.]))(?P<id>{_RZ_ID})"
+                        rf"(?:\s*(?:[-–]|bis)\s*(?P<to>{_RZ_ID}))?\s*\)?\s*$")
+# A Rz. written as a heading in the text (FW §§ 44, 45 SGB III): "44.01 – Zielsetzung", "V.45.01 Förderentscheidung".
+_HEADING_RZ = re.compile(r"^(?P<id>(?:V\.)?\d{2,3}\.\d{2}[a-z]?)\s*(?:[–-]\s*)?(?P<title>\S.*)$")
+# A numbered section heading: "1.2 Leistungsgrundsätze", "5.5.3.3 Leistungsberechtigung nach …".
+_SECTION = re.compile(r"^(?P<num>\d{1,2}(?:\.\s?\d{1,2}){0,4})\.?\s+(?P<title>[A-ZÄÖÜ„\"(§].*)$")
+_PARAGRAPH_NUMBER = re.compile(r"^\(\d{1,2}[a-z]?\)\s")
+_BULLET = re.compile("^[•▪●■◦\uf0b7\uf0a7\\-–]\\s")
+
+_CHANGELOG_MARK = re.compile(r"^(Wesentliche Änderungen|Änderungshistorie)\b")
+_LAW_MARK = re.compile(r"^(Gesetzestexte?|Rechtsgrundlagen)\b(?P<rest>.*)$")
+_TOC_MARK = re.compile(r"^Inhaltsverzeichnis\b")
+_ANNEX_MARK = re.compile(r"^Anlage\s*(?P<id>\d+[a-z]?)?\b(?!\s*zur Weisung)(?P<rest>.*)$")
+_FASSUNG_MARK = re.compile(r"^Fassung vom \d")
+# The margin keyword of a Rz. that was repealed: no text belongs to it.
+_REPEALED = re.compile(r"^(aufgehoben|weggefallen|entfallen|gestrichen)\b", re.IGNORECASE)
+
+_PARAGRAPH_REF = re.compile(r"§§?\s*(?P<first>\d+[a-z]?)(?:\s*[-–]\s*(?P<last>\d+[a-z]?))?\s+SGB\s+(?P<book>III|II)\b")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u00a0", " ")).strip()
+
+
+def _mode(values, default: float) -> float:
+    counts: dict[float, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return max(counts, key=lambda v: (counts[v], -v)) if counts else default
+
+
+@dataclass
+class _Layout:
+    """Measures of the whole document that the page rules compare against."""
+
+    body_left: float
+    body_size: float
+    spacing: float            # distance of two lines of one paragraph
+    margin_x: float | None    # left edge of the margin column holding "(16.1)" markers
+
+
+def _measure(pages: list[_Page]) -> _Layout:
+    sizes, lefts, gaps, margin_xs = [], [], [], []
+    for page in pages:
+        previous = None
+        for line in page.lines:
+            if line.role != "body":
+                continue
+            if line.x < _MARGIN_MIN_X:
+                sizes.append(round(line.size * 2) / 2)
+                lefts.append(round(line.x))
+                if previous is not None and abs(previous.size - line.size) < 0.5:
+                    gap = previous.y - line.y
+                    if 0.8 * line.size < gap < 2 * line.size:
+                        gaps.append(round(gap * 2) / 2)
+                previous = line
+            elif _margin_rz(line.clean):
+                margin_xs.append(round(line.x))
+    body_size = _mode(sizes, 11.0)
+    return _Layout(body_left=_mode(lefts, 71.0), body_size=body_size, spacing=_mode(gaps, body_size * 1.15),
+                   margin_x=_mode(margin_xs, 0.0) if len(margin_xs) >= 3 else None)
+
+
+def _margin_rz(text: str) -> re.Match[str] | None:
+    """The Rz. marker closing a margin block, if any (a bracket or "Rz." must be part of it,
+    so that amounts like "15.000" in a keyword are no Rz.)."""
+    match = _MARGIN_RZ.search(text)
+    if match and ("(" in match.group(0) or ")" in match.group(0) or "Rz" in match.group(0)):
+        return match
+    return None
+
+
+def _mark_furniture(page: _Page) -> list[str]:
+    """Set role "furniture" on headers, footers and page numbers; return the running
+    headers under the title line ("Gesetzestext", "Anlage 2", "Abgrenzung BG - HG")."""
+    running: list[str] = []
+    header: _Line | None = None
+    for line in page.lines:
+        text = line.clean
+        if line.y > page.height - 110 and _HEADER.match(text):
+            line.role = "furniture"
+            if text.startswith("Fachliche Weisungen") and header is None:
+                header = line
+        elif line.y < 75 and _FOOTER.match(text):
+            line.role = "furniture"
+        elif line.y < 75 and re.match(r"^(BA[- ]Zentrale|Seite\b)", text):
+            line.role = "furniture"
+    if header is not None:
+        previous_y = header.y
+        for line in sorted(page.lines, key=lambda item: -item.y):
+            if line.role != "body" or line.y >= header.y:
+                continue
+            if (line.bold and abs(line.size - header.size) <= 0.5 and abs(line.x - header.x) <= 3
+                    and previous_y - line.y <= 1.5 * header.size and line.y > header.y - 40):
+                line.role = "furniture"
+                running.append(line.clean)
+                previous_y = line.y
+            elif line.y < previous_y:
+                break
+    return running
+
+
+def _is_full_width(page: _Page) -> bool:
+    """Pages without a margin column (change log, law text, annexes): body lines run on to
+    the right page margin."""
+    body = [line for line in page.lines if line.role == "body" and line.x < 300]
+    wide = [line for line in body if line.end > 490]
+    return len(body) > 0 and len(wide) >= max(2, 0.2 * len(body))
+
+
+def _mark_margin(page: _Page, layout: _Layout) -> None:
+    """Set role "margin" on the lines of the right margin column.
+
+    With Rz. markers in the margin, only lines aligned with the markers of this page (or of
+    the document) belong to it, so that table cells right of the body stay body text.
+    """
+    if page.width > page.height or _is_full_width(page):
+        return
+    candidates = [line for line in page.lines if line.role == "body" and _MARGIN_MIN_X <= line.x <= page.width - 80]
+    if layout.margin_x is None:
+        for line in candidates:
+            line.role = "margin"
+        return
+    marker_xs = [line.x for line in candidates if _margin_rz(line.clean)]
+    column = min(marker_xs) if marker_xs else layout.margin_x
+    for line in candidates:
+        if abs(line.x - column) <= 8:
+            line.role = "margin"
+
+
+def _mark_footnotes(page: _Page, layout: _Layout) -> None:
+    """Footnotes: small type at the foot of the page, below all text of body size."""
+    body = [line for line in page.lines if line.role == "body"]
+    normal = [line.y for line in body if line.size >= layout.body_size - 0.6]
+    if not normal:
+        return
+    lowest = min(normal)
+    small = sorted((line for line in body if line.y < lowest and line.size < layout.body_size - 1.4),
+                   key=lambda item: -item.y)
+    if small and re.match(r"^\d{1,3}\s*\S", small[0].clean):
+        for line in small:
+            line.role = "footnote"
+
+
+def _is_toc_page(page: _Page) -> bool:
+    body = [line for line in page.lines if line.role == "body"]
+    dotted = [line for line in body if _TOC_LINE.search(line.clean)]
+    return bool(body) and len(dotted) >= max(3, 0.4 * len(body))
+
+
+# ----------------------------------------------------------------------------------------
+# Margin blocks: keyword + Rz., tied to the body line at their height
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class _MarginBlock:
+    page: int
+    top: float
+    keyword: str
+    rz: str = ""
+    rz_to: str = ""
+
+
+def _join_lines(texts: list[str]) -> str:
+    """Join wrapped lines of one paragraph: hyphenation repaired, otherwise a space."""
+    out = ""
+    for text in texts:
+        out = _append(out, text, " ")
+    return out
+
+
+def _append(out: str, text: str, separator: str) -> str:
+    """``out`` + separator + ``text``; a space separator after a word broken by a hyphen
+    becomes the repaired join ("Wei-" + "terbildung" -> "Weiterbildung")."""
+    if not out:
+        return text
+    if separator == " " and re.search(r"\w-$", out) and re.match(r"\w", text):
+        tail = re.search(r"\S+$", out).group(0)
+        joined = repair_hyphenation(f"{tail}\n{text}")
+        if "\n" not in joined:
+            return out[: len(out) - len(tail)] + joined
+    return out + separator + text
+
+
+def _margin_blocks(page: _Page, layout: _Layout) -> list[_MarginBlock]:
+    lines = sorted((line for line in page.lines if line.role == "margin"), key=lambda item: -item.y)
+    groups: list[list[_Line]] = []
+    for line in lines:
+        if (groups and groups[-1][-1].y - line.y <= 1.7 * layout.spacing
+                and not _margin_rz(groups[-1][-1].clean)):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    blocks = []
+    for group in groups:
+        text = _join_lines([line.clean for line in group])
+        block = _MarginBlock(page.number, group[0].y, text)
+        match = _margin_rz(text)
+        if match:
+            block.rz, block.rz_to = match.group("id"), match.group("to") or ""
+            block.keyword = text[: match.start()].strip(" ,;–-")
+        blocks.append(block)
+    return blocks
+
+
+def _anchor(block: _MarginBlock, body: list[_Line], layout: _Layout) -> _Line | None:
+    """The body line a margin block stands next to.
+
+    The keyword's first line is level with the first line of the paragraph the Rz. starts
+    at, give or take half a line; so among the lines within a line of the block's top a
+    paragraph start wins, then the nearest line. Far from any line: the nearest one.
+    """
+    if not body:
+        return None
+    by_height = sorted(body, key=lambda line: -line.y)
+    starts = {id(line) for line in _paragraph_starts(by_height, layout)}
+    near = [line for line in by_height if abs(line.y - block.top) <= 1.1 * layout.spacing]
+    if near:
+        preferred = [line for line in near if id(line) in starts] or near
+        return min(preferred, key=lambda line: (abs(line.y - block.top), -line.y))
+    return min(body, key=lambda line: abs(line.y - block.top))
+
+
+def _paragraph_starts(lines: list[_Line], layout: _Layout) -> list[_Line]:
+    """Lines (sorted top to bottom) that begin a paragraph: after a wide gap, or numbered."""
+    starts = []
+    previous: _Line | None = None
+    for line in lines:
+        if (previous is None or previous.y - line.y > 1.45 * layout.spacing
+                or _PARAGRAPH_NUMBER.match(line.clean) or _BULLET.match(line.clean)):
+            starts.append(line)
+        previous = line
+    return starts
+
+
+# ----------------------------------------------------------------------------------------
+# Reading order: parts, units and headings
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class _Unit:
+    """One citable unit before it is placed in the document text."""
+
+    kind: str                                  # rz | text | changelog | law | annex
+    page: int
+    lines: list[_Line] = field(default_factory=list)
+    footnotes: list[_Line] = field(default_factory=list)
+    rz: str = ""
+    rz_to: str = ""
+    keyword: str = ""                          # margin keyword or Rz. heading title
+    notes: list[str] = field(default_factory=list)   # further margin keywords inside the unit
+    path: list[str] = field(default_factory=list)    # section headings above the unit
+    law_ref: str = ""                          # "§ 89 SGB III" for "Gesetzestext § 89 SGB III"
+    annex: str = ""                            # "Anlage 2"
+    annex_title: str = ""
+
+
+@dataclass
+class _Piece:
+    """A stretch of the document text: a unit, or headings between units (no chunk)."""
+
+    unit: _Unit | None
+    lines: list[_Line]
+
+
+class _Reader:
+    """Walks the body lines in reading order and cuts them into units.
+
+    States: front (title page), changelog, law, toc, main, annex. Part headings and running
+    headers switch the state; in the main part a Rz. (margin marker or heading) starts a unit.
+    """
+
+    def __init__(self, headings: set[int]) -> None:
+        self.headings = headings
+        self.state = "front"
+        self.pieces: list[_Piece] = []
+        self.unit: _Unit | None = None
+        self.path: list[tuple[int, str]] = []
+        self.law_ref = ""
+        self.annex = ("", "")
+        self.orphan_footnotes: list[_Line] = []
+
+    def switch(self, state: str, marker: _Line | None = None, law_ref: str = "",
+               annex: tuple[str, str] = ("", "")) -> None:
+        """Enter another part; its heading line is kept as text between the units."""
+        self.close()
+        self.state = state
+        self.path = []
+        self.law_ref = law_ref
+        self.annex = annex
+        if marker is not None and state != "toc":
+            self.pieces.append(_Piece(None, [marker]))
+
+    def close(self) -> None:
+        """End the current unit; headings at its end belong to what follows."""
+        if self.unit is None:
+            return
+        trailing: list[_Line] = []
+        while len(self.unit.lines) > 1 and id(self.unit.lines[-1]) in self.headings:
+            trailing.insert(0, self.unit.lines.pop())
+        self.pieces.append(_Piece(self.unit, self.unit.lines))
+        if trailing:
+            self.pieces.append(_Piece(None, trailing))
+        self.unit = None
+
+    def start(self, unit: _Unit) -> None:
+        self.close()
+        unit.path = [title for _, title in self.path]
+        unit.footnotes.extend(self.orphan_footnotes)
+        self.orphan_footnotes = []
+        self.unit = unit
+
+    def content(self, line: _Line) -> None:
+        if self.state == "toc":
+            return
+        if self.unit is None:
+            kind = {"changelog": "changelog", "law": "law", "annex": "annex"}.get(self.state, "text")
+            self.start(_Unit(kind, line.page, law_ref=self.law_ref, annex=self.annex[0], annex_title=self.annex[1]))
+        self.unit.lines.append(line)
+
+    def heading(self, line: _Line) -> None:
+        """A section heading: kept in the text, remembered for the units below it."""
+        text = line.clean
+        match = _SECTION.match(text)
+        depth = len(re.findall(r"\d+", match.group("num"))) if match else 9
+        self.path = [(d, t) for d, t in self.path if d < depth] + [(depth, text)]
+        if self.unit is None:
+            self.pieces.append(_Piece(None, [line]))
+        else:
+            self.unit.lines.append(line)
+
+    def continue_heading(self, line: _Line) -> None:
+        if self.path:
+            depth, text = self.path[-1]
+            self.path[-1] = (depth, _join_lines([text, line.clean]))
+        if self.unit is None and self.pieces and self.pieces[-1].unit is None:
+            self.pieces[-1].lines.append(line)
+        else:
+            self.content(line)
+
+    def footnote(self, line: _Line) -> None:
+        if self.unit is not None:
+            self.unit.footnotes.append(line)
+        elif self.state != "toc":
+            self.orphan_footnotes.append(line)
+
+    def finish(self) -> list[_Piece]:
+        self.close()
+        if self.orphan_footnotes:
+            unit = _Unit("text", self.orphan_footnotes[0].page, footnotes=self.orphan_footnotes)
+            self.pieces.append(_Piece(unit, []))
+        return self.pieces
+
+
+def _heading_lines(pages: list[_Page], layout: _Layout) -> tuple[set[int], set[int]]:
+    """ids of the body lines that are headings, and of those continuing the heading above."""
+    headings: set[int] = set()
+    continued: set[int] = set()
+    for page in pages:
+        previous: _Line | None = None
+        for line in page.lines:
+            if line.role != "body":
+                continue
+            text = line.clean
+            gap = previous.y - line.y if previous is not None else 99.0
+            if (previous is not None and id(previous) in headings and line.bold and 0 < gap <= 1.5 * layout.spacing
+                    and line.x >= previous.x - 2 and not _PARAGRAPH_NUMBER.match(text)):
+                headings.add(id(line))
+                continued.add(id(line))
+            elif line.bold and line.size >= layout.body_size - 0.6 and not _PARAGRAPH_NUMBER.match(text):
+                numbered = _SECTION.match(text) and line.x <= layout.body_left + 25 and len(text) <= 130
+                plain = (len(text) <= 70 and line.x <= layout.body_left + 40 and not re.search(r"[,;]$", text)
+                         and (gap > 1.35 * layout.spacing or gap < 0))
+                centred = (len(text) <= 50 and line.x > layout.body_left + 60 and line.size >= layout.body_size + 0.9
+                           and not re.search(r"[,;.]$", text))
+                if numbered or plain or centred:
+                    headings.add(id(line))
+            previous = line
+    return headings, continued
+
+
+def _is_marker_like(line: _Line, layout: _Layout) -> bool:
+    return (line.bold or line.size >= layout.body_size + 0.9) and len(line.clean) <= 90
+
+
+def _read(pages: list[_Page], layout: _Layout, running: dict[int, list[str]],
+          blocks: dict[int, list[_MarginBlock]], warnings: list[str]) -> tuple[list[_Piece], set[int]]:
+    """Cut the document into pieces; also return the ids of heading lines."""
+    headings, continued = _heading_lines(pages, layout)
+    reader = _Reader(headings)
+    for page in pages:
+        body = [line for line in page.lines if line.role == "body"]
+        anchors: dict[int, list[_MarginBlock]] = {}
+        for block in blocks.get(page.number, []):
+            line = _anchor(block, body, layout)
+            if line is None:
+                if block.rz:
+                    warnings.append(f"page {page.number}: Rz. {block.rz} has no text beside it")
+                continue
+            anchors.setdefault(id(line), []).append(block)
+
+        if page.number == 1:
+            continue  # title page: read for the title only
+        if _is_toc_page(page):
+            if reader.state != "toc":
+                reader.switch("toc")
+            continue
+        for header in running.get(page.number, []):
+            _switch_on_marker(reader, header, None, running_header=True)
+        if reader.state == "toc" or (reader.state == "front" and not _page_has_marker(page, layout)):
+            reader.switch("main")
+
+        first = True
+        for line in page.lines:
+            if line.role == "footnote":
+                reader.footnote(line)
+                continue
+            if line.role != "body":
+                continue
+            text = line.clean
+            attached = anchors.get(id(line), [])
+            rz_blocks = [block for block in attached if block.rz and not _REPEALED.match(block.keyword)]
+            heading_rz = (_HEADING_RZ.match(text) if layout.margin_x is None and line.bold
+                          and line.x <= layout.body_left + 10 and reader.state in ("main", "law", "front") else None)
+            if rz_blocks and reader.state not in ("changelog", "toc"):
+                block = rz_blocks[0]
+                if reader.state != "main":
+                    reader.switch("main")
+                reader.start(_Unit("rz", page.number, rz=block.rz, rz_to=block.rz_to, keyword=block.keyword))
+                for other in rz_blocks[1:]:
+                    warnings.append(f"page {page.number}: Rz. {other.rz} shares its line with Rz. {block.rz}")
+                    reader.unit.notes.append(f"{other.keyword} ({other.rz})".strip())
+                reader.content(line)
+            elif _is_marker_like(line, layout) and _switch_on_marker(reader, text, line, first=first):
+                pass
+            elif heading_rz:
+                if reader.state != "main":
+                    reader.switch("main")
+                reader.start(_Unit("rz", page.number, rz=heading_rz.group("id"),
+                                   keyword=heading_rz.group("title").strip()))
+                reader.content(line)
+            elif id(line) in continued and reader.state in ("main", "law", "annex"):
+                reader.continue_heading(line)
+            elif id(line) in headings and reader.state == "main":
+                reader.heading(line)
+            else:
+                reader.content(line)
+            for block in attached:
+                if not block.rz and block.keyword and reader.unit is not None:
+                    reader.unit.notes.append(block.keyword)
+            first = False
+    return reader.finish(), headings
+
+
+def _page_has_marker(page: _Page, layout: _Layout) -> bool:
+    for line in page.lines:
+        if line.role == "body" and _is_marker_like(line, layout):
+            text = line.clean
+            if (_CHANGELOG_MARK.match(text) or _LAW_MARK.match(text) or _TOC_MARK.match(text)
+                    or _FASSUNG_MARK.match(text) or _ANNEX_MARK.match(text)):
+                return True
+    return False
+
+
+def _switch_on_marker(reader: _Reader, text: str, line: _Line | None, *, first: bool = False,
+                      running_header: bool = False) -> bool:
+    """Switch the part when ``text`` is a part heading; True when it was one."""
+    if _CHANGELOG_MARK.match(text) or (_FASSUNG_MARK.match(text) and reader.state == "front"):
+        if reader.state != "changelog":
+            reader.switch("changelog", line)
+        elif line is not None:
+            reader.content(line)
+        return True
+    match = _LAW_MARK.match(text)
+    if match:
+        ref = _PARAGRAPH_REF.search(match.group("rest"))
+        law_ref = f"§ {ref.group('first')} SGB {ref.group('book')}" if ref and not ref.group("last") else ""
+        if reader.state != "law" or (law_ref and law_ref != reader.law_ref):
+            reader.switch("law", line, law_ref=law_ref)
+        elif line is not None:
+            reader.content(line)
+        return True
+    if _TOC_MARK.match(text):
+        reader.switch("toc")
+        return True
+    match = _ANNEX_MARK.match(text)
+    if match and (running_header or first) and reader.state != "front":
+        annex = f"Anlage {match.group('id') or ''}".strip()
+        title = match.group("rest").strip(" :–-")
+        if reader.state != "annex" or reader.annex[0] != annex:
+            reader.switch("annex", line, annex=(annex, title))
+        elif line is not None:
+            reader.content(line)
+        return True
+    return False
+
+
+# ----------------------------------------------------------------------------------------
+# Text assembly
+# ----------------------------------------------------------------------------------------
+
+def _flow(lines: list[_Line], footnotes: list[_Line], layout: _Layout,
+          headings: set[int]) -> tuple[str, list[tuple[int, int]]]:
+    """Clean text of a unit and the (offset, page) where each page's first line starts.
+
+    Lines of a paragraph are joined with spaces (hyphenation repaired), paragraphs with a
+    blank line, list items with a line break; footnotes follow as their own paragraphs.
+    """
+    out = ""
+    starts: list[tuple[int, int]] = []
+    previous: _Line | None = None
+    for index, line in enumerate([*lines, *footnotes]):
+        text = _norm(line.text)
+        if not text:
+            continue
+        if previous is None:
+            separator = ""
+        elif index == len(lines) or (index > len(lines) and re.match(r"^\d{1,3}\s", text)):
+            separator = "\n\n"
+        else:
+            separator = _separator(previous, line, text, layout, headings)
+        out = _append(out, text, separator)
+        if not starts or starts[-1][1] < line.page:
+            starts.append((len(out) - len(text), line.page))
+        previous = line
+    return out, starts
+
+
+def _separator(previous: _Line, line: _Line, text: str, layout: _Layout, headings: set[int]) -> str:
+    if (id(previous) in headings) != (id(line) in headings) or _PARAGRAPH_NUMBER.match(text):
+        return "\n\n"
+    if previous.page == line.page:
+        gap = previous.y - line.y
+        if gap > 1.45 * layout.spacing or gap < -layout.spacing:
+            return "\n\n"
+    if _BULLET.match(text):
+        return "\n"
+    return " "
+
+
+# ----------------------------------------------------------------------------------------
+# Document facts: which Weisung, title, Stand
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class _Weisung:
+    first: str          # "16", "11", "88"
+    last: str           # "" or "11b", "92"
+    book: str           # "II" | "III"
+
+    @property
+    def name(self) -> str:
+        ref = f"§§ {self.first}–{self.last}" if self.last else f"§ {self.first}"
+        return f"{ref} SGB {self.book}"
+
+    def covered(self) -> list[str]:
+        """The §§ a range covers: "11"–"11b" -> 11, 11a, 11b; "88"–"92" -> 88 … 92."""
+        if not self.last:
+            return [self.first]
+        first_num, first_letter = re.match(r"(\d+)([a-z]?)", self.first).groups()
+        last_num, last_letter = re.match(r"(\d+)([a-z]?)", self.last).groups()
+        if first_num == last_num:
+            letters = "abcdefghijklmnopqrstuvwxyz"
+            covered = [] if first_letter else [first_num]
+            start = letters.index(first_letter) if first_letter else 0
+            end = letters.index(last_letter) + 1 if last_letter else 0
+            return covered + [first_num + letter for letter in letters[start:end]]
+        return [str(n) for n in range(int(first_num), int(last_num) + 1)]
+
+
+def _find_weisung(pages: list[_Page], file_stem: str) -> _Weisung | None:
+    """"§ 16 SGB II" from the title page, else the page headers, else the file name."""
+    texts = [line.clean for line in pages[0].lines] if pages else []
+    texts += [line.clean for page in pages[1:4] for line in page.lines if line.role == "furniture"]
+    for text in texts:
+        match = _PARAGRAPH_REF.search(text)
+        if match:
+            return _Weisung(match.group("first"), match.group("last") or "", match.group("book"))
+    match = re.search(r"SGB_(III|II)_Par_(\d+[a-z]?)(?:[-_](\d+[a-z]?))?", file_stem)
+    if match:
+        return _Weisung(match.group(2).lstrip("0") or "0", (match.group(3) or "").lstrip("0"), match.group(1))
+    return None
+
+
+def _find_subject(pages: list[_Page]) -> str:
+    """The subject on the title page: "Leistungen zur Eingliederung", "Eingliederungszuschuss"."""
+    if not pages:
+        return ""
+    lines = sorted((line for line in pages[0].lines if line.role == "body"), key=lambda item: -item.y)
+    big = [line for line in lines if line.size >= 16]
+    ref_index = next((i for i, line in enumerate(big) if _PARAGRAPH_REF.search(line.clean)), None)
+    if ref_index is None:
+        return ""
+
+    def usable(line: _Line) -> bool:
+        text = line.clean
+        return (line.bold and not text.startswith("Fachliche Weisungen") and "Sozialgesetzbuch" not in text
+                and not _PARAGRAPH_REF.search(text) and not text.startswith("("))
+
+    after = []
+    for line in big[ref_index + 1:]:
+        if not usable(line):
+            break
+        after.append(line.clean)
+    if after:
+        return _join_lines(after)
+    before: list[str] = []
+    for line in reversed(big[:ref_index]):
+        if not usable(line):
+            break
+        before.insert(0, line.clean)
+    return re.sub(r"^(zum|zur|zu)\s+", "", _join_lines(before))
+
+
+def _find_stand(pages: list[_Page]) -> tuple[str, str]:
+    """("Stand: 26.03.2025", "2025-03-26") from the page headers and footers."""
+    dates = []
+    for page in pages:
+        for line in page.lines:
+            if line.role == "furniture" or page.number == 1:
+                match = _STAND.search(line.clean)
+                if match:
+                    day, month, year = match.groups()
+                    dates.append(f"{year}-{int(month):02d}-{int(day):02d}")
+    if not dates:
+        return "", ""
+    iso = max(set(dates), key=lambda d: (dates.count(d), d))
+    year, month, day = iso.split("-")
+    return f"Stand: {day}.{month}.{year}", iso
+
+
+def _law_subject(pieces: list[_Piece]) -> str:
+    """The subject from the quoted law ("§ 10 SGB II" / "Zumutbarkeit") when the title page has none."""
+    for piece in pieces:
+        if piece.unit is not None and piece.unit.kind == "law":
+            texts = [line.clean for line in piece.unit.lines[:4]]
+            for index, text in enumerate(texts[:-1]):
+                if re.match(r"^§\s*\d+[a-z]?(\s+SGB\s+[IVX]+)?$", text):
+                    return texts[index + 1]
+    return ""
+
+
+# ----------------------------------------------------------------------------------------
+# Which § a Rz. belongs to in a Weisung covering several §§
+# ----------------------------------------------------------------------------------------
+
+_OTHER_LAW = re.compile(r"^[^§;]{0,40}?\b(SGB\s+(?:I|III|IV|V|VI|VII|VIII|IX|X|XI|XII|XIV)\b|BGB|EStG|BAföG|BKGG|"
+                        r"AufenthG|Bürgergeld-V|[A-Z][A-Za-z]*G\b)")
+
+
+def _chapter(unit: _Unit) -> str | None:
+    for title in unit.path:
+        match = re.match(r"^(\d{1,2})\.?\s", title)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _paragraph_of_chapters(units: list[tuple[_Unit, str]], candidates: list[str]) -> dict[str, str]:
+    """Map top-level chapters to §§ when Rz. numbers cannot tell (FW §§ 11–11b: every Rz.
+    is "11.n"). The Weisung comments the §§ in order, each in at least one chapter: choose
+    the in-order assignment that agrees best with the §§ the chapters cite."""
+    chapters: list[str] = []
+    counts: dict[str, dict[str, int]] = {}
+    for unit, text in units:
+        chapter = _chapter(unit)
+        if chapter is None:
+            continue
+        if chapter not in counts:
+            chapters.append(chapter)
+            counts[chapter] = {candidate: 0 for candidate in candidates}
+        for match in re.finditer(r"§\s*(\d+[a-z]?)\b", text):
+            if match.group(1) in counts[chapter] and not _OTHER_LAW.match(text[match.end():]):
+                counts[chapter][match.group(1)] += 1
+    n, m = len(chapters), len(candidates)
+    if n == 0:
+        return {}
+    surjective = n >= m
+    minus = float("-inf")
+    # best[i][j]: best score of chapters[:i+1] with chapter i given candidates[j].
+    best = [[minus] * m for _ in range(n)]
+    back = [[0] * m for _ in range(n)]
+    for j in range(m):
+        if j == 0 or not surjective:
+            best[0][j] = counts[chapters[0]][candidates[j]]
+    for i in range(1, n):
+        for j in range(m):
+            for k in range(j + 1):
+                if best[i - 1][k] == minus or (surjective and j - k > 1):
+                    continue
+                score = best[i - 1][k] + counts[chapters[i]][candidates[j]]
+                if score > best[i][j]:
+                    best[i][j], back[i][j] = score, k
+    j = m - 1 if surjective else max(range(m), key=lambda jj: best[n - 1][jj])
+    assignment = {}
+    for i in range(n - 1, -1, -1):
+        assignment[chapters[i]] = candidates[j]
+        j = back[i][j]
+    return assignment
+
+
+# ----------------------------------------------------------------------------------------
+# The loader
+# ----------------------------------------------------------------------------------------
+
+WEISUNGEN_URL = "https://www.arbeitsagentur.de/ueber-uns/veroeffentlichungen/gesetze-und-weisungen"
+DOC_TYPE = "Fachliche Weisung"
+
+
+def load(source: SourceInfo, settings: Settings) -> LoadedDocument:
+    """Parse one "Fachliche Weisungen" PDF into Rz.-level chunks."""
+    path = source.path
+    pdf = open_pdf(path)
+    warnings: list[str] = []
+    pages: list[_Page] = []
+    for number, page in enumerate(pdf.pages, start=1):
+        try:
+            pages.append(_page_lines(page, number))
+        except Exception as exc:  # one broken page must not lose the document
+            log.warning("%s: page %d could not be read: %s", path, number, exc)
+            warnings.append(f"page {number}: unreadable ({type(exc).__name__})")
+            pages.append(_Page(number, 595.0, 842.0))
+    if not pages:
+        raise IngestError(path, "PDF has no pages")
+    if sum(len(line.text.strip()) for page in pages for line in page.lines) < 20:
+        raise NeedsOCRError(path, f"no text layer on any of its {len(pages)} pages (scanned?): needs OCR")
+
+    running = {page.number: _mark_furniture(page) for page in pages}
+    layout = _measure(pages)
+    for page in pages:
+        _mark_margin(page, layout)
+        _mark_footnotes(page, layout)
+    blocks = {page.number: _margin_blocks(page, layout) for page in pages}
+    weisung = _find_weisung(pages, path.stem)
+    if weisung is None:
+        raise IngestError(path, "not a BA 'Fachliche Weisungen' PDF (no '§ … SGB II/III' on its first pages)")
+    pieces, headings = _read(pages, layout, running, blocks, warnings)
+
+    subject = _find_subject(pages) or _law_subject(pieces)
+    title = source.title or (f"Fachliche Weisungen {weisung.name} – {subject}" if subject
+                             else f"Fachliche Weisungen {weisung.name}")
+    stand, stand_date = _find_stand(pages)
+    if source.stand:
+        stand = source.stand if source.stand.startswith("Stand") else f"Stand: {source.stand}"
+    url = source.url or WEISUNGEN_URL
+
+    doc_text, placed, page_map = _assemble(pieces, layout, headings, len(pages))
+    chapters = _chapter_paragraphs(placed, weisung)
+    chunks = []
+    for unit, start, end in placed:
+        label, locator = _citation(unit, weisung, _unit_paragraph(unit, weisung, chapters))
+        chunks.extend(unit_chunks(
+            doc_text, start, end, max_chars=settings.max_chunk_chars, pages=page_map, url=url,
+            doc_id=source.doc_id, kind="ba", doc_type=DOC_TYPE, title=title, label=label, locator=locator,
+            stand=stand, stand_date=stand_date, extra=_extra(unit, weisung, layout),
+        ))
+    return LoadedDocument(
+        doc_id=source.doc_id, path=str(path), kind="ba", doc_type=DOC_TYPE, title=title,
+        sha256=file_sha256(path), text=doc_text, chunks=chunks, pages=len(pages),
+        meta={"weisung": weisung.name, "stand": stand, "stand_date": stand_date, "url": url,
+              "layout": "margin" if layout.margin_x is not None else "heading"},
+        warnings=warnings,
+    )
+
+
+def _assemble(pieces: list[_Piece], layout: _Layout, headings: set[int],
+              page_count: int) -> tuple[str, list[tuple[_Unit, int, int]], PageMap]:
+    """The document text (pieces joined by blank lines), where each unit lies, the page map."""
+    page_map = PageMap()
+    added = 0
+    parts: list[str] = []
+    placed: list[tuple[_Unit, int, int]] = []
+    offset = 0
+    for piece in pieces:
+        if piece.unit is not None:
+            text, starts = _flow(piece.unit.lines, piece.unit.footnotes, layout, headings)
+        else:
+            text, starts = _flow(piece.lines, [], layout, headings)
+        if not text:
+            continue
+        if parts:
+            offset += 2
+        for relative, page_number in starts:
+            while added < page_number:
+                page_map.add_page(offset + relative)
+                added += 1
+        parts.append(text)
+        if piece.unit is not None:
+            placed.append((piece.unit, offset, offset + len(text)))
+        offset += len(text)
+    doc_text = "\n\n".join(parts)
+    while added < page_count:
+        page_map.add_page(len(doc_text))
+        added += 1
+    return doc_text, placed, page_map
+
+
+def _rz_number(rz: str) -> str:
+    match = re.match(r"^(?:V\.)?(\d+)", rz)
+    return match.group(1) if match else ""
+
+
+def _sharing_number(covered: list[str], number: str) -> list[str]:
+    return [c for c in covered if re.match(r"\d+", c).group(0) == number]
+
+
+def _chapter_paragraphs(placed: list[tuple[_Unit, int, int]], weisung: _Weisung) -> dict[str, str]:
+    """Chapter -> § where several covered §§ share the Rz. number (FW §§ 11–11b)."""
+    covered = weisung.covered()
+    rz_units = [unit for unit, _, _ in placed if unit.kind == "rz"]
+    numbers = {_rz_number(unit.rz) for unit in rz_units}
+    shared = [number for number in numbers if len(_sharing_number(covered, number)) > 1]
+    if not shared:
+        return {}
+    texts = [(unit, _norm(" ".join(line.text for line in unit.lines))) for unit in rz_units
+             if _rz_number(unit.rz) == shared[0]]
+    return _paragraph_of_chapters(texts, _sharing_number(covered, shared[0]))
+
+
+def _unit_paragraph(unit: _Unit, weisung: _Weisung, chapters: dict[str, str]) -> str:
+    """The § a Rz. belongs to: "11a" for Rz. 11.105 of FW §§ 11–11b; "" = the whole Weisung."""
+    if unit.kind != "rz":
+        return ""
+    matching = _sharing_number(weisung.covered(), _rz_number(unit.rz))
+    if len(matching) == 1:
+        return matching[0]
+    if len(matching) > 1:
+        return chapters.get(_chapter(unit) or "", "")
+    return ""
+
+
+def _citation(unit: _Unit, weisung: _Weisung, paragraph: str) -> tuple[str, dict[str, str]]:
+    """Label and locator: "FW § 16 SGB II, Rz. 16.1", {"weisung": "§ 16 SGB II", "rz": "16.1"}."""
+    name = f"§ {paragraph} SGB {weisung.book}" if paragraph else weisung.name
+    locator = {"weisung": name}
+    if unit.kind == "rz":
+        rz = f"{unit.rz}–{unit.rz_to}" if unit.rz_to else unit.rz
+        locator["rz"] = rz
+        where = f"Rz. {rz}"
+    elif unit.kind == "changelog":
+        locator["part"] = where = "Änderungshistorie"
+    elif unit.kind == "law":
+        if unit.law_ref:
+            name = locator["weisung"] = unit.law_ref
+        locator["part"] = where = "Gesetzestext"
+    elif unit.kind == "annex":
+        locator["part"] = where = unit.annex or "Anlage"
+    else:
+        locator["page"] = str(unit.page)
+        where = f"S. {unit.page}"
+    if unit.path and unit.kind in ("rz", "text"):
+        locator["section"] = unit.path[-1]
+    return f"FW {name}, {where}", locator
+
+
+def _extra(unit: _Unit, weisung: _Weisung, layout: _Layout) -> dict:
+    extra: dict = {"weisung_doc": weisung.name}
+    if unit.keyword:
+        extra["margin_note" if layout.margin_x is not None else "rz_title"] = unit.keyword
+    if unit.notes:
+        extra["margin_notes"] = list(unit.notes)
+    if unit.path:
+        extra["heading_path"] = list(unit.path)
+    if unit.annex_title:
+        extra["annex_title"] = unit.annex_title
+    return extra

@@ -1,0 +1,192 @@
+"""One ingest run: find the files, parse them, sync their chunks, rebuild the lexical index.
+
+Public API: ``discover_sources`` and ``run_ingest``. Each document is handled on its own:
+a broken file is reported in one line and the rest of the batch still lands.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from fundstelle.settings import Settings
+from ingest.catalogue import Catalogue, load_catalogue
+from ingest.errors import IngestError
+from ingest.index import ChunkIndex
+from ingest.loaders import load_document
+from ingest.loaders.base import SourceInfo, file_sha256
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DocumentOutcome:
+    path: str
+    doc_id: str
+    status: str              # added | updated | unchanged | failed | missing
+    chunks: int = 0
+    added: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    pages: int = 0
+    message: str = ""
+    parse_seconds: float = 0.0
+
+
+@dataclass
+class IngestReport:
+    outcomes: list[DocumentOutcome] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    pruned_documents: list[str] = field(default_factory=list)
+    pruned_chunks: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    parse_seconds: float = 0.0
+    total_chunks: int = 0
+
+    @property
+    def failures(self) -> list[DocumentOutcome]:
+        return [o for o in self.outcomes if o.status in {"failed", "missing"}]
+
+    @property
+    def added(self) -> int:
+        return sum(o.added for o in self.outcomes)
+
+    @property
+    def unchanged(self) -> int:
+        return sum(o.unchanged for o in self.outcomes)
+
+    @property
+    def removed(self) -> int:
+        return sum(o.removed for o in self.outcomes) + self.pruned_chunks
+
+    @property
+    def pages(self) -> int:
+        return sum(o.pages for o in self.outcomes)
+
+
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def discover_sources(paths: Sequence[Path] | None, settings: Settings, catalogue: Catalogue
+                     ) -> tuple[list[SourceInfo], list[str], list[DocumentOutcome]]:
+    """Sources to ingest, skipped side files (with reasons), and missing catalogue files."""
+    default_run = not paths
+    roots = [settings.corpus] if default_run else [Path(p).expanduser().resolve() for p in paths]
+    sources: list[SourceInfo] = []
+    skipped: list[str] = []
+    missing: list[DocumentOutcome] = []
+    seen: set[str] = set()
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files.extend(sorted(p for p in root.rglob("*") if p.is_file() and not any(
+                part.startswith(".") for part in p.relative_to(root).parts)))
+        else:
+            files.append(root)  # a missing file is reported by the loader as "file not found"
+    for path in files:
+        rel = _relative(path, settings.corpus)
+        if rel is not None:
+            if catalogue.is_ignored(rel):
+                continue
+            entry = catalogue.by_path(rel)
+            if entry is not None:
+                info = entry.source_info(settings.corpus)
+            elif (canonical := catalogue.alternate_of(rel)) is not None:
+                skipped.append(f"{rel}: other form of '{canonical.id}' ({canonical.path}), not indexed twice")
+                continue
+            else:
+                info = SourceInfo(doc_id=f"local:{rel}", path=path)
+        else:
+            info = SourceInfo(doc_id=f"local:{path.name}" if not path.is_absolute() else f"file:{path.as_posix()}",
+                              path=path)
+        if info.doc_id in seen:
+            continue
+        seen.add(info.doc_id)
+        sources.append(info)
+    if default_run:
+        for entry in catalogue.sources:
+            if entry.id not in seen and not entry.optional and not (settings.corpus / entry.path).exists():
+                missing.append(DocumentOutcome(path=str(settings.corpus / entry.path), doc_id=entry.id,
+                                               status="missing",
+                                               message="not in the corpus folder; run `python -m ingest fetch`"))
+    return sources, skipped, missing
+
+
+def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = None, *, prune: bool = False,
+               reindex: bool = False, index: ChunkIndex | None = None, progress: bool = True,
+               on_document: Callable[[DocumentOutcome], None] | None = None) -> IngestReport:
+    """Ingest ``paths`` (default: the configured corpus) into the index."""
+    from tqdm import tqdm
+
+    settings = settings or Settings()
+    started = time.perf_counter()
+    catalogue = load_catalogue(settings.catalogue)
+    if index is None:
+        index = ChunkIndex(settings, check_model=not reindex)
+    if reindex:
+        index.drop()
+        index = ChunkIndex(settings, embedder=index.embedder)
+    sources, skipped, missing = discover_sources(paths, settings, catalogue)
+    report = IngestReport(skipped=skipped, outcomes=list(missing))
+    states = index.document_states()
+    bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=not progress, leave=False)
+    docs_bar = tqdm(sources, unit="doc", desc="Documents", disable=not progress)
+    for source in docs_bar:
+        docs_bar.set_postfix_str(source.path.name[:40])
+        outcome = _ingest_one(source, settings, index, states, bar, report)
+        report.outcomes.append(outcome)
+        if on_document:
+            on_document(outcome)
+    bar.close()
+    if prune:
+        present = {s.doc_id for s in sources}
+        for doc_id in sorted(set(states) - present):
+            report.pruned_chunks += index.remove_document(doc_id)
+            report.pruned_documents.append(doc_id)
+    lexical = index.rebuild_lexical()
+    report.total_chunks = len(lexical)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_one(source: SourceInfo, settings: Settings, index: ChunkIndex, states: dict, bar,
+                report: IngestReport) -> DocumentOutcome:
+    rel = _relative(source.path, settings.corpus) or str(source.path)
+    outcome = DocumentOutcome(path=rel, doc_id=source.doc_id, status="failed")
+    try:
+        if not source.path.exists():
+            raise IngestError(source.path, "file not found")
+        sha = file_sha256(source.path) if source.path.is_file() else ""
+        state = states.get(source.doc_id)
+        if sha and index.is_complete(state, sha):
+            outcome.status, outcome.chunks, outcome.unchanged = "unchanged", state["present"], state["present"]
+            return outcome
+        t0 = time.perf_counter()
+        document = load_document(source, settings)
+        outcome.parse_seconds = time.perf_counter() - t0
+        report.parse_seconds += outcome.parse_seconds
+        outcome.pages = document.pages
+        bar.total += len(document.chunks)
+        bar.refresh()
+        t1 = time.perf_counter()
+        result = index.sync_document(document, rel, on_embedded=bar.update)
+        report.embed_seconds += time.perf_counter() - t1
+        outcome.chunks = len({c.id for c in document.chunks})
+        outcome.added, outcome.unchanged, outcome.removed = result.added, result.unchanged, result.removed
+        outcome.status = "added" if state is None else ("unchanged" if not (result.added or result.removed) else "updated")
+        if document.warnings:
+            outcome.message = "; ".join(document.warnings)[:300]
+    except IngestError as exc:
+        outcome.message = exc.reason
+        log.warning("%s", exc)
+    except Exception as exc:  # keep the batch going; the traceback goes to the log file
+        log.exception("unexpected error while ingesting %s", source.path)
+        outcome.message = f"unexpected error ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
+    return outcome

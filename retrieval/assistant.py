@@ -1,0 +1,236 @@
+"""``Assistant``: one entry point for the UI, the CLI and evaluation scripts.
+
+    from retrieval import Assistant
+    assistant = Assistant()                       # build once (loads model, index, BM25)
+    answer = assistant.ask("Ab wann gilt man als langzeitarbeitslos?")
+    print(answer.text); print([c.label for c in answer.citations])
+
+Thread-safe: several threads may call ``ask`` at once.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from typing import Iterable
+
+import numpy as np
+
+from fundstelle.settings import Settings
+from ingest.index import ChunkIndex
+from retrieval.answer import LEAD as LEAD_STATUS
+from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
+from retrieval.extractive import ExtractiveAnswerer, idf_function
+from retrieval.filters import SearchFilter
+from retrieval.language import detect_language
+from retrieval.prompts import ABSTAIN, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
+from retrieval.search import Hit, HybridSearcher
+from retrieval.verify import Verifier, render_answer
+
+log = logging.getLogger(__name__)
+
+# Abstention thresholds, calibrated on ../shared/eval/dev.jsonl (see README "Abstention").
+MIN_SIMILARITY = 0.80        # best answer sentence vs question (e5 cosine)
+MIN_TERM_COVERAGE = 0.60     # IDF-weighted share of the question's terms in the top passages (German)
+STRONG_SIMILARITY = 0.86     # above this, low term coverage does not force abstention
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    if question is None or not isinstance(question, str):
+        raise QuestionError("Bitte eine Frage als Text eingeben (question must be text).")
+    bad = [c for c in question if unicodedata.category(c) == "Cc" and c not in "\n\t\r"]
+    if bad:
+        raise QuestionError(f"Die Frage enthält unzulässige Steuerzeichen (U+{ord(bad[0]):04X}); "
+                            "bitte nur Text eingeben (control characters are not allowed).")
+    cleaned = " ".join(question.split())
+    if not cleaned:
+        raise QuestionError("Die Frage ist leer (empty question).")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"Die Frage ist zu lang ({len(cleaned)} Zeichen, höchstens {max_chars}); "
+                            f"bitte kürzer fassen (question too long).")
+    return cleaned
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None, *, retriever: str = "hybrid", index: ChunkIndex | None = None,
+                 chat_model=None) -> None:
+        self.settings = settings or Settings()
+        self.searcher = HybridSearcher(self.settings, index=index, retriever=retriever)
+        self.index = self.searcher.index
+        self.embedder = self.index.embedder
+        self.extractive = ExtractiveAnswerer(self.embedder)
+        self.verifier = Verifier(self.embedder)
+        self._chat_model = chat_model
+        self._chat_model_loaded = chat_model is not None
+        self._idf = idf_function(self.searcher.lexical)
+
+    # -- information for callers -----------------------------------------------------
+    def documents(self) -> list[dict]:
+        """Indexed documents (doc_id, title, kind, law, fassung, stand), for filters."""
+        return sorted(self.searcher.catalog.documents.values(), key=lambda d: (d["kind"] or "", d["title"] or ""))
+
+    def laws(self) -> list[str]:
+        return sorted({d["law"] for d in self.searcher.catalog.documents.values() if d.get("law")})
+
+    @property
+    def chat_model(self):
+        if not self._chat_model_loaded:
+            from retrieval.llm import make_chat_model
+
+            self._chat_model = make_chat_model(self.settings)
+            self._chat_model_loaded = True
+        return self._chat_model
+
+    def llm_available(self) -> str | None:
+        """Name of the configured chat model, or None (extractive only)."""
+        if self.settings.llm_provider == "none" and self._chat_model is None:
+            return None
+        from retrieval.llm import describe_model
+
+        return describe_model(self.chat_model, self.settings) or type(self._chat_model).__name__
+
+    # -- asking ----------------------------------------------------------------------
+    def ask(self, question: str, *, kinds: Iterable[str] | str | None = None, as_of: str | None = None,
+            mode: str | None = None, k: int | None = None, documents: Iterable[str] | None = None,
+            laws: Iterable[str] | None = None, stand_from: str | None = None, stand_to: str | None = None) -> Answer:
+        started = time.perf_counter()
+        question = validate_question(question, self.settings.max_question_chars)
+        mode = mode or self.settings.answer_mode
+        if mode not in ("extractive", "llm"):
+            raise QuestionError(f"unknown answer mode '{mode}' (extractive or llm)")
+        k = int(k or self.settings.k)
+        if not 1 <= k <= 50:
+            raise QuestionError(f"k must be between 1 and 50, not {k}")
+        try:
+            search_filter = SearchFilter.build(kinds=kinds, documents=documents, laws=laws, as_of=as_of,
+                                               stand_from=stand_from, stand_to=stand_to)
+        except ValueError as exc:
+            raise FilterError(str(exc)) from exc
+        self.searcher.ensure_current()
+        if not self.searcher.catalog.allowed_documents(search_filter):
+            raise FilterError(f"Die Filter treffen auf keine indexierte Quelle zu ({search_filter.describe()}); "
+                              "filters match no indexed source.")
+        language = detect_language(question)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        # Needed by every retriever: the answer sentences are scored against it.
+        query_vector = self.embedder.embed_query(question)
+        timings["embed_query"] = (time.perf_counter() - t0) * 1000
+        result = self.searcher.search(question, search_filter, k=k, query_vector=query_vector)
+        timings.update({f"search_{key}": v for key, v in result.timings.items() if key != "embed_query"})
+        if not result.hits:
+            raise FilterError(f"Die Filter treffen auf keine Passage zu ({search_filter.describe()}); "
+                              "filters match no passage.")
+        passages = [_passage(hit) for hit in result.hits]
+        settings_used = {"kinds": list(search_filter.kinds), "as_of": as_of, "k": k, "mode": mode,
+                         "documents": list(search_filter.documents), "laws": list(search_filter.laws),
+                         "retriever": self.searcher.retriever}
+        answer = Answer(question=question, text="", citations=[], sentences=[], abstained=False, passages=passages,
+                        mode=mode, language=language, retrievers=result.retrievers, settings=settings_used)
+
+        t0 = time.perf_counter()
+        candidates = self.extractive.candidates(result.hits)
+        self.extractive.score(question, query_vector, candidates, german=language == "de")
+        evidence = self.extractive.evidence(question, result.hits, candidates, self._idf)
+        timings["sentences"] = (time.perf_counter() - t0) * 1000
+        reason = self._abstain_reason(evidence, language)
+        if reason:
+            self._abstain(answer, reason)
+        elif mode == "llm":
+            self._answer_with_llm(answer, result.hits, candidates, language, timings)
+        else:
+            self._answer_extractively(answer, result.hits, candidates, language)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        answer.timings = {key: round(value, 1) for key, value in timings.items()}
+        return answer
+
+    def _abstain_reason(self, evidence, language: str) -> str:
+        if evidence.best_similarity < MIN_SIMILARITY:
+            return (f"Keine Passage passt ausreichend zur Frage (beste Ähnlichkeit {evidence.best_similarity:.2f} "
+                    f"< {MIN_SIMILARITY}).")
+        if (language == "de" and evidence.term_coverage < MIN_TERM_COVERAGE
+                and evidence.best_similarity < STRONG_SIMILARITY):
+            return (f"Zentrale Begriffe der Frage kommen in den gefundenen Passagen nicht vor "
+                    f"(Abdeckung {evidence.term_coverage:.2f} < {MIN_TERM_COVERAGE}).")
+        return ""
+
+    def _abstain(self, answer: Answer, reason: str) -> None:
+        answer.abstained = True
+        answer.abstain_reason = reason
+        answer.text = ABSTAIN.get(answer.language, ABSTAIN["de"])
+        answer.sentences = [SentenceCheck(answer.text, [], LEAD_STATUS, reason)]
+
+    def _answer_extractively(self, answer: Answer, hits: list[Hit], candidates, language: str) -> None:
+        chosen = self.extractive.select(candidates)
+        if not chosen:
+            self._abstain(answer, "Keine zitierfähigen Sätze in den gefundenen Passagen.")
+            return
+        citations: dict[int, Citation] = {}
+        checks: list[SentenceCheck] = []
+        if language != "de" and language in LEAD:
+            checks.append(SentenceCheck(LEAD[language], [], LEAD_STATUS))
+        for candidate in chosen:
+            if candidate.hit_index not in citations:
+                citations[candidate.hit_index] = _citation(hits[candidate.hit_index], len(citations) + 1,
+                                                           (candidate.start, candidate.end))
+            number = citations[candidate.hit_index].number
+            checks.append(SentenceCheck(" ".join(candidate.text.split()), [number], VERIFIED,
+                                        support=round(candidate.similarity, 4)))
+        answer.citations = list(citations.values())
+        answer.sentences = checks
+        answer.text = render_answer(checks)
+
+    def _answer_with_llm(self, answer: Answer, hits: list[Hit], candidates, language: str, timings: dict) -> None:
+        from retrieval.llm import LLMUnavailableError, describe_model
+
+        try:
+            model = self.chat_model
+        except LLMUnavailableError as exc:
+            self._fall_back(answer, hits, candidates, language, f"LLM nicht verfügbar ({exc}); extraktive Antwort.")
+            return
+        if model is None:
+            self._fall_back(answer, hits, candidates, language, "Kein LLM konfiguriert; extraktive Antwort.")
+            return
+        answer.model = describe_model(model, self.settings)
+        citations = [_citation(hit, number, None) for number, hit in enumerate(hits[:6], start=1)]
+        chain = answer_prompt() | model
+        t0 = time.perf_counter()
+        try:
+            message = chain.invoke({"abstain": ABSTAIN.get(language, ABSTAIN["de"]),
+                                    "language": LANGUAGE_NAMES.get(language, "Deutsch"),
+                                    "sources": format_sources(citations), "question": answer.question})
+            raw = message.content if hasattr(message, "content") else str(message)
+        except Exception as exc:  # endpoint down, timeout: fall back, say so
+            log.warning("LLM call failed: %s", exc)
+            self._fall_back(answer, hits, candidates, language,
+                            f"LLM nicht erreichbar ({type(exc).__name__}); extraktive Antwort.")
+            return
+        timings["llm"] = (time.perf_counter() - t0) * 1000
+        raw = str(raw).strip()
+        if ABSTAIN.get(language, ABSTAIN["de"]).rstrip(".") in raw or ABSTAIN["de"].rstrip(".") in raw:
+            self._abstain(answer, "Das Modell fand keine Antwort in den Quellen.")
+            return
+        checks, used, text = self.verifier.verify(raw, citations, cross_language=language != "de")
+        if not any(c.status == VERIFIED for c in checks):
+            answer.notices.append("Keine Aussage des Modells ließ sich belegen.")
+        answer.sentences, answer.citations, answer.text = checks, used, text
+
+    def _fall_back(self, answer: Answer, hits: list[Hit], candidates, language: str, notice: str) -> None:
+        answer.notices.append(notice)
+        answer.mode = "extractive"
+        self._answer_extractively(answer, hits, candidates, language)
+
+
+def _passage(hit: Hit) -> Passage:
+    chunk = hit.chunk
+    return Passage(chunk_id=hit.chunk_id, label=chunk.label, kind=chunk.kind, doc_type=chunk.doc_type,
+                   title=chunk.title, stand=chunk.stand, stand_date=chunk.stand_date, page=chunk.page_start,
+                   url=chunk.url, text=chunk.text, score=round(hit.score, 6), dense_rank=hit.dense_rank,
+                   lexical_rank=hit.lexical_rank, locator=chunk.locator, doc_id=chunk.doc_id)
+
+
+def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:
+    chunk = hit.chunk
+    return Citation(number=number, chunk_id=hit.chunk_id, label=chunk.label, kind=chunk.kind,
+                    doc_type=chunk.doc_type, title=chunk.title, stand=chunk.stand, page=chunk.page_start,
+                    url=chunk.url, passage=chunk.text, support_span=span, doc_id=chunk.doc_id)

@@ -1,0 +1,152 @@
+"""Extractive answers: the best 1–4 sentences of the retrieved passages, verbatim, each with
+its marker. Every sentence is verifiable by construction. Also computes the evidence
+features that abstention is decided on."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ingest.lexical import tokenize_german
+from retrieval.injection import is_instruction_like
+from retrieval.search import Hit
+from retrieval.sentences import split_sentences
+
+_CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
+                           r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
+_ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
+
+
+@dataclass
+class Candidate:
+    hit_index: int
+    start: int
+    end: int
+    text: str
+    similarity: float = 0.0
+    overlap: float = 0.0
+    score: float = 0.0
+
+
+@dataclass
+class Evidence:
+    """What abstention looks at."""
+
+    best_similarity: float
+    best_overlap: float
+    term_coverage: float
+    top_dense: float
+
+
+class ExtractiveAnswerer:
+    MAX_SENTENCES = 4
+    MAX_PASSAGES = 5
+    MAX_SENTENCES_PER_PASSAGE = 12
+    MARGIN = 0.025           # further sentences must score within this of the best one
+    OVERLAP_WEIGHT = 0.08
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+
+    def candidates(self, hits: Sequence[Hit]) -> list[Candidate]:
+        out = []
+        for index, hit in enumerate(hits[: self.MAX_PASSAGES]):
+            text = hit.chunk.text
+            count = 0
+            for start, end in split_sentences(text):
+                sentence = text[start:end]
+                stripped = sentence.strip()
+                # Questions are not claims (the Landtag chunks hold the question too), and
+                # bare enumerators or headings are no answer.
+                if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
+                        or is_instruction_like(stripped)):
+                    continue
+                out.append(Candidate(index, start, end, sentence))
+                count += 1
+                if count >= self.MAX_SENTENCES_PER_PASSAGE:
+                    break
+        return out
+
+    def score(self, question: str, question_vector: np.ndarray, candidates: list[Candidate], german: bool) -> None:
+        if not candidates:
+            return
+        vectors = self.embedder.embed_passages([c.text for c in candidates])
+        sims = vectors @ np.asarray(question_vector, dtype=np.float32)
+        q_terms = set(tokenize_german(question))
+        for candidate, sim in zip(candidates, sims):
+            terms = set(tokenize_german(candidate.text))
+            candidate.similarity = float(sim)
+            candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
+            candidate.score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
+                               - 0.004 * candidate.hit_index)
+
+    def select(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Best sentence, close runners-up (max two per passage), and a continuation sentence
+        ("Vielmehr …") right after a chosen one; ordered by passage rank and position."""
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        if not ranked:
+            return []
+        best = ranked[0].score
+        chosen: list[Candidate] = []
+        seen: set[str] = set()
+        per_passage: dict[int, int] = {}
+        for candidate in ranked:
+            if len(chosen) >= self.MAX_SENTENCES - 1 or candidate.score < best - self.MARGIN:
+                break
+            key = re.sub(r"\W+", "", candidate.text.casefold())
+            if key in seen or per_passage.get(candidate.hit_index, 0) >= 2:
+                continue
+            seen.add(key)
+            per_passage[candidate.hit_index] = per_passage.get(candidate.hit_index, 0) + 1
+            chosen.append(candidate)
+        by_position = {(c.hit_index, c.start): c for c in candidates}
+        for candidate in list(chosen):
+            following = [c for c in candidates if c.hit_index == candidate.hit_index and c.start > candidate.start]
+            if following and len(chosen) < self.MAX_SENTENCES:
+                nxt = min(following, key=lambda c: c.start)
+                key = re.sub(r"\W+", "", nxt.text.casefold())
+                if _CONTINUATION.match(nxt.text) and key not in seen and (nxt.hit_index, nxt.start) in by_position:
+                    seen.add(key)
+                    chosen.append(nxt)
+        return sorted(chosen, key=lambda c: (c.hit_index, c.start))
+
+    @staticmethod
+    def evidence(question: str, hits: Sequence[Hit], candidates: list[Candidate], idf) -> Evidence:
+        """Similarity of the best sentence, and the IDF-weighted share of the question's terms
+        found in the top passages (unknown terms weigh most: they are the specific ones)."""
+        best = max(candidates, key=lambda c: c.score) if candidates else None
+        q_terms = list(dict.fromkeys(tokenize_german(question)))
+        passage_terms: set[str] = set()
+        for hit in hits[:3]:
+            passage_terms.update(tokenize_german(hit.chunk.text))
+        total = sum(idf(t) for t in q_terms)
+        covered = sum(idf(t) for t in q_terms if t in passage_terms)
+        top_dense = max((h.dense_similarity or 0.0) for h in hits) if hits else 0.0
+        return Evidence(best_similarity=best.similarity if best else 0.0,
+                        best_overlap=best.overlap if best else 0.0,
+                        term_coverage=covered / total if total else 0.0, top_dense=top_dense)
+
+
+def idf_function(lexical):
+    """IDF from the BM25 index's document frequencies; unknown terms get the maximum."""
+    retriever = lexical._retriever
+    n_docs = max(1, len(lexical))
+    vocab = retriever.vocab_dict if retriever is not None else {}
+    doc_freq = None
+    if retriever is not None:
+        import scipy.sparse as sp  # noqa: F401 - bm25s stores scores in CSC arrays
+        indptr = np.asarray(retriever.scores["indptr"])
+        doc_freq = np.diff(indptr)
+    max_idf = math.log(1 + n_docs)
+
+    def idf(term: str) -> float:
+        position = vocab.get(term)
+        if position is None or doc_freq is None or position >= len(doc_freq):
+            return max_idf
+        df = int(doc_freq[position])
+        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+    return idf

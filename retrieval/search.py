@@ -1,0 +1,148 @@
+"""Hybrid search: Chroma dense search + German BM25, fused by weighted reciprocal rank.
+
+The BM25 side gets less weight the fewer of the question's words exist in the corpus
+vocabulary, so a Ukrainian or English question is not dragged down by a lexical side that
+cannot match it, while German terms inside it ("Bürgergeld", "Fiktionsbescheinigung")
+still count.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from fundstelle.settings import Settings
+from ingest.chunk import Chunk, date_to_int
+from ingest.index import ChunkIndex
+from ingest.lexical import LexicalIndex
+from retrieval.filters import DocumentCatalog, SearchFilter
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+RETRIEVERS = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class Hit:
+    chunk_id: str
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_similarity: float | None = None
+    lexical_score: float | None = None
+    chunk: Chunk | None = None
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    retrievers: list[str]
+    lexical_weight: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class HybridSearcher:
+    """Thread-safe searcher over one index; reloads the lexical side when the collection changes."""
+
+    def __init__(self, settings: Settings, index: ChunkIndex | None = None, retriever: str = "hybrid") -> None:
+        if retriever not in RETRIEVERS:
+            raise ValueError(f"retriever must be one of {RETRIEVERS}")
+        self.settings = settings
+        self.retriever = retriever
+        self.index = index or ChunkIndex(settings, create=False)
+        self._lock = threading.RLock()
+        self._lexical: LexicalIndex | None = None
+        self._chunk_meta: dict[str, tuple[str, int]] = {}
+        self.catalog = DocumentCatalog()
+        self.refresh()
+
+    # -- state -----------------------------------------------------------------------
+    def refresh(self) -> None:
+        """(Re)load the lexical index and the document catalogue to match the collection."""
+        with self._lock:
+            self._lexical = self.index.load_lexical()
+            documents: dict[str, dict] = {}
+            chunk_meta: dict[str, tuple[str, int]] = {}
+            for cid, _, meta in self.index.iter_records(include=("metadatas",)):
+                chunk_meta[cid] = (meta["doc_id"], int(meta.get("stand_date") or 0))
+                info = documents.setdefault(meta["doc_id"], {
+                    "doc_id": meta["doc_id"], "kind": meta.get("kind"), "title": meta.get("title"),
+                    "law": meta.get("law") if meta.get("kind") == "law" else "", "fassung": meta.get("fassung"),
+                    "stand": meta.get("stand"), "stand_date": int(meta.get("stand_date") or 0),
+                    "doc_type": meta.get("doc_type"), "chunks": 0})
+                info["chunks"] += 1
+            self._chunk_meta = chunk_meta
+            self.catalog = DocumentCatalog(documents)
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        assert self._lexical is not None
+        return self._lexical
+
+    def ensure_current(self) -> None:
+        """Cheap check that the lexical side still matches the collection (count-based)."""
+        if self.index.count() != len(self.lexical):
+            self.refresh()
+
+    # -- search ----------------------------------------------------------------------
+    def lexical_weight(self, question: str) -> float:
+        """Share of the question's terms the corpus vocabulary knows (1.0 for German questions
+        about indexed topics, low for questions in another language)."""
+        return self.lexical.known_fraction(question)
+
+    def _allowed_ids(self, search_filter: SearchFilter) -> set[str] | None:
+        allowed_docs = self.catalog.allowed_documents(search_filter)
+        lo = date_to_int(search_filter.stand_from) if search_filter.stand_from else None
+        hi = date_to_int(search_filter.stand_to) if search_filter.stand_to else None
+        if allowed_docs == set(self.catalog.documents) and lo is None and hi is None:
+            return None
+        return {cid for cid, (doc, sd) in self._chunk_meta.items()
+                if doc in allowed_docs and (lo is None or sd >= lo) and (hi is None or sd <= hi)}
+
+    def search(self, question: str, search_filter: SearchFilter | None = None, k: int = 10,
+               depth: int = 50, query_vector: np.ndarray | None = None) -> SearchResult:
+        search_filter = search_filter or SearchFilter()
+        timings: dict[str, float] = {}
+        with self._lock:
+            allowed = self._allowed_ids(search_filter)
+            where = self.catalog.chroma_where(search_filter)
+        if allowed is not None and not allowed:
+            return SearchResult([], [], 0.0, timings)
+        dense: list[tuple[str, float]] = []
+        lexical: list[tuple[str, float]] = []
+        used = []
+        if self.retriever in ("hybrid", "dense"):
+            t0 = time.perf_counter()
+            vector = query_vector if query_vector is not None else self.index.embedder.embed_query(question)
+            timings["embed_query"] = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            n = min(depth, max(1, len(allowed) if allowed is not None else self.index.count()))
+            result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
+                                                 where=where, include=["distances"])
+            dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
+            timings["dense"] = (time.perf_counter() - t0) * 1000
+            used.append("dense")
+        weight = 0.0
+        if self.retriever in ("hybrid", "bm25"):
+            t0 = time.perf_counter()
+            lexical = self.lexical.search(question, k=depth, allowed=allowed)
+            timings["bm25"] = (time.perf_counter() - t0) * 1000
+            weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(question)
+            if lexical:
+                used.append("bm25")
+        hits: dict[str, Hit] = {}
+        for rank, (cid, sim) in enumerate(dense, start=1):
+            hits[cid] = Hit(cid, 1.0 / (RRF_K + rank), dense_rank=rank, dense_similarity=sim)
+        for rank, (cid, score) in enumerate(lexical, start=1):
+            hit = hits.setdefault(cid, Hit(cid, 0.0))
+            hit.lexical_rank, hit.lexical_score = rank, score
+            hit.score += weight / (RRF_K + rank)
+        ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
+        chunks = self.index.get_chunks([h.chunk_id for h in ranked])
+        for hit in ranked:
+            hit.chunk = chunks.get(hit.chunk_id)
+        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings)

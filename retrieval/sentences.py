@@ -1,0 +1,54 @@
+"""Sentence splitting for German legal and parliamentary text, with character spans.
+
+Abbreviations that end in a dot ("Abs.", "Nr.", "z. B.", "i. V. m.", "S.", "vgl.") and
+enumerations ("1.", "a)") must not end a sentence, or citations would quote fragments.
+"""
+from __future__ import annotations
+
+import re
+
+_ABBREVIATIONS = {
+    "abs", "nr", "nrn", "art", "s", "z", "b", "u", "a", "v", "m", "i", "d", "vgl", "ggf", "bzw", "ca", "etc",
+    "inkl", "ff", "f", "lit", "buchst", "bspw", "sog", "evtl", "gem", "rz", "rdnr", "anm", "bgbl", "drs",
+    "dr", "prof", "str", "abschn", "kap", "ziff", "tz", "zzgl", "max", "min", "mio", "mrd", "jan", "feb", "apr",
+    "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dez", "st", "hs", "mwv", "idf", "iVm", "o", "g", "e", "h",
+    "w", "l", "k", "n", "r", "t", "p", "c", "fa", "ba", "aa", "jc", "sgb", "nrw", "ggü", "usw", "allg", "jew",
+}
+_CANDIDATE = re.compile(r"[.!?;]+[\"“”»)]*\s+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) spans of the sentences in ``text`` (whitespace trimmed)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _CANDIDATE.finditer(text):
+        end = match.end()
+        before = text[start:match.start()]
+        word = re.search(r"(\S+)$", before)
+        token = word.group(1) if word else ""
+        nxt = text[end:end + 1]
+        punct = match.group(0).strip()
+        if punct.startswith("."):
+            bare = token.strip("(„\"").rstrip(".").lower()
+            # "Abs." / "z. B." / "1." / "a." / ordinal dates ("30. Juni") do not end a sentence.
+            if bare in _ABBREVIATIONS or bare.isdigit() or len(bare) == 1:
+                continue
+            if nxt and (nxt.islower() or nxt in "§("):
+                continue
+        elif punct.startswith(";"):
+            # Semicolons separate enumerated conditions; keep them together unless long.
+            if end - start < 400:
+                continue
+        spans.append((start, match.end()))
+        start = end
+    if start < len(text):
+        spans.append((start, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e - s >= 2:
+            out.append((s, e))
+    return out

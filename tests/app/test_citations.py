@@ -1,0 +1,62 @@
+"""German citation forms, Stand lines and links to the original."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app_support.citations import format_citation, from_citation, from_passage, german_date, original_url, stand_text
+from tests.app.answers import fw_passage, initiative_answer, ka_passage, sgb3_passage
+
+
+def test_law_citation_has_paragraph_label_stand_date_and_last_change():
+    assert format_citation(from_passage(sgb3_passage())) == (
+        "§ 18 Abs. 1 SGB III (Stand: 22.04.2026; zuletzt geändert durch Art. 2 G v. 16.4.2026 I Nr. 107)")
+
+
+def test_landtag_citation_keeps_question_number_and_answer_date():
+    assert format_citation(from_passage(ka_passage())) == (
+        "Antwort auf Kleine Anfrage 5591, zu Frage 3 (Antwort vom 30.06.2025)")
+
+
+def test_landtag_citation_with_drucksache_and_page_in_label_gets_no_second_page():
+    ref = replace(from_passage(ka_passage()), label="Antwort auf Kleine Anfrage 5591, zu Frage 3, Drs. 18/14567, S. 2",
+                  page=2)
+    assert format_citation(ref) == "Antwort auf Kleine Anfrage 5591, zu Frage 3, Drs. 18/14567, S. 2 (Antwort vom 30.06.2025)"
+
+
+def test_weisung_citation_names_the_agency_rz_page_and_stand():
+    assert format_citation(from_passage(fw_passage())) == (
+        "Bundesagentur für Arbeit, Fachliche Weisungen § 16 SGB II, Rz. 16.1, S. 4 (Stand 26.03.2025)")
+
+
+def test_other_document_citation_starts_with_its_title():
+    ref = replace(from_passage(ka_passage()), kind="other", label="Merkblatt, Abschnitt 2", title="Merkblatt Bürgergeld",
+                  stand="", stand_date="")
+    assert format_citation(ref) == "Merkblatt Bürgergeld, Merkblatt, Abschnitt 2"
+
+
+def test_citation_takes_stand_date_from_its_passage():
+    answer = initiative_answer()
+    assert from_citation(answer.citations[1], answer).stand_date == "2026-04-22"
+
+
+def test_stand_with_iso_date_only_is_written_german():
+    ref = replace(from_passage(ka_passage()), stand="2025-03-26", stand_date="2025-03-26")
+    assert stand_text(ref) == "Stand: 26.03.2025"
+
+
+def test_german_date_leaves_non_dates_alone():
+    assert german_date("2025-06-30") == "30.06.2025"
+    assert german_date("Juni 2025") == "Juni 2025"
+
+
+def test_pdf_original_opens_at_the_page():
+    assert original_url(from_passage(fw_passage())) == "https://www.arbeitsagentur.de/datei/fw-sgb-ii-16_ba015856.pdf#page=4"
+
+
+def test_law_original_is_the_paragraph_page():
+    assert original_url(from_passage(sgb3_passage())) == "https://www.gesetze-im-internet.de/sgb_3/__18.html"
+
+
+def test_javascript_or_relative_urls_give_no_original_link():
+    for url in ("javascript:alert(1)", "data:text/html,<script>", "/etc/passwd", "", "https:///nohost"):
+        assert original_url(replace(from_passage(ka_passage()), url=url)) == "", url

