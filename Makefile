@@ -14,3 +14,6 @@ ingest: install
 
 bench: install
 	.venv/bin/python bench/ingest.py
+
+eval: install
+	bash scripts/eval.sh

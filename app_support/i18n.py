@@ -19,7 +19,6 @@ EXAMPLE_QUESTIONS = (
 
 STRINGS: dict[str, dict[str, str]] = {
     "de": {
-        "page_title": "Fundstelle",
         "tagline": "Fragen zu SGB II und III, Landtag NRW und Weisungen der Bundesagentur für Arbeit – "
                    "jede Aussage mit ihrer Fundstelle.",
         "chat_placeholder": "Ihre Frage zu Bürgergeld, Arbeitsförderung, Landtagsanfragen …",
@@ -51,7 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sources": "Quellen",
         "more_sources": "Weitere Fundstellen ({n})",
         "more_sources_caption": "Weitere gefundene Passagen, die in der Antwort nicht zitiert werden.",
-        "nearest": "Nächste Fundstellen – sie beantworten die Frage nicht",
+        "nearest": "Nächste Fundstellen ({n}) – sie beantworten die Frage nicht",
         "abstain": "Dazu enthalten die Quellen keine Angabe.",
         "abstain_reason": "Grund: {reason}",
         "unsupported": "nicht belegt",
@@ -66,7 +65,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "download_docx": "Word (DOCX)",
         "share": "Teilen",
         "share_caption": "Dieser Link stellt die Frage mit denselben Einstellungen erneut:",
-        "feedback_prompt": "War die Antwort hilfreich?",
         "feedback_reason": "Begründung (optional)",
         "feedback_send": "Begründung senden",
         "feedback_thanks": "Danke für Ihre Rückmeldung.",
@@ -87,14 +85,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "retry": "Erneut versuchen",
         "notice_prefix": "Hinweis",
         "answer_meta": "Modus: {mode} · Suche: {retrievers} · {ms} ms",
-        "you": "Sie",
         "kind_law": "Gesetz",
         "kind_landtag": "Landtag",
         "kind_ba": "BA",
         "kind_other": "Dokument",
     },
     "en": {
-        "page_title": "Fundstelle",
         "tagline": "Questions on the German Social Code II and III, the NRW state parliament and instructions "
                    "of the Federal Employment Agency – every statement with its source.",
         "chat_placeholder": "Your question on Bürgergeld, employment support, parliamentary questions …",
@@ -126,7 +122,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "sources": "Sources",
         "more_sources": "Further passages ({n})",
         "more_sources_caption": "Other passages found that the answer does not cite.",
-        "nearest": "Nearest passages – they do not answer the question",
+        "nearest": "Nearest passages ({n}) – they do not answer the question",
         "abstain": "The sources do not contain information on this.",
         "abstain_reason": "Reason: {reason}",
         "unsupported": "unsupported",
@@ -140,7 +136,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "download_docx": "Word (DOCX)",
         "share": "Share",
         "share_caption": "This link asks the question again with the same settings:",
-        "feedback_prompt": "Was this answer helpful?",
         "feedback_reason": "Reason (optional)",
         "feedback_send": "Send reason",
         "feedback_thanks": "Thank you for your feedback.",
@@ -161,7 +156,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "retry": "Try again",
         "notice_prefix": "Note",
         "answer_meta": "Mode: {mode} · Search: {retrievers} · {ms} ms",
-        "you": "You",
         "kind_law": "Law",
         "kind_landtag": "Landtag",
         "kind_ba": "BA",

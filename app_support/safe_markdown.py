@@ -70,7 +70,7 @@ def escape_block(text: str) -> str:
 
 
 def highlight(text: str, span: tuple[int, int] | None, colour: str = "orange") -> str:
-    """``text`` as inert Markdown with ``text[span[0]:span[1]]`` on a coloured background.
+    """``text`` as inert Markdown with ``text[span[0]:span[1]]`` in bold on a coloured background.
 
     The span is widened to whole linkable words, so a URL is never cut into a part that
     the link detection could still see.
@@ -94,4 +94,4 @@ def highlight(text: str, span: tuple[int, int] | None, colour: str = "orange") -
         before = before.rstrip() + "\n\n"
     if text[end:].lstrip(" \t").startswith("\n"):
         after = "\n\n" + after.lstrip()
-    return f"{before}:{colour}-background[{middle}]{after}"
+    return f"{before}:{colour}-background[**{middle}**]{after}"

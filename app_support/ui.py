@@ -4,10 +4,10 @@ Layout: a chat in the main column (question, answer with markers, source cards, 
 Fundstellen", export, share link, feedback); the sidebar holds language, filters, answer
 mode, number of sources, the legal-advice notice and the export of several answers.
 
-Security: nothing here uses ``unsafe_allow_html``. Every text that comes from a document
-or from the user is rendered through ``safe_markdown`` (or ``st.code``/``st.text``), so a
-document cannot add links, images, HTML or formatting to the page. Badges only ever carry
-fixed labels (``st.badge`` does not escape Markdown).
+Security: nothing here renders raw HTML (no HTML flag on ``st.markdown``, no ``st.html``).
+Every text that comes from a document or from the user goes through ``safe_markdown`` (or
+``st.code``), so a document cannot add links, images, HTML or formatting to the page.
+Badges only ever carry fixed labels (``st.badge`` does not escape Markdown).
 """
 from __future__ import annotations
 
@@ -192,6 +192,12 @@ def _sidebar_language() -> str:
 
 def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang: str) -> None:
     state = st.session_state
+    # Streamlit drops the state of widgets a run did not draw (e.g. while the index was
+    # missing); without this, the date field would come back as "today".
+    for key, value in (("opt_kinds", []), ("opt_docs", []), ("opt_laws", []), ("opt_as_of", None),
+                       ("opt_mode", settings.answer_mode), ("opt_k", min(settings.k, MAX_K))):
+        if key not in state:
+            state[key] = value
     doc_ids = [d["doc_id"] for d in documents]
     titles = {d["doc_id"]: _document_name(d) for d in documents}
     laws = assistant.laws()
@@ -317,7 +323,8 @@ def _render_turn(turn: Turn, settings: Settings, lang: str) -> None:
         st.markdown(escape_block(turn.question))
     with st.chat_message("assistant"):
         if turn.error:
-            st.error(escape_inline(turn.error), icon=":material/error:")
+            with st.container(key=f"error-{turn.id}"):
+                st.error(escape_inline(turn.error), icon=":material/error:")
             return
         _render_answer(turn, lang)
         _render_actions(turn, settings, lang)
@@ -333,9 +340,9 @@ def _render_answer(turn: Turn, lang: str) -> None:
             st.caption(escape_inline(t("abstain_reason", lang, reason=answer.abstain_reason)))
         nearest = answer.passages[:NEAREST_IN_ABSTENTION]
         if nearest:
-            st.markdown(f"**{t('nearest', lang)}**")
-            for index, passage in enumerate(nearest):
-                _source_card(from_passage(passage), lang, key=f"near-{turn.id}-{index}")
+            with st.expander(t("nearest", lang, n=len(nearest)), icon=":material/do_not_disturb_on:"):
+                for index, passage in enumerate(nearest):
+                    _source_card(from_passage(passage), lang, key=f"near-{turn.id}-{index}")
         return
     st.markdown(answer_markdown(answer, turn.anchor_prefix, lang))
     if has_unsupported(answer):

@@ -35,7 +35,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for report.json, report.md and chart.png "
                              "(default: eval-out/<data set>-<retriever>[-<mode>])")
-    parser.add_argument("--k", type=int, default=DEFAULT_K, help=f"passages retrieved per question (default {DEFAULT_K})")
+    parser.add_argument("--k", type=int, default=DEFAULT_K,
+                        help=f"passages retrieved per question (default {DEFAULT_K})")
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="ask only N questions")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from evaluation import metrics
 from evaluation.indexes import EvaluationError, corpus_index
-from evaluation.runner import DEFAULT_K, ask_all, case_of, open_assistant, passages_of, run_config
+from evaluation.runner import DEFAULT_K, answer_modes, ask_all, case_of, open_assistant, passages_of, run_config
 from fundstelle.settings import Settings
 
 REQUIRED_KEYS = ("id", "question", "answerable", "evidence")
@@ -130,7 +130,7 @@ def run_gold(gold_path: Path | str, settings: Settings | None = None, corpus: Pa
         rows.append(question_row(item, case, passages_of(result), result))
     config = run_config(settings, retriever=retriever, mode=mode, k=k, gold=str(gold_path),
                         corpus=str(index_settings.corpus), index=str(index_settings.data), limit=limit,
-                        errors=sum(1 for r in asked if r.error))
+                        errors=sum(1 for r in asked if r.error), answer_modes=answer_modes(asked))
     report = summarise(rows, cases, config)
     if out is not None:
         from evaluation.report import write_gold_report

@@ -87,28 +87,31 @@ def gold_markdown(report: Mapping[str, Any], title: str) -> str:
     lines += ["## Questions that miss a criterion", ""]
     misses = []
     for row in rows:
+        name = f"- `{row['id']}`:"
+        gold = row.get("locator") or "?"
         retrieved = "; ".join(row.get("retrieved") or []) or "nothing"
         cited = "; ".join(row.get("cited") or []) or "nothing"
         if row.get("error"):
-            misses.append(f"- `{row['id']}`: error {row['error']}")
+            misses.append(f"{name} error {row['error']}")
         if row["answerable"]:
             if row["evidence_rank"] is None or row["evidence_rank"] > 5:
-                misses.append(f"- `{row['id']}`: evidence not in the top 5 (rank {format_value('', row['evidence_rank'])});"
-                              f" gold {row.get('locator') or '?'}; retrieved {retrieved}")
+                rank = format_value("", row["evidence_rank"])
+                misses.append(f"{name} evidence not in the top 5 (rank {rank}); gold {gold}; retrieved {retrieved}")
             if row["abstained"]:
-                misses.append(f"- `{row['id']}`: abstained on an answerable question ({row.get('abstain_reason') or 'no reason given'})")
+                misses.append(f"{name} abstained on an answerable question "
+                              f"({row.get('abstain_reason') or 'no reason given'})")
             elif not row["supported"]:
-                misses.append(f"- `{row['id']}`: no citation holds the evidence; gold {row.get('locator') or '?'}; cited {cited}")
+                misses.append(f"{name} no citation holds the evidence; gold {gold}; cited {cited}")
             elif row["citations_holding"] < row["citations"]:
-                misses.append(f"- `{row['id']}`: {row['citations'] - row['citations_holding']} of {row['citations']} "
+                misses.append(f"{name} {row['citations'] - row['citations_holding']} of {row['citations']} "
                               f"citations hold no evidence; cited {cited}")
         elif not row["abstained"]:
-            misses.append(f"- `{row['id']}`: answered an unanswerable question; cited {cited}")
+            misses.append(f"{name} answered an unanswerable question; cited {cited}")
         if row["markers_resolvable"] < row["markers"]:
-            misses.append(f"- `{row['id']}`: {row['markers'] - row['markers_resolvable']} of {row['markers']} markers "
+            misses.append(f"{name} {row['markers'] - row['markers_resolvable']} of {row['markers']} markers "
                           f"point to no citation")
         if row["sentences_verified"] < row["sentences"]:
-            misses.append(f"- `{row['id']}`: {row['sentences'] - row['sentences_verified']} of {row['sentences']} "
+            misses.append(f"{name} {row['sentences'] - row['sentences_verified']} of {row['sentences']} "
                           f"sentences not verified")
     lines += (misses or ["None."]) + ["", "## Per question", ""]
     lines.append(markdown_table(

@@ -95,6 +95,15 @@ def case_of(asked: Asked, *, answerable: bool, evidence: Sequence[str]) -> dict[
     }
 
 
+def answer_modes(asked: Sequence[Asked]) -> dict[str, int]:
+    """How many answers each mode produced (an LLM run that fell back shows "extractive")."""
+    counts: dict[str, int] = {}
+    for result in asked:
+        if result.answer is not None:
+            counts[result.answer.mode] = counts.get(result.answer.mode, 0) + 1
+    return counts
+
+
 def passages_of(asked: Asked) -> list:
     return list(asked.answer.passages) if asked.answer is not None else []
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from evaluation import metrics
 from evaluation.indexes import EvaluationError, Paragraph, paragraph_index, paragraph_of
-from evaluation.runner import DEFAULT_K, ask_all, case_of, open_assistant, passages_of, run_config
+from evaluation.runner import DEFAULT_K, answer_modes, ask_all, case_of, open_assistant, passages_of, run_config
 from fundstelle.settings import Settings
 
 # A first line this short, followed by more text, is the article title (GermanQuAD contexts
@@ -175,7 +175,7 @@ def run_squad(path: Path | str, settings: Settings | None = None, mode: str | No
         "config": run_config(settings, retriever=retriever, mode=mode, k=k, dataset=str(path),
                              version=squad.version, paragraphs=len(squad.paragraphs),
                              questions_in_file=len(squad.questions), limit=limit, index=str(index_settings.data),
-                             errors=sum(1 for r in asked if r.error)),
+                             errors=sum(1 for r in asked if r.error), answer_modes=answer_modes(asked)),
     }
     if out is not None:
         from evaluation.report import write_squad_report

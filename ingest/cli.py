@@ -36,6 +36,7 @@ def _run_parser() -> argparse.ArgumentParser:
                                                                "changing the embedding model)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--verbose", action="store_true", help="also list the side files that were skipped")
     return parser
 
 
@@ -112,8 +113,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             console.print("Nothing to embed: the index is up to date.")
         if report.pruned_documents:
             console.print(f"Pruned: {', '.join(report.pruned_documents)}", highlight=False)
-        for line in report.skipped:
-            console.print(f"[dim]skipped {line}[/dim]", highlight=False)
+        if args.verbose:
+            for line in report.skipped:
+                console.print(f"skipped {line}", markup=False, highlight=False)
+        elif report.skipped:
+            console.print(f"{len(report.skipped)} side files skipped (other forms of catalogued sources, "
+                          "not indexed twice; --verbose lists them)", highlight=False)
         for o in report.failures:
             errors.print(f"FAILED {o.path}: {o.message}", markup=False, highlight=False)
     return 1 if report.failures else 0

@@ -218,10 +218,12 @@ class ChunkIndex:
 
     # -- lexical side ----------------------------------------------------------------
     def rebuild_lexical(self) -> LexicalIndex:
+        # The label and heading are indexed with the text: a law's Absatz never says "SGB III"
+        # or its § title, but questions do.
         ids, texts = [], []
-        for cid, text, _ in self.iter_records(include=("documents",)):
+        for cid, text, meta in self.iter_records(include=("documents", "metadatas")):
             ids.append(cid)
-            texts.append(text or "")
+            texts.append(embedding_text(Chunk.from_record(text or "", meta)))
         lexical = LexicalIndex.build(ids, texts)
         lexical.save(self.settings.lexical_path)
         return lexical

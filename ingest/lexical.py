@@ -21,7 +21,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-LEXICAL_FORMAT = "1"
+LEXICAL_FORMAT = "2"
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -32,11 +32,22 @@ def _stemmer():
     return Stemmer.Stemmer("german")
 
 
+# Question words and everyday verbs of questions ("Ab wann gilt man …", "Bekomme ich …"):
+# they carry no topic and would otherwise match legal boilerplate.
+QUESTION_STOPWORDS = {
+    "ab", "wann", "wie", "was", "welche", "welcher", "welches", "welchen", "welchem", "wer", "wem", "wen", "wo",
+    "woher", "wohin", "warum", "wieso", "weshalb", "wozu", "jemand", "man", "ich", "mir", "mich", "mein", "meine",
+    "meiner", "meinen", "meinem", "gibt", "gilt", "gelten", "bekomme", "bekommt", "kann", "können", "muss", "müssen",
+    "darf", "dürfen", "soll", "sollen", "bitte", "eigentlich", "genau", "überhaupt", "denn", "schon", "noch", "hoch",
+    "viel", "viele",
+}
+
+
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_GERMAN
 
-    return frozenset(STOPWORDS_GERMAN)
+    return frozenset(STOPWORDS_GERMAN) | QUESTION_STOPWORDS
 
 
 def _fold(token: str) -> str:

@@ -43,15 +43,15 @@ def flow_text(text: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+(?=[A-ZÄÖÜ0-9(„\"])")
-
-
 def split_long(text: str, max_chars: int) -> list[tuple[int, int]]:
     """Split ``text`` into (start, end) ranges of at most ``max_chars``, at paragraph or
     sentence boundaries where possible. Ranges cover the text without overlap."""
     if len(text) <= max_chars:
         return [(0, len(text))]
-    bounds = [m.end() for m in re.finditer(r"\n\s*\n", text)] + [m.start() for m in _SENTENCE_END.finditer(text)]
+    from fundstelle.sentences import split_sentences
+
+    # Paragraph breaks and real sentence ends ("i. S. d." or "Abs." are no sentence end).
+    bounds = [m.end() for m in re.finditer(r"\n\s*\n", text)] + [s for s, _ in split_sentences(text)]
     bounds = sorted(set(b for b in bounds if 0 < b < len(text)))
     ranges: list[tuple[int, int]] = []
     start = 0

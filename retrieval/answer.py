@@ -82,6 +82,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     settings: dict[str, Any] = field(default_factory=dict)   # kinds, as_of, k ... as asked
     notices: list[str] = field(default_factory=list)         # e.g. LLM unreachable, fell back
+    evidence: dict[str, float] = field(default_factory=dict)  # the scores abstention was decided on
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

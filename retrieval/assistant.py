@@ -118,9 +118,6 @@ class Assistant:
         timings["embed_query"] = (time.perf_counter() - t0) * 1000
         result = self.searcher.search(question, search_filter, k=k, query_vector=query_vector)
         timings.update({f"search_{key}": v for key, v in result.timings.items() if key != "embed_query"})
-        if not result.hits:
-            raise FilterError(f"Die Filter treffen auf keine Passage zu ({search_filter.describe()}); "
-                              "filters match no passage.")
         passages = [_passage(hit) for hit in result.hits]
         settings_used = {"kinds": list(search_filter.kinds), "as_of": as_of, "k": k, "mode": mode,
                          "documents": list(search_filter.documents), "laws": list(search_filter.laws),
@@ -130,10 +127,11 @@ class Assistant:
 
         t0 = time.perf_counter()
         candidates = self.extractive.candidates(result.hits)
-        self.extractive.score(question, query_vector, candidates, german=language == "de")
+        self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits)
         evidence = self.extractive.evidence(question, result.hits, candidates, self._idf)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
-        reason = self._abstain_reason(evidence, language)
+        answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
+        reason = self._abstain_reason(evidence, language) if result.hits else "Keine passende Passage gefunden."
         if reason:
             self._abstain(answer, reason)
         elif mode == "llm":

@@ -13,11 +13,33 @@ import numpy as np
 from ingest.lexical import tokenize_german
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
-from retrieval.sentences import split_sentences
+from fundstelle.sentences import split_sentences
 
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
+
+
+def _is_question_answer(hit: Hit) -> bool:
+    return hit.chunk.kind == "landtag" and bool(hit.chunk.locator.get("frage"))
+
+
+def _is_asker_preamble(hit: Hit) -> bool:
+    return hit.chunk.kind == "landtag" and hit.chunk.locator.get("teil") == "vorbemerkung"
+
+
+def question_end(text: str) -> int:
+    """End of the leading question part of a Frage/Antwort chunk ("3. Welche …? (Bitte …)")."""
+    end = 0
+    for start, stop in split_sentences(text):
+        sentence = text[start:stop].strip()
+        if sentence.endswith("?") or (end and sentence.startswith("(") and sentence.rstrip(".").endswith(")")):
+            end = stop
+        elif end:
+            break
+        elif start > 600:
+            break
+    return end
 
 
 @dataclass
@@ -47,6 +69,8 @@ class ExtractiveAnswerer:
     MAX_SENTENCES_PER_PASSAGE = 12
     MARGIN = 0.025           # further sentences must score within this of the best one
     OVERLAP_WEIGHT = 0.08
+    QUESTION_MATCH_BONUS = 0.0
+    ASKER_PENALTY = 0.06
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
@@ -56,12 +80,16 @@ class ExtractiveAnswerer:
         for index, hit in enumerate(hits[: self.MAX_PASSAGES]):
             text = hit.chunk.text
             count = 0
+            answer_start = question_end(text) if _is_question_answer(hit) else 0
             for start, end in split_sentences(text):
+                if start < answer_start:
+                    continue  # the parliamentary question itself is not an answer
                 sentence = text[start:end]
                 stripped = sentence.strip()
-                # Questions are not claims (the Landtag chunks hold the question too), and
-                # bare enumerators or headings are no answer.
+                # Questions are not claims, bare enumerators or headings are no answer, and
+                # fully parenthetical asides ("(Bitte … ausweisen)") belong to the question.
                 if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
+                        or (stripped.startswith("(") and stripped.rstrip(".").endswith(")"))
                         or is_instruction_like(stripped)):
                     continue
                 out.append(Candidate(index, start, end, sentence))
@@ -70,18 +98,40 @@ class ExtractiveAnswerer:
                     break
         return out
 
-    def score(self, question: str, question_vector: np.ndarray, candidates: list[Candidate], german: bool) -> None:
+    def score(self, question: str, question_vector: np.ndarray, candidates: list[Candidate], german: bool,
+              hits: Sequence[Hit] = ()) -> None:
+        """Similarity to the question, plus term overlap (German questions), minus a small
+        rank penalty. Two source-aware adjustments:
+
+        * the answer to a parliamentary question that matches the user's question answers it:
+          its sentences score at least the question-to-question similarity;
+        * the questioners' Vorbemerkung states their premises, not the government's answer:
+          its sentences get a penalty, so they are quoted only when nothing else answers.
+        """
         if not candidates:
             return
+        q_vector = np.asarray(question_vector, dtype=np.float32)
         vectors = self.embedder.embed_passages([c.text for c in candidates])
-        sims = vectors @ np.asarray(question_vector, dtype=np.float32)
+        sims = vectors @ q_vector
+        question_match: dict[int, float] = {}
+        qa_hits = sorted({c.hit_index for c in candidates if hits and _is_question_answer(hits[c.hit_index])})
+        if qa_hits:
+            texts = [hits[i].chunk.text[:question_end(hits[i].chunk.text)] for i in qa_hits]
+            matches = self.embedder.embed_passages(texts) @ q_vector
+            question_match = {i: float(m) for i, m in zip(qa_hits, matches)}
         q_terms = set(tokenize_german(question))
-        for candidate, sim in zip(candidates, sims):
+        first_in_passage: set[int] = set()
+        for candidate, sim in sorted(zip(candidates, sims), key=lambda pair: (pair[0].hit_index, pair[0].start)):
             terms = set(tokenize_german(candidate.text))
             candidate.similarity = float(sim)
             candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
-            candidate.score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
-                               - 0.004 * candidate.hit_index)
+            score = candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
+            if candidate.hit_index in question_match and candidate.hit_index not in first_in_passage:
+                score = max(score, question_match[candidate.hit_index] + self.QUESTION_MATCH_BONUS)
+            first_in_passage.add(candidate.hit_index)
+            if hits and _is_asker_preamble(hits[candidate.hit_index]):
+                score -= self.ASKER_PENALTY
+            candidate.score = score - 0.004 * candidate.hit_index
 
     def select(self, candidates: list[Candidate]) -> list[Candidate]:
         """Best sentence, close runners-up (max two per passage), and a continuation sentence

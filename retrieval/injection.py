@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.sentences import split_sentences
+from fundstelle.sentences import split_sentences
 
 _PATTERNS = re.compile(
     r"(ignorier\w*\s+(alle|sämtliche|die|deine|vorherige\w*|bisherige\w*)\s+(\w+\s+)?(anweisung|instruktion|regel|vorgabe)"

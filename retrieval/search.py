@@ -111,7 +111,10 @@ class HybridSearcher:
             allowed = self._allowed_ids(search_filter)
             where = self.catalog.chroma_where(search_filter)
         if allowed is not None and not allowed:
-            return SearchResult([], [], 0.0, timings)
+            from retrieval.answer import FilterError
+
+            raise FilterError(f"Die Filter treffen auf keine Passage zu ({search_filter.describe()}); "
+                              "filters match no passage.")
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         used = []

@@ -20,7 +20,7 @@ import numpy as np
 from ingest.lexical import tokenize_german
 from retrieval.injection import is_instruction_like
 from retrieval.answer import LEAD, UNSUPPORTED, VERIFIED, Citation, SentenceCheck
-from retrieval.sentences import split_sentences
+from fundstelle.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -13,18 +13,25 @@ The Weisungen are cut into Randziffern (Rz.), the unit a caseworker cites. Two l
   "44.01 – Zielsetzung" or "V.44.01 – Antragstellung" (the "V." Rz. form the part
   "Verfahren – Teil 2"). The margin only holds keywords.
 
-Front matter is recognised by its heading: the change log ("Wesentliche Änderungen",
-"Änderungshistorie") becomes one chunk per page labelled "…, Änderungshistorie" so that
-its "Rz. 16.31: …" lines are never taken for Rz. content; the quoted law
-("Gesetzestext", "Rechtsgrundlagen") becomes "…, Gesetzestext" chunks; the title page and
-the table of contents are left out. Annexes ("Anlage 1") are labelled "…, Anlage 1".
+Parts are recognised by their headings and running headers. The change log ("Wesentliche
+Änderungen", "Änderungshistorie") is one unit labelled "FW § 16 SGB II, Änderungshistorie",
+so that its "Rz. 16.31: …" lines are never taken for Rz. content; the quoted law
+("Gesetzestext", "Rechtsgrundlagen") gives "FW § 16 SGB II, Gesetzestext" (one unit per
+quoted §: "FW § 11a SGB II, Gesetzestext"); annexes give "FW § 7 SGB II, Anlage 2". The
+title page (read for title and subject) and the table of contents are left out.
+
+Labels name the § a Rz. belongs to: "FW § 16 SGB II, Rz. 16.1"; in a Weisung on several
+§§ the Rz. number tells ("FW § 89 SGB III, Rz. 89.2"), or, where all Rz. share one number
+(FW §§ 11–11b: "11.105"), the chapter does ("FW § 11a SGB II, Rz. 11.105").
 
 Chunk text is the body text only: page headers and footers, page numbers and the margin
-keywords are removed (the keyword goes to ``extra["margin_note"]``), words hyphenated at a
-line end are joined, footnotes move to the end of the unit they occur in. Section headings
-("1.2 Leistungsgrundsätze") are kept between the units in the document text and give the
-``section`` of the locator. Text that no Rz. covers (a page whose layout does not match)
-is kept as a chunk labelled by the page, "FW § 16 SGB II, S. 12".
+keywords are removed (the Rz.'s keyword goes to ``extra["margin_note"]``, other keywords
+beside its text to ``extra["margin_notes"]``), words hyphenated at a line end are joined,
+footnotes move to the end of the unit they occur in. Section headings ("1.2
+Leistungsgrundsätze") stay in the document text between the units and give the locator's
+``section``. Nothing is dropped for not fitting the layout: text on a page without margin
+column goes on in the unit of the last Rz.; text in the main part before the first Rz. is
+labelled by its page, "FW § 16 SGB II, S. 9".
 """
 from __future__ import annotations
 
@@ -160,20 +167,20 @@ def _page_lines(page, number: int) -> _Page:
                 continue
             # pypdf reports a line break between text objects even when the second one goes
             # on along the same baseline (a paragraph's first letter drawn apart).
-            continues = current is not None and abs(current.y - y) <= 2.0 and current.end - size <= x <= current.end + 2 * size
+            continues = (current is not None and abs(current.y - y) <= 2.0
+                         and current.end - size <= x <= current.end + 2 * size)
             new_line = (
                 current is None or (broken and not continues)
                 or (abs(current.y - y) > max(2.0, 0.3 * size) and not _is_script(current, x, y, size))
                 or (x >= _MARGIN_MIN_X and x - current.end > max(12.0, 1.2 * size) and piece.strip())
                 or x < current.x - 2 * size
             )
+            broken = False
             if new_line:
                 close()
                 if not piece.strip():
-                    broken = False
                     continue
                 current = _Line(number, x, y, x, size, bold, "")
-                broken = False
             elif x - current.end > 0.8 * size and not current.text.endswith(" ") and not piece.startswith(" "):
                 piece = " " + piece  # a gap the fragment text does not show
             current.text += piece
@@ -194,8 +201,8 @@ def _page_lines(page, number: int) -> _Page:
 _SPACE = re.compile(r"\s+")
 _STAND = re.compile(r"Stand:?\s*(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # Footer lines: "BA Zentrale FGL 21 Seite 3", "Stand: 26.03.2025", "Seite 5 von 15", "Internetversion".
-_FOOTER = re.compile(r"^(BA[- ]Zentrale\b.*|Stand:?\s*\d{1,2}\.\d{1,2}\.\d{4}|Internetversion|Seite\s*\d+(\s*von\s*\d+)?"
-                     r"|\d+\s*von\s*\d+|\d{1,3})$")
+_FOOTER = re.compile(r"^(BA[- ]Zentrale\b.*|Stand:?\s*\d{1,2}\.\d{1,2}\.\d{4}|Internetversion"
+                     r"|Seite\s*\d+(\s*von\s*\d+)?|\d+\s*von\s*\d+|\d{1,3})$")
 # Header lines: "Fachliche Weisungen § 16 SGB II", "Fachliche Weisungen VB Stand: 03.03.2025",
 # "Anlage zur Weisung 202412002", "Gültig ab: 03.12.2024", "Gültigkeit bis: fortlaufend".
 _HEADER = re.compile(r"^(Fachliche Weisungen\b.*|Anlage zur Weisung\b.*|Gültig(keit)? (ab|bis)\b.*"
@@ -208,7 +215,8 @@ _RZ_ID = r"(?:V\.(?:[A-Z]{2,5}\.)?\d{1,3}(?:\.\d{1,3})?[a-z]?|\d{1,3}[a-z]?\.\d{
 # the broken forms "(7.111" and "21.49)" where the PDF lost a bracket.
 _MARGIN_RZ = re.compile(rf"(?:\(\s*(?:Rz\.?\s*)?|\bRz\.?\s*|(?<![\w.]))(?P<id>{_RZ_ID})"
                         rf"(?:\s*(?:[-–]|bis)\s*(?P<to>{_RZ_ID}))?\s*\)?\s*$")
-# A Rz. written as a heading in the text (FW §§ 44, 45 SGB III): "44.01 – Zielsetzung", "V.45.01 Förderentscheidung".
+# A Rz. written as a heading in the text (FW §§ 44, 45 SGB III): "44.01 – Zielsetzung",
+# "V.45.01 Förderentscheidung".
 _HEADING_RZ = re.compile(r"^(?P<id>(?:V\.)?\d{2,3}\.\d{2}[a-z]?)\s*(?:[–-]\s*)?(?P<title>\S.*)$")
 # A numbered section heading: "1.2 Leistungsgrundsätze", "5.5.3.3 Leistungsberechtigung nach …".
 _SECTION = re.compile(r"^(?P<num>\d{1,2}(?:\.\s?\d{1,2}){0,4})\.?\s+(?P<title>[A-ZÄÖÜ„\"(§].*)$")
@@ -223,11 +231,19 @@ _FASSUNG_MARK = re.compile(r"^Fassung vom \d")
 # The margin keyword of a Rz. that was repealed: no text belongs to it.
 _REPEALED = re.compile(r"^(aufgehoben|weggefallen|entfallen|gestrichen)\b", re.IGNORECASE)
 
-_PARAGRAPH_REF = re.compile(r"§§?\s*(?P<first>\d+[a-z]?)(?:\s*[-–]\s*(?P<last>\d+[a-z]?))?\s+SGB\s+(?P<book>III|II)\b")
+# "§ 16 SGB II", "§§ 11 - 11b SGB II", "§§ 88 - 92 SGB III".
+_PARAGRAPH_REF = re.compile(r"§§?\s*(?P<first>\d+[a-z]?)(?:\s*[-–]\s*(?P<last>\d+[a-z]?))?"
+                            r"\s+SGB\s+(?P<book>III|II)\b")
+
+
+# "Vermittlungs - und Beratungsfachkraft": the PDF spaces a suspended hyphen off its word.
+_LOOSE_HYPHEN = re.compile(r"(?<=\w) - (?=(und|oder|bzw\.|sowie|bis)\s)")
 
 
 def _norm(text: str) -> str:
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u00a0", " ")).strip()
+    """NFC, no soft hyphens, single spaces."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u00a0", " ")
+    return _LOOSE_HYPHEN.sub("- ", _SPACE.sub(" ", text)).strip()
 
 
 def _mode(values, default: float) -> float:
@@ -319,8 +335,9 @@ def _is_full_width(page: _Page) -> bool:
 def _mark_margin(page: _Page, layout: _Layout) -> None:
     """Set role "margin" on the lines of the right margin column.
 
-    With Rz. markers in the margin, only lines aligned with the markers of this page (or of
-    the document) belong to it, so that table cells right of the body stay body text.
+    With Rz. markers in the margin, only lines aligned with a marker of this page or with
+    the document's margin column belong to it, so that table cells right of the body stay
+    body text.
     """
     if page.width > page.height or _is_full_width(page):
         return
@@ -329,10 +346,9 @@ def _mark_margin(page: _Page, layout: _Layout) -> None:
         for line in candidates:
             line.role = "margin"
         return
-    marker_xs = [line.x for line in candidates if _margin_rz(line.clean)]
-    column = min(marker_xs) if marker_xs else layout.margin_x
+    columns = [line.x for line in candidates if _margin_rz(line.clean)] + [layout.margin_x]
     for line in candidates:
-        if abs(line.x - column) <= 8:
+        if any(abs(line.x - column) <= 8 for column in columns):
             line.role = "margin"
 
 
@@ -379,7 +395,8 @@ def _join_lines(texts: list[str]) -> str:
 
 def _append(out: str, text: str, separator: str) -> str:
     """``out`` + separator + ``text``; a space separator after a word broken by a hyphen
-    becomes the repaired join ("Wei-" + "terbildung" -> "Weiterbildung")."""
+    becomes the repaired join ("Wei-" + "terbildung" -> "Weiterbildung"), after a slash
+    none ("Antragsteller/" + "Antragstellerin")."""
     if not out:
         return text
     if separator == " " and re.search(r"\w-$", out) and re.match(r"\w", text):
@@ -387,6 +404,8 @@ def _append(out: str, text: str, separator: str) -> str:
         joined = repair_hyphenation(f"{tail}\n{text}")
         if "\n" not in joined:
             return out[: len(out) - len(tail)] + joined
+    if separator == " " and re.search(r"\w/$", out) and re.match(r"\w", text):
+        return out + text  # "Bedarfszeit/" + "Monatsprinzip"
     return out + separator + text
 
 
@@ -412,14 +431,14 @@ def _margin_blocks(page: _Page, layout: _Layout) -> list[_MarginBlock]:
 
 
 def _anchor(block: _MarginBlock, body: list[_Line], layout: _Layout) -> _Line | None:
-    """The body line a margin block stands next to.
+    """The body line a margin block stands next to (None: below all text of its page).
 
     The keyword's first line is level with the first line of the paragraph the Rz. starts
     at, give or take half a line; so among the lines within a line of the block's top a
     paragraph start wins, then the nearest line. Far from any line: the nearest one.
     """
-    if not body:
-        return None
+    if not body or block.top < min(line.y for line in body) - 1.5 * layout.spacing:
+        return None  # below the last line: the paragraph was pushed to the next page
     by_height = sorted(body, key=lambda line: -line.y)
     starts = {id(line) for line in _paragraph_starts(by_height, layout)}
     near = [line for line in by_height if abs(line.y - block.top) <= 1.1 * layout.spacing]
@@ -439,311 +458,6 @@ def _paragraph_starts(lines: list[_Line], layout: _Layout) -> list[_Line]:
             starts.append(line)
         previous = line
     return starts
-
-
-# ----------------------------------------------------------------------------------------
-# Reading order: parts, units and headings
-# ----------------------------------------------------------------------------------------
-
-@dataclass
-class _Unit:
-    """One citable unit before it is placed in the document text."""
-
-    kind: str                                  # rz | text | changelog | law | annex
-    page: int
-    lines: list[_Line] = field(default_factory=list)
-    footnotes: list[_Line] = field(default_factory=list)
-    rz: str = ""
-    rz_to: str = ""
-    keyword: str = ""                          # margin keyword or Rz. heading title
-    notes: list[str] = field(default_factory=list)   # further margin keywords inside the unit
-    path: list[str] = field(default_factory=list)    # section headings above the unit
-    law_ref: str = ""                          # "§ 89 SGB III" for "Gesetzestext § 89 SGB III"
-    annex: str = ""                            # "Anlage 2"
-    annex_title: str = ""
-
-
-@dataclass
-class _Piece:
-    """A stretch of the document text: a unit, or headings between units (no chunk)."""
-
-    unit: _Unit | None
-    lines: list[_Line]
-
-
-class _Reader:
-    """Walks the body lines in reading order and cuts them into units.
-
-    States: front (title page), changelog, law, toc, main, annex. Part headings and running
-    headers switch the state; in the main part a Rz. (margin marker or heading) starts a unit.
-    """
-
-    def __init__(self, headings: set[int]) -> None:
-        self.headings = headings
-        self.state = "front"
-        self.pieces: list[_Piece] = []
-        self.unit: _Unit | None = None
-        self.path: list[tuple[int, str]] = []
-        self.law_ref = ""
-        self.annex = ("", "")
-        self.orphan_footnotes: list[_Line] = []
-
-    def switch(self, state: str, marker: _Line | None = None, law_ref: str = "",
-               annex: tuple[str, str] = ("", "")) -> None:
-        """Enter another part; its heading line is kept as text between the units."""
-        self.close()
-        self.state = state
-        self.path = []
-        self.law_ref = law_ref
-        self.annex = annex
-        if marker is not None and state != "toc":
-            self.pieces.append(_Piece(None, [marker]))
-
-    def close(self) -> None:
-        """End the current unit; headings at its end belong to what follows."""
-        if self.unit is None:
-            return
-        trailing: list[_Line] = []
-        while len(self.unit.lines) > 1 and id(self.unit.lines[-1]) in self.headings:
-            trailing.insert(0, self.unit.lines.pop())
-        self.pieces.append(_Piece(self.unit, self.unit.lines))
-        if trailing:
-            self.pieces.append(_Piece(None, trailing))
-        self.unit = None
-
-    def start(self, unit: _Unit) -> None:
-        self.close()
-        unit.path = [title for _, title in self.path]
-        unit.footnotes.extend(self.orphan_footnotes)
-        self.orphan_footnotes = []
-        self.unit = unit
-
-    def content(self, line: _Line) -> None:
-        if self.state == "toc":
-            return
-        if self.unit is None:
-            kind = {"changelog": "changelog", "law": "law", "annex": "annex"}.get(self.state, "text")
-            self.start(_Unit(kind, line.page, law_ref=self.law_ref, annex=self.annex[0], annex_title=self.annex[1]))
-        self.unit.lines.append(line)
-
-    def heading(self, line: _Line) -> None:
-        """A section heading: kept in the text, remembered for the units below it."""
-        text = line.clean
-        match = _SECTION.match(text)
-        depth = len(re.findall(r"\d+", match.group("num"))) if match else 9
-        self.path = [(d, t) for d, t in self.path if d < depth] + [(depth, text)]
-        if self.unit is None:
-            self.pieces.append(_Piece(None, [line]))
-        else:
-            self.unit.lines.append(line)
-
-    def continue_heading(self, line: _Line) -> None:
-        if self.path:
-            depth, text = self.path[-1]
-            self.path[-1] = (depth, _join_lines([text, line.clean]))
-        if self.unit is None and self.pieces and self.pieces[-1].unit is None:
-            self.pieces[-1].lines.append(line)
-        else:
-            self.content(line)
-
-    def footnote(self, line: _Line) -> None:
-        if self.unit is not None:
-            self.unit.footnotes.append(line)
-        elif self.state != "toc":
-            self.orphan_footnotes.append(line)
-
-    def finish(self) -> list[_Piece]:
-        self.close()
-        if self.orphan_footnotes:
-            unit = _Unit("text", self.orphan_footnotes[0].page, footnotes=self.orphan_footnotes)
-            self.pieces.append(_Piece(unit, []))
-        return self.pieces
-
-
-def _heading_lines(pages: list[_Page], layout: _Layout) -> tuple[set[int], set[int]]:
-    """ids of the body lines that are headings, and of those continuing the heading above."""
-    headings: set[int] = set()
-    continued: set[int] = set()
-    for page in pages:
-        previous: _Line | None = None
-        for line in page.lines:
-            if line.role != "body":
-                continue
-            text = line.clean
-            gap = previous.y - line.y if previous is not None else 99.0
-            if (previous is not None and id(previous) in headings and line.bold and 0 < gap <= 1.5 * layout.spacing
-                    and line.x >= previous.x - 2 and not _PARAGRAPH_NUMBER.match(text)):
-                headings.add(id(line))
-                continued.add(id(line))
-            elif line.bold and line.size >= layout.body_size - 0.6 and not _PARAGRAPH_NUMBER.match(text):
-                numbered = _SECTION.match(text) and line.x <= layout.body_left + 25 and len(text) <= 130
-                plain = (len(text) <= 70 and line.x <= layout.body_left + 40 and not re.search(r"[,;]$", text)
-                         and (gap > 1.35 * layout.spacing or gap < 0))
-                centred = (len(text) <= 50 and line.x > layout.body_left + 60 and line.size >= layout.body_size + 0.9
-                           and not re.search(r"[,;.]$", text))
-                if numbered or plain or centred:
-                    headings.add(id(line))
-            previous = line
-    return headings, continued
-
-
-def _is_marker_like(line: _Line, layout: _Layout) -> bool:
-    return (line.bold or line.size >= layout.body_size + 0.9) and len(line.clean) <= 90
-
-
-def _read(pages: list[_Page], layout: _Layout, running: dict[int, list[str]],
-          blocks: dict[int, list[_MarginBlock]], warnings: list[str]) -> tuple[list[_Piece], set[int]]:
-    """Cut the document into pieces; also return the ids of heading lines."""
-    headings, continued = _heading_lines(pages, layout)
-    reader = _Reader(headings)
-    for page in pages:
-        body = [line for line in page.lines if line.role == "body"]
-        anchors: dict[int, list[_MarginBlock]] = {}
-        for block in blocks.get(page.number, []):
-            line = _anchor(block, body, layout)
-            if line is None:
-                if block.rz:
-                    warnings.append(f"page {page.number}: Rz. {block.rz} has no text beside it")
-                continue
-            anchors.setdefault(id(line), []).append(block)
-
-        if page.number == 1:
-            continue  # title page: read for the title only
-        if _is_toc_page(page):
-            if reader.state != "toc":
-                reader.switch("toc")
-            continue
-        for header in running.get(page.number, []):
-            _switch_on_marker(reader, header, None, running_header=True)
-        if reader.state == "toc" or (reader.state == "front" and not _page_has_marker(page, layout)):
-            reader.switch("main")
-
-        first = True
-        for line in page.lines:
-            if line.role == "footnote":
-                reader.footnote(line)
-                continue
-            if line.role != "body":
-                continue
-            text = line.clean
-            attached = anchors.get(id(line), [])
-            rz_blocks = [block for block in attached if block.rz and not _REPEALED.match(block.keyword)]
-            heading_rz = (_HEADING_RZ.match(text) if layout.margin_x is None and line.bold
-                          and line.x <= layout.body_left + 10 and reader.state in ("main", "law", "front") else None)
-            if rz_blocks and reader.state not in ("changelog", "toc"):
-                block = rz_blocks[0]
-                if reader.state != "main":
-                    reader.switch("main")
-                reader.start(_Unit("rz", page.number, rz=block.rz, rz_to=block.rz_to, keyword=block.keyword))
-                for other in rz_blocks[1:]:
-                    warnings.append(f"page {page.number}: Rz. {other.rz} shares its line with Rz. {block.rz}")
-                    reader.unit.notes.append(f"{other.keyword} ({other.rz})".strip())
-                reader.content(line)
-            elif _is_marker_like(line, layout) and _switch_on_marker(reader, text, line, first=first):
-                pass
-            elif heading_rz:
-                if reader.state != "main":
-                    reader.switch("main")
-                reader.start(_Unit("rz", page.number, rz=heading_rz.group("id"),
-                                   keyword=heading_rz.group("title").strip()))
-                reader.content(line)
-            elif id(line) in continued and reader.state in ("main", "law", "annex"):
-                reader.continue_heading(line)
-            elif id(line) in headings and reader.state == "main":
-                reader.heading(line)
-            else:
-                reader.content(line)
-            for block in attached:
-                if not block.rz and block.keyword and reader.unit is not None:
-                    reader.unit.notes.append(block.keyword)
-            first = False
-    return reader.finish(), headings
-
-
-def _page_has_marker(page: _Page, layout: _Layout) -> bool:
-    for line in page.lines:
-        if line.role == "body" and _is_marker_like(line, layout):
-            text = line.clean
-            if (_CHANGELOG_MARK.match(text) or _LAW_MARK.match(text) or _TOC_MARK.match(text)
-                    or _FASSUNG_MARK.match(text) or _ANNEX_MARK.match(text)):
-                return True
-    return False
-
-
-def _switch_on_marker(reader: _Reader, text: str, line: _Line | None, *, first: bool = False,
-                      running_header: bool = False) -> bool:
-    """Switch the part when ``text`` is a part heading; True when it was one."""
-    if _CHANGELOG_MARK.match(text) or (_FASSUNG_MARK.match(text) and reader.state == "front"):
-        if reader.state != "changelog":
-            reader.switch("changelog", line)
-        elif line is not None:
-            reader.content(line)
-        return True
-    match = _LAW_MARK.match(text)
-    if match:
-        ref = _PARAGRAPH_REF.search(match.group("rest"))
-        law_ref = f"§ {ref.group('first')} SGB {ref.group('book')}" if ref and not ref.group("last") else ""
-        if reader.state != "law" or (law_ref and law_ref != reader.law_ref):
-            reader.switch("law", line, law_ref=law_ref)
-        elif line is not None:
-            reader.content(line)
-        return True
-    if _TOC_MARK.match(text):
-        reader.switch("toc")
-        return True
-    match = _ANNEX_MARK.match(text)
-    if match and (running_header or first) and reader.state != "front":
-        annex = f"Anlage {match.group('id') or ''}".strip()
-        title = match.group("rest").strip(" :–-")
-        if reader.state != "annex" or reader.annex[0] != annex:
-            reader.switch("annex", line, annex=(annex, title))
-        elif line is not None:
-            reader.content(line)
-        return True
-    return False
-
-
-# ----------------------------------------------------------------------------------------
-# Text assembly
-# ----------------------------------------------------------------------------------------
-
-def _flow(lines: list[_Line], footnotes: list[_Line], layout: _Layout,
-          headings: set[int]) -> tuple[str, list[tuple[int, int]]]:
-    """Clean text of a unit and the (offset, page) where each page's first line starts.
-
-    Lines of a paragraph are joined with spaces (hyphenation repaired), paragraphs with a
-    blank line, list items with a line break; footnotes follow as their own paragraphs.
-    """
-    out = ""
-    starts: list[tuple[int, int]] = []
-    previous: _Line | None = None
-    for index, line in enumerate([*lines, *footnotes]):
-        text = _norm(line.text)
-        if not text:
-            continue
-        if previous is None:
-            separator = ""
-        elif index == len(lines) or (index > len(lines) and re.match(r"^\d{1,3}\s", text)):
-            separator = "\n\n"
-        else:
-            separator = _separator(previous, line, text, layout, headings)
-        out = _append(out, text, separator)
-        if not starts or starts[-1][1] < line.page:
-            starts.append((len(out) - len(text), line.page))
-        previous = line
-    return out, starts
-
-
-def _separator(previous: _Line, line: _Line, text: str, layout: _Layout, headings: set[int]) -> str:
-    if (id(previous) in headings) != (id(line) in headings) or _PARAGRAPH_NUMBER.match(text):
-        return "\n\n"
-    if previous.page == line.page:
-        gap = previous.y - line.y
-        if gap > 1.45 * layout.spacing or gap < -layout.spacing:
-            return "\n\n"
-    if _BULLET.match(text):
-        return "\n"
-    return " "
 
 
 # ----------------------------------------------------------------------------------------
@@ -849,6 +563,368 @@ def _law_subject(pieces: list[_Piece]) -> str:
 
 
 # ----------------------------------------------------------------------------------------
+# Reading order: parts, units and headings
+# ----------------------------------------------------------------------------------------
+
+@dataclass
+class _Unit:
+    """One citable unit before it is placed in the document text."""
+
+    kind: str                                  # rz | text | changelog | law | annex
+    page: int
+    lines: list[_Line] = field(default_factory=list)
+    footnotes: list[_Line] = field(default_factory=list)
+    rz: str = ""
+    rz_to: str = ""
+    keyword: str = ""                          # margin keyword or Rz. heading title
+    notes: list[str] = field(default_factory=list)   # further margin keywords inside the unit
+    path: list[str] = field(default_factory=list)    # section headings above the unit
+    law_ref: str = ""                          # "§ 89 SGB III" for "Gesetzestext § 89 SGB III"
+    annex: str = ""                            # "Anlage 2"
+    annex_title: str = ""
+
+
+@dataclass
+class _Piece:
+    """A stretch of the document text: a unit, or headings between units (no chunk)."""
+
+    unit: _Unit | None
+    lines: list[_Line]
+
+
+class _Reader:
+    """Walks the body lines in reading order and cuts them into units.
+
+    States: front (title page), changelog, law, toc, main, annex. Part headings and running
+    headers switch the state; in the main part a Rz. (margin marker or heading) starts a unit.
+    """
+
+    def __init__(self, headings: set[int]) -> None:
+        self.headings = headings
+        self.state = "front"
+        self.pieces: list[_Piece] = []
+        self.unit: _Unit | None = None
+        self.path: list[tuple[int, str]] = []
+        self.law_ref = ""
+        self.annex = ("", "")
+        self.orphan_footnotes: list[_Line] = []
+
+    def switch(self, state: str, marker: _Line | None = None, law_ref: str = "",
+               annex: tuple[str, str] = ("", "")) -> None:
+        """Enter another part; its heading line is kept as text between the units."""
+        self.path = []
+        self.close()
+        self.state = state
+        self.law_ref = law_ref
+        self.annex = annex
+        if marker is not None and state != "toc":
+            self.pieces.append(_Piece(None, [marker]))
+
+    def close(self) -> None:
+        """End the current unit; headings at its end belong to what follows."""
+        if self.unit is None:
+            return
+        trailing: list[_Line] = []
+        while len(self.unit.lines) > 1 and id(self.unit.lines[-1]) in self.headings:
+            trailing.insert(0, self.unit.lines.pop())
+        self.pieces.append(_Piece(self.unit, self.unit.lines))
+        if trailing:
+            self.pieces.append(_Piece(None, trailing))
+            if self.unit.kind not in ("rz", "text"):  # read as text of a law or annex part
+                for line in trailing:
+                    self._push_path(line.clean)
+        self.unit = None
+
+    def start(self, unit: _Unit) -> None:
+        self.close()
+        unit.path = [title for _, title in self.path]
+        unit.footnotes.extend(self.orphan_footnotes)
+        self.orphan_footnotes = []
+        self.unit = unit
+
+    def content(self, line: _Line) -> None:
+        if self.state == "toc":
+            return
+        if self.unit is None:
+            kind = {"changelog": "changelog", "law": "law", "annex": "annex"}.get(self.state, "text")
+            self.start(_Unit(kind, line.page, law_ref=self.law_ref, annex=self.annex[0], annex_title=self.annex[1]))
+        self.unit.lines.append(line)
+
+    def _push_path(self, text: str) -> None:
+        match = _SECTION.match(text)
+        depth = len(re.findall(r"\d+", match.group("num"))) if match else 9
+        self.path = [(d, t) for d, t in self.path if d < depth] + [(depth, text)]
+
+    def heading(self, line: _Line) -> None:
+        """A section heading: kept in the text, remembered for the units below it."""
+        self._push_path(line.clean)
+        if self.unit is None:
+            self.pieces.append(_Piece(None, [line]))
+        else:
+            self.unit.lines.append(line)
+
+    def continue_heading(self, line: _Line) -> None:
+        if self.path:
+            depth, text = self.path[-1]
+            self.path[-1] = (depth, _join_lines([text, line.clean]))
+        if self.unit is None and self.pieces and self.pieces[-1].unit is None:
+            self.pieces[-1].lines.append(line)
+        else:
+            self.content(line)
+
+    def footnote(self, line: _Line) -> None:
+        if self.unit is not None:
+            self.unit.footnotes.append(line)
+        elif self.state != "toc":
+            self.orphan_footnotes.append(line)
+
+    def finish(self) -> list[_Piece]:
+        self.close()
+        if self.orphan_footnotes:
+            unit = _Unit("text", self.orphan_footnotes[0].page, footnotes=self.orphan_footnotes)
+            self.pieces.append(_Piece(unit, []))
+        return self.pieces
+
+
+def _heading_lines(pages: list[_Page], layout: _Layout) -> tuple[set[int], set[int]]:
+    """ids of the body lines that are headings, and of those continuing the heading above."""
+    headings: set[int] = set()
+    continued: set[int] = set()
+    for page in pages:
+        previous: _Line | None = None
+        lefts = [round(line.x) for line in page.lines if line.role == "body" and not line.bold]
+        left = _mode(lefts, layout.body_left) if len(lefts) >= 5 else layout.body_left
+        for line in page.lines:
+            if line.role != "body":
+                continue
+            text = line.clean
+            gap = previous.y - line.y if previous is not None else 99.0
+            if (previous is not None and id(previous) in headings and line.bold and 0 < gap <= 1.5 * layout.spacing
+                    and line.x >= previous.x - 2 and not _PARAGRAPH_NUMBER.match(text)):
+                headings.add(id(line))
+                continued.add(id(line))
+            elif line.bold and line.size >= layout.body_size - 0.6 and not _PARAGRAPH_NUMBER.match(text):
+                numbered = _SECTION.match(text) and line.x <= left + 25 and len(text) <= 130
+                plain = (len(text) <= 70 and line.x <= left + 40 and not re.search(r"[,;:]$", text)
+                         and (gap > 1.35 * layout.spacing or gap < 0))
+                centred = (len(text) <= 50 and line.x > left + 60 and line.size >= layout.body_size + 0.9
+                           and not re.search(r"[,;.]$", text))
+                if numbered or plain or centred:
+                    headings.add(id(line))
+            previous = line
+    return headings, continued
+
+
+def _is_marker_like(line: _Line, layout: _Layout) -> bool:
+    return (line.bold or line.size >= layout.body_size + 0.9) and len(line.clean) <= 90
+
+
+def _read(pages: list[_Page], layout: _Layout, running: dict[int, list[str]],
+          blocks: dict[int, list[_MarginBlock]], weisung: _Weisung,
+          warnings: list[str]) -> tuple[list[_Piece], set[int]]:
+    """Cut the document into pieces; also return the ids of heading lines."""
+    headings, continued = _heading_lines(pages, layout)
+    reader = _Reader(headings)
+    pushed: list[_MarginBlock] = []  # margin blocks whose paragraph starts on the next page
+    previous_toc = False
+    for page in pages:
+        body = [line for line in page.lines if line.role == "body"]
+        anchors: dict[int, list[_MarginBlock]] = {}
+        if pushed:
+            first_text = next((line for line in body if id(line) not in headings), None)
+            if first_text is not None:
+                anchors.setdefault(id(first_text), []).extend(pushed)
+                pushed = []
+        for block in blocks.get(page.number, []):
+            line = _anchor(block, body, layout)
+            if line is None:
+                pushed.append(block)
+                continue
+            anchors.setdefault(id(line), []).append(block)
+
+        toc = _is_toc_page(page) or (previous_toc and _mostly_bold(page))
+        previous_toc = toc
+        if page.number == 1 and _is_title_page(page):
+            continue  # read for the title only
+        if toc:
+            if reader.state != "toc":
+                reader.switch("toc")
+            continue
+        for header in running.get(page.number, []):
+            if (not _switch_on_marker(reader, header, None, running_header=True) and reader.state == "annex"
+                    and not reader.annex[1]):
+                reader.annex = (reader.annex[0], header)  # "Anlage 2" / "Abgrenzung BG - HG"
+        if reader.state == "toc" or (reader.state == "front" and not _page_has_marker(page, layout)):
+            reader.switch("main")
+
+        first = True
+        last = ""  # what the previous body line was: "rz-heading", "heading" or ""
+        for line in page.lines:
+            if line.role == "footnote":
+                reader.footnote(line)
+                continue
+            if line.role != "body":
+                continue
+            text = line.clean
+            attached = anchors.get(id(line), [])
+            rz_blocks = [block for block in attached if block.rz and not _REPEALED.match(block.keyword)]
+            heading_rz = (_HEADING_RZ.match(text) if layout.margin_x is None and line.bold
+                          and line.x <= layout.body_left + 10 and reader.state in ("main", "law", "front") else None)
+            kind = ""
+            if rz_blocks and reader.state not in ("changelog", "toc"):
+                block = rz_blocks[0]
+                if reader.state != "main":
+                    reader.switch("main")
+                reader.start(_Unit("rz", page.number, rz=block.rz, rz_to=block.rz_to, keyword=block.keyword))
+                for other in rz_blocks[1:]:
+                    warnings.append(f"page {page.number}: Rz. {other.rz} shares its line with Rz. {block.rz}")
+                    reader.unit.notes.append(f"{other.keyword} ({other.rz})".strip())
+                reader.content(line)
+            elif _is_marker_like(line, layout) and _switch_on_marker(reader, text, line, first=first):
+                pass
+            elif reader.state == "law" and _is_marker_like(line, layout) and _law_paragraph(text, weisung):
+                law_ref = _law_paragraph(text, weisung)
+                if reader.unit is not None and reader.unit.law_ref != law_ref:
+                    reader.switch("law", law_ref=law_ref)  # the next § of the quoted law
+                reader.law_ref = law_ref
+                reader.content(line)
+            elif heading_rz:
+                if reader.state != "main":
+                    reader.switch("main")
+                reader.start(_Unit("rz", page.number, rz=heading_rz.group("id"),
+                                   keyword=heading_rz.group("title").strip()))
+                reader.content(line)
+                kind = "rz-heading"
+            elif id(line) in continued and last == "rz-heading":
+                reader.unit.keyword = _join_lines([reader.unit.keyword, text])
+                reader.content(line)
+                kind = "rz-heading"
+            elif id(line) in continued and last == "heading":
+                reader.continue_heading(line)
+                kind = "heading"
+            elif id(line) in headings and reader.state == "main":
+                reader.heading(line)
+                kind = "heading"
+            else:
+                reader.content(line)
+            last = kind
+            for block in attached:
+                if not block.rz and block.keyword and reader.unit is not None:
+                    reader.unit.notes.append(block.keyword)
+            first = False
+    for block in pushed:
+        if block.rz:
+            warnings.append(f"page {block.page}: Rz. {block.rz} has no text beside it")
+    return reader.finish(), headings
+
+
+def _is_title_page(page: _Page) -> bool:
+    body = [line for line in page.lines if line.role == "body"]
+    return len(body) <= 15 and any(line.size >= 16 for line in body)
+
+
+def _mostly_bold(page: _Page) -> bool:
+    """A table of contents going on without dot leaders ("Anlage 3   Synopse …")."""
+    body = [line for line in page.lines if line.role == "body"]
+    return bool(body) and sum(line.bold for line in body) >= 0.8 * len(body)
+
+
+def _law_paragraph(text: str, weisung: _Weisung) -> str:
+    """"§ 11a SGB II" for the heading "§ 11a" of a § the Weisung covers, else ""."""
+    match = re.match(r"^§\s*(\d+[a-z]?)\b(?!\s*(Abs|Satz|Nr))", text)
+    if match and len(text) <= 80 and match.group(1) in weisung.covered():
+        return f"§ {match.group(1)} SGB {weisung.book}"
+    return ""
+
+
+def _page_has_marker(page: _Page, layout: _Layout) -> bool:
+    for line in page.lines:
+        if line.role == "body" and _is_marker_like(line, layout):
+            text = line.clean
+            if (_CHANGELOG_MARK.match(text) or _LAW_MARK.match(text) or _TOC_MARK.match(text)
+                    or _FASSUNG_MARK.match(text) or _ANNEX_MARK.match(text)):
+                return True
+    return False
+
+
+def _switch_on_marker(reader: _Reader, text: str, line: _Line | None, *, first: bool = False,
+                      running_header: bool = False) -> bool:
+    """Switch the part when ``text`` is a part heading; True when it was one."""
+    if _CHANGELOG_MARK.match(text) or (_FASSUNG_MARK.match(text) and reader.state == "front"):
+        if reader.state != "changelog":
+            reader.switch("changelog", line)
+        elif line is not None:
+            reader.content(line)
+        return True
+    match = _LAW_MARK.match(text)
+    if match:
+        ref = _PARAGRAPH_REF.search(match.group("rest"))
+        law_ref = f"§ {ref.group('first')} SGB {ref.group('book')}" if ref and not ref.group("last") else ""
+        if reader.state != "law" or (line is not None and reader.unit is not None):
+            reader.switch("law", line, law_ref=law_ref)  # a new block of quoted law
+        elif line is not None:
+            reader.pieces.append(_Piece(None, [line]))
+            reader.law_ref = law_ref or reader.law_ref
+        return True
+    if _TOC_MARK.match(text):
+        reader.switch("toc")
+        return True
+    match = _ANNEX_MARK.match(text)
+    if match and (running_header or first) and reader.state != "front":
+        annex = f"Anlage {match.group('id') or ''}".strip()
+        title = match.group("rest").strip(" :–-")
+        if reader.state != "annex" or reader.annex[0] != annex:
+            reader.switch("annex", line, annex=(annex, title))
+        elif line is not None:
+            reader.content(line)
+        return True
+    return False
+
+
+# ----------------------------------------------------------------------------------------
+# Text assembly
+# ----------------------------------------------------------------------------------------
+
+def _flow(lines: list[_Line], footnotes: list[_Line], layout: _Layout,
+          headings: set[int]) -> tuple[str, list[tuple[int, int]]]:
+    """Clean text of a unit and the (offset, page) where each page's first line starts.
+
+    Lines of a paragraph are joined with spaces (hyphenation repaired), paragraphs with a
+    blank line, list items with a line break; footnotes follow as their own paragraphs.
+    """
+    out = ""
+    starts: list[tuple[int, int]] = []
+    previous: _Line | None = None
+    for index, line in enumerate([*lines, *footnotes]):
+        text = _norm(line.text)
+        if not text or re.fullmatch(r"[.,;:·]+", text):  # stray punctuation left by the layout
+            continue
+        if previous is None:
+            separator = ""
+        elif index == len(lines) or (index > len(lines) and re.match(r"^\d{1,3}\s", text)):
+            separator = "\n\n"
+        else:
+            separator = _separator(previous, line, text, layout, headings)
+        out = _append(out, text, separator)
+        if not starts or starts[-1][1] < line.page:
+            starts.append((len(out) - len(text), line.page))
+        previous = line
+    return out, starts
+
+
+def _separator(previous: _Line, line: _Line, text: str, layout: _Layout, headings: set[int]) -> str:
+    if (id(previous) in headings) != (id(line) in headings) or _PARAGRAPH_NUMBER.match(text):
+        return "\n\n"
+    if previous.page == line.page:
+        gap = previous.y - line.y
+        if gap > 1.45 * layout.spacing or gap < -layout.spacing:
+            return "\n\n"
+    if _BULLET.match(text):
+        return "\n"
+    return " "
+
+
+# ----------------------------------------------------------------------------------------
 # Which § a Rz. belongs to in a Weisung covering several §§
 # ----------------------------------------------------------------------------------------
 
@@ -942,14 +1018,18 @@ def load(source: SourceInfo, settings: Settings) -> LoadedDocument:
     weisung = _find_weisung(pages, path.stem)
     if weisung is None:
         raise IngestError(path, "not a BA 'Fachliche Weisungen' PDF (no '§ … SGB II/III' on its first pages)")
-    pieces, headings = _read(pages, layout, running, blocks, warnings)
+    pieces, headings = _read(pages, layout, running, blocks, weisung, warnings)
 
     subject = _find_subject(pages) or _law_subject(pieces)
     title = source.title or (f"Fachliche Weisungen {weisung.name} – {subject}" if subject
                              else f"Fachliche Weisungen {weisung.name}")
     stand, stand_date = _find_stand(pages)
-    if source.stand:
+    if source.stand:  # the catalogue knows better
         stand = source.stand if source.stand.startswith("Stand") else f"Stand: {source.stand}"
+        match = _STAND.search(stand)
+        if match:
+            day, month, year = match.groups()
+            stand_date = f"{year}-{int(month):02d}-{int(day):02d}"
     url = source.url or WEISUNGEN_URL
 
     doc_text, placed, page_map = _assemble(pieces, layout, headings, len(pages))

@@ -38,11 +38,11 @@ def test_block_keeps_paragraphs_and_drops_code_block_indent():
     assert "    " not in body
 
 
-def test_highlight_wraps_the_supporting_sentence_in_a_background_directive():
+def test_highlight_puts_the_supporting_sentence_in_bold_on_a_background():
     text = "Satz eins. Messbare Zielgrößen wurden nicht definiert. Satz drei."
     start = text.index("Messbare")
     body = highlight(text, (start, text.index(" Satz drei")))
-    assert ":orange-background[Messbare Zielgrößen wurden nicht definiert\\.]" in body
+    assert ":orange-background[**Messbare Zielgrößen wurden nicht definiert\\.**]" in body
     assert body.startswith("Satz eins\\. :orange")
 
 
@@ -50,7 +50,7 @@ def test_highlight_is_widened_to_a_whole_url_so_no_link_part_escapes():
     text = "Quelle: https://evil.example/pfad/datei Ende."
     body = highlight(text, (text.index("evil"), text.index(" Ende")))
     assert active_content(body) == []
-    assert ":orange-background[`https://evil.example/pfad/datei`]" in body
+    assert ":orange-background[**`https://evil.example/pfad/datei`**]" in body
 
 
 def test_highlight_of_hostile_passage_stays_inert():
@@ -65,4 +65,4 @@ def test_highlight_without_span_is_the_plain_escaped_text():
 def test_highlight_keeps_the_paragraph_break_before_the_sentence():
     text = "Frage?\n\nAntwort steht hier."
     body = highlight(text, (text.index("Antwort"), len(text)))
-    assert body == "Frage\\?\n\n:orange-background[Antwort steht hier\\.]"
+    assert body == "Frage\\?\n\n:orange-background[**Antwort steht hier\\.**]"

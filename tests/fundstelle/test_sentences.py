@@ -1,4 +1,4 @@
-from retrieval.sentences import split_sentences
+from fundstelle.sentences import split_sentences
 
 
 def sentences(text):

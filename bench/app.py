@@ -1,0 +1,158 @@
+"""App benchmark: the user's view of speed, through the real UI path.
+
+    python bench/app.py [--questions 6] [--gold ../shared/eval/dev.jsonl] [--out bench-results/app.json]
+
+Starts ``streamlit run app.py`` headless on 127.0.0.1 (settings from FUNDSTELLE_*, as
+``make run``), opens it in Chromium (Playwright) and measures
+
+* server start -> page ready (chat input shown: the assistant with model, Chroma and BM25
+  is built on the first page load);
+* server start -> first answer on screen (the NRW initiative question);
+* per-question latency: question submitted -> answer (or abstention) rendered, for a few
+  dev questions, with the ``Assistant.ask`` time the app reports beside it, so the UI
+  overhead (render, rerun, websocket) is the difference.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench._common import commit, emit, machine  # noqa: E402
+
+FIRST_QUESTION = "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# The last answer (or error) block of the conversation: rendered once the answer is complete.
+DONE = "[class*='st-key-actions-'], [class*='st-key-error-']"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    position = (len(ordered) - 1) * q
+    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
+    import socket
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"streamlit not listening on {port} after {timeout} s")
+
+
+def start_server(port: int, log_path: Path) -> subprocess.Popen:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=dict(os.environ), stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+
+
+def ask_in_page(page, question: str, answered_before: int, timeout_ms: int) -> tuple[float, float | None]:
+    """Submit ``question``; seconds until its answer is on screen, and the ask time the app reports."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    started = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll({json.dumps(DONE)}).length > {answered_before}",
+                           timeout=timeout_ms)
+    elapsed = time.perf_counter() - started
+    last = page.locator("[data-testid='stChatMessage']").last.inner_text()
+    reported = re.search(r"(\d+) ms", last)
+    return elapsed, (float(reported.group(1)) / 1000 if reported else None)
+
+
+def main() -> int:
+    from fundstelle.settings import Settings
+
+    default_gold = Settings().corpus.parent / "eval" / "dev.jsonl"
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", type=Path, default=default_gold, help="dev questions (JSONL with 'question')")
+    parser.add_argument("--questions", type=int, default=6, help="how many dev questions to time after the first")
+    parser.add_argument("--out", type=Path, default=Path("bench-results/app.json"))
+    parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for any one step")
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    # German answerable questions first: the common case; then whatever else to fill up.
+    ordered = sorted(rows, key=lambda r: (r.get("lang") != "de", not r.get("answerable", True)))
+    questions = [r["question"] for r in ordered if r["question"] != FIRST_QUESTION][:args.questions]
+
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    timeout_ms = int(args.timeout * 1000)
+    started = time.perf_counter()
+    server = start_server(port, args.out.parent / "app-server.log")
+    try:
+        wait_for_port(port, server, args.timeout)
+        listening = time.perf_counter() - started
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/", timeout=timeout_ms)
+            page.get_by_test_id("stChatInputTextArea").wait_for(timeout=timeout_ms)
+            ready = time.perf_counter() - started
+            first_latency, first_reported = ask_in_page(page, FIRST_QUESTION, 0, timeout_ms)
+            first_answer = time.perf_counter() - started
+            per_question = []
+            for index, question in enumerate(questions, start=1):
+                elapsed, reported = ask_in_page(page, question, index, timeout_ms)
+                per_question.append({"question": question, "ui_s": round(elapsed, 3),
+                                     "ask_s": round(reported, 3) if reported is not None else None})
+            browser.close()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    ui = [q["ui_s"] for q in per_question]
+    overhead = [q["ui_s"] - q["ask_s"] for q in per_question if q["ask_s"] is not None]
+    data = {"machine": machine(), "commit": commit(), "settings": json.loads(Settings().model_dump_json()),
+            "server_listening_s": round(listening, 2), "page_ready_s": round(ready, 2),
+            "first_answer_s": round(first_answer, 2), "first_question_ui_s": round(first_latency, 3),
+            "first_question_ask_s": first_reported, "questions": per_question,
+            "ui_p50_s": round(percentile(ui, 0.5), 3), "ui_p95_s": round(percentile(ui, 0.95), 3),
+            "ui_overhead_p50_s": round(percentile(overhead, 0.5), 3)}
+    table = [("server start -> listening", f"{listening:.1f} s"),
+             ("server start -> page ready (assistant built)", f"{ready:.1f} s"),
+             ("server start -> first answer on screen", f"{first_answer:.1f} s"),
+             ("first question, submit -> answer", f"{first_latency:.2f} s"),
+             (f"per question through the UI, p50 ({len(ui)} dev questions)", f"{data['ui_p50_s']:.2f} s"),
+             ("per question through the UI, p95", f"{data['ui_p95_s']:.2f} s"),
+             ("UI overhead over Assistant.ask, p50", f"{data['ui_overhead_p50_s']:.2f} s")]
+    table += [(f"  {q['question'][:60]}", f"{q['ui_s']:.2f} s (ask {q['ask_s']} s)") for q in per_question]
+    emit("Fundstelle app (streamlit run app.py, Chromium)", table, data, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Reproduce the README "Results" table: the gold dev set and the GermanQuAD test split, each
+# with the hybrid, dense and BM25 retrievers, extractive answers. Reports go to eval-out/
+# (one folder per run, see report.md there); the comparison tables are printed at the end
+# and written to eval-out/results.md.
+#
+# Environment: EVAL_OUT (default eval-out), EVAL_MODE (extractive | llm, default extractive),
+# EVAL_SQUAD_LIMIT (ask only N GermanQuAD questions, for a quick check), SHARED (default ../shared),
+# and the usual FUNDSTELLE_* settings.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+SHARED=${SHARED:-../shared}
+GOLD="$SHARED/eval/dev.jsonl"
+SQUAD="$SHARED/eval/external/germanquad_test.json"
+OUT=${EVAL_OUT:-eval-out}
+MODE=${EVAL_MODE:-extractive}
+RETRIEVERS=(hybrid dense bm25)
+LIMIT_ARGS=()
+if [ -n "${EVAL_SQUAD_LIMIT:-}" ]; then LIMIT_ARGS=(--limit "$EVAL_SQUAD_LIMIT"); fi
+
+for file in "$GOLD" "$SQUAD"; do
+  if [ ! -f "$file" ]; then echo "missing $file (set SHARED to the folder holding eval/)" >&2; exit 2; fi
+done
+
+status=0
+gold_reports=()
+squad_reports=()
+for retriever in "${RETRIEVERS[@]}"; do
+  echo "== gold $(basename "$GOLD"), $retriever"
+  "$PY" -m evaluation gold "$GOLD" --retriever "$retriever" --mode "$MODE" --out "$OUT/dev-$retriever"
+  rc=$?; [ $rc -eq 0 ] || status=$rc
+  gold_reports+=("$OUT/dev-$retriever/report.json")
+done
+for retriever in "${RETRIEVERS[@]}"; do
+  echo "== squad $(basename "$SQUAD"), $retriever"
+  "$PY" -m evaluation squad "$SQUAD" --retriever "$retriever" --mode "$MODE" --out "$OUT/germanquad-$retriever" \
+    "${LIMIT_ARGS[@]}"
+  rc=$?; [ $rc -eq 0 ] || status=$rc
+  squad_reports+=("$OUT/germanquad-$retriever/report.json")
+done
+
+existing() { for f in "$@"; do [ -f "$f" ] && echo "$f"; done; }
+mapfile -t gold_done < <(existing "${gold_reports[@]}")
+mapfile -t squad_done < <(existing "${squad_reports[@]}")
+{
+  echo "## $(basename "$GOLD") ($MODE)"; echo
+  [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}" --markdown; echo
+  echo "## $(basename "$SQUAD") ($MODE)"; echo
+  [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown
+} > "$OUT/results.md"
+[ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}"
+[ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}"
+echo "Markdown tables: $OUT/results.md"
+exit $status
