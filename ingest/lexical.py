@@ -167,6 +167,26 @@ class LexicalIndex:
         vocabulary = self._retriever.vocab_dict
         return sum(1 for t in tokens if t in vocabulary) / len(tokens)
 
+    def unknown_terms(self, text: str, min_length: int = 8) -> list[str]:
+        """Specific nouns of the text the corpus never uses: capitalised words (not the first
+        word) of at least ``min_length`` letters whose stem, surface form and compound parts
+        are all unknown ("Rundfunkbeitrag", "Dortmund"). Short everyday words are ignored."""
+        if self._retriever is None:
+            return []
+        vocabulary = self._retriever.vocab_dict
+        stem = _stemmer().stemWord
+        unknown = []
+        for position, word in enumerate(re.findall(r"[^\W\d_]+", text)):
+            if position == 0 or not word[0].isupper() or len(word) < min_length:
+                continue
+            lower = _fold(word.casefold())
+            if _fold(stem(word.casefold())) in vocabulary or lower in self._splitter.vocabulary:
+                continue
+            if self._splitter.parts(lower):
+                continue
+            unknown.append(word)
+        return unknown
+
     def save(self, folder: Path) -> None:
         """Write atomically: a new folder is filled, then swapped in."""
         folder.parent.mkdir(parents=True, exist_ok=True)

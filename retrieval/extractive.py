@@ -33,13 +33,13 @@ def question_end(text: str) -> int:
     end = 0
     for start, stop in split_sentences(text):
         sentence = text[start:stop].strip()
-        if sentence.endswith("?") or (end and sentence.startswith("(") and sentence.rstrip(".").endswith(")")):
+        if sentence.endswith("?"):
             end = stop
-        elif end:
+        elif end or start > 600:
             break
-        elif start > 600:
-            break
-    return end
+    # A request in parentheses after the question ("(Bitte … ausweisen)") is part of it.
+    aside = re.match(r"\s*\([^()]{0,400}\)", text[end:]) if end else None
+    return end + aside.end() if aside else end
 
 
 @dataclass
@@ -67,10 +67,13 @@ class ExtractiveAnswerer:
     MAX_SENTENCES = 4
     MAX_PASSAGES = 5
     MAX_SENTENCES_PER_PASSAGE = 12
-    MARGIN = 0.025           # further sentences must score within this of the best one
+    MARGIN = 0.04           # further sentences must score within this of the best one
     OVERLAP_WEIGHT = 0.08
     QUESTION_MATCH_BONUS = 0.0
     ASKER_PENALTY = 0.06
+    # Similarities across languages are flatter and less certain: quote the best sentence of
+    # up to four passages within a wider margin.
+    CROSS_LINGUAL_MARGIN = 0.05
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
@@ -82,8 +85,11 @@ class ExtractiveAnswerer:
             count = 0
             answer_start = question_end(text) if _is_question_answer(hit) else 0
             for start, end in split_sentences(text):
-                if start < answer_start:
+                if end <= answer_start:
                     continue  # the parliamentary question itself is not an answer
+                start = max(start, answer_start)
+                while start < end and text[start].isspace():
+                    start += 1
                 sentence = text[start:end]
                 stripped = sentence.strip()
                 # Questions are not claims, bare enumerators or headings are no answer, and
@@ -116,9 +122,10 @@ class ExtractiveAnswerer:
         question_match: dict[int, float] = {}
         qa_hits = sorted({c.hit_index for c in candidates if hits and _is_question_answer(hits[c.hit_index])})
         if qa_hits:
+            # Question to question is a symmetric comparison: both sides as queries.
             texts = [hits[i].chunk.text[:question_end(hits[i].chunk.text)] for i in qa_hits]
-            matches = self.embedder.embed_passages(texts) @ q_vector
-            question_match = {i: float(m) for i, m in zip(qa_hits, matches)}
+            matches = [float(self.embedder.embed_query(t) @ q_vector) for t in texts]
+            question_match = dict(zip(qa_hits, matches))
         q_terms = set(tokenize_german(question))
         first_in_passage: set[int] = set()
         for candidate, sim in sorted(zip(candidates, sims), key=lambda pair: (pair[0].hit_index, pair[0].start)):
@@ -133,21 +140,23 @@ class ExtractiveAnswerer:
                 score -= self.ASKER_PENALTY
             candidate.score = score - 0.004 * candidate.hit_index
 
-    def select(self, candidates: list[Candidate]) -> list[Candidate]:
+    def select(self, candidates: list[Candidate], cross_lingual: bool = False) -> list[Candidate]:
         """Best sentence, close runners-up (max two per passage), and a continuation sentence
         ("Vielmehr …") right after a chosen one; ordered by passage rank and position."""
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []
         best = ranked[0].score
+        margin = self.CROSS_LINGUAL_MARGIN if cross_lingual else self.MARGIN
+        per_passage_limit = 1 if cross_lingual else 2
         chosen: list[Candidate] = []
         seen: set[str] = set()
         per_passage: dict[int, int] = {}
         for candidate in ranked:
-            if len(chosen) >= self.MAX_SENTENCES - 1 or candidate.score < best - self.MARGIN:
+            if len(chosen) >= self.MAX_SENTENCES - (0 if cross_lingual else 1) or candidate.score < best - margin:
                 break
             key = re.sub(r"\W+", "", candidate.text.casefold())
-            if key in seen or per_passage.get(candidate.hit_index, 0) >= 2:
+            if key in seen or per_passage.get(candidate.hit_index, 0) >= per_passage_limit:
                 continue
             seen.add(key)
             per_passage[candidate.hit_index] = per_passage.get(candidate.hit_index, 0) + 1
