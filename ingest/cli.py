@@ -18,8 +18,8 @@ from fundstelle.logs import setup_logging
 from fundstelle.settings import Settings
 
 SUBCOMMANDS = ("fetch", "stats")
-console = Console(stderr=False)
-errors = Console(stderr=True)
+console = Console(stderr=False, soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)  # one line per message, never wrapped
 
 
 def _run_parser() -> argparse.ArgumentParser:

@@ -9,8 +9,8 @@ from rich.console import Console
 from fundstelle.logs import setup_logging
 from fundstelle.settings import Settings
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)  # one line per message, never wrapped
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -69,7 +69,6 @@ class ExtractiveAnswerer:
     MAX_SENTENCES_PER_PASSAGE = 12
     MARGIN = 0.04           # further sentences must score within this of the best one
     OVERLAP_WEIGHT = 0.08
-    QUESTION_MATCH_BONUS = 0.0
     ASKER_PENALTY = 0.06
     # Similarities across languages are flatter and less certain: quote the best sentence of
     # up to four passages within a wider margin.
@@ -80,7 +79,11 @@ class ExtractiveAnswerer:
 
     def candidates(self, hits: Sequence[Hit]) -> list[Candidate]:
         out = []
-        for index, hit in enumerate(hits[: self.MAX_PASSAGES]):
+        for index, hit in enumerate(hits):
+            # The top passages, plus any parliamentary Q/A pair retrieved at all: its question
+            # may match the user's better than its rank says.
+            if index >= self.MAX_PASSAGES and not _is_question_answer(hit):
+                continue
             text = hit.chunk.text
             count = 0
             answer_start = question_end(text) if _is_question_answer(hit) else 0
@@ -132,13 +135,14 @@ class ExtractiveAnswerer:
             terms = set(tokenize_german(candidate.text))
             candidate.similarity = float(sim)
             candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
-            score = candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
+            score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
+                     - 0.004 * candidate.hit_index)
             if candidate.hit_index in question_match and candidate.hit_index not in first_in_passage:
-                score = max(score, question_match[candidate.hit_index] + self.QUESTION_MATCH_BONUS)
+                score = max(score, question_match[candidate.hit_index])
             first_in_passage.add(candidate.hit_index)
             if hits and _is_asker_preamble(hits[candidate.hit_index]):
                 score -= self.ASKER_PENALTY
-            candidate.score = score - 0.004 * candidate.hit_index
+            candidate.score = score
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False) -> list[Candidate]:
         """Best sentence, close runners-up (max two per passage), and a continuation sentence

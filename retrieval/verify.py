@@ -95,7 +95,10 @@ class Verifier:
         for i, (s, e) in enumerate(spans):
             for j in (i, min(i + 1, len(spans) - 1)):
                 window = (s, spans[j][1])
-                terms = set(tokenize_german(passage[window[0]:window[1]]))
+                # Joined from the kept sentences only: a removed sentence between them must
+                # not lend its words.
+                text = passage[s:e] if j == i else passage[s:e] + " " + passage[spans[j][0]:spans[j][1]]
+                terms = set(tokenize_german(text))
                 score = len(sentence_terms & terms) / len(sentence_terms)
                 if score > best_lex:
                     best_lex, best_span = score, window

@@ -84,7 +84,7 @@ def test_answer_marker_card_highlight_docx_and_screenshot(core_index_settings, b
         card = page.locator("[class*='st-key-card-']", has=highlighted)
         expect(card).to_have_count(1)
         anchor = card.locator("h3[id]").get_attribute("id")
-        marker = answer.locator(f"a[href='#{anchor}']", has_text=MARKER_TEXT)
+        marker = answer.locator(f"a[href='#{anchor}']", has_text=MARKER_TEXT).first
         marker.click()
         expect(card).to_be_in_viewport()
         expect(highlighted).to_be_visible()
@@ -96,7 +96,7 @@ def test_answer_marker_card_highlight_docx_and_screenshot(core_index_settings, b
         page.set_viewport_size({"width": 1280, "height": 1500})
         page.evaluate("document.querySelector('[data-testid=\"stChatMessage\"]').scrollIntoView({block: 'start'})")
         shot = tmp_path / "screenshot.png"
-        page.screenshot(path=str(shot))
+        page.screenshot(path=str(shot), full_page=True)
         (REPO_ROOT / "docs").mkdir(exist_ok=True)
         shutil.copy(shot, REPO_ROOT / "docs" / "screenshot.png")
 
