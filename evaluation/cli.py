@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and compare reports.",
         epilog="Settings come from FUNDSTELLE_* environment variables (FUNDSTELLE_DATA, FUNDSTELLE_EMBEDDING, ...). "
                "Evaluation indexes live in <data>/eval-index/. " + METRICS_HELP)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{gold,squad,compare}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{gold,squad,compare,feedback}")
 
     gold = sub.add_parser(
         "gold", help="evaluate on a gold JSONL file with evidence quotes",
@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Print the numbers and configuration of several reports side by side.")
     compare.add_argument("reports", type=Path, nargs="+", help="report.json files or folders holding one")
     compare.add_argument("--markdown", action="store_true", help="print a Markdown table (for the README)")
+
+    feedback = sub.add_parser("feedback", help="export the app's thumbs up/down feedback as JSONL",
+                              description="Write every feedback row stored by the app (question, answer text, "
+                                          "citations, settings, rating, reason) as one JSON line.")
+    feedback.add_argument("--out", type=Path, default=None, help="output file (default: standard output)")
+    feedback.add_argument("--with-answer", action="store_true", help="include the full Answer (all passages)")
     return parser
 
 
@@ -119,6 +125,17 @@ def main(argv: list[str] | None = None) -> int:
                 print(output)
             else:
                 console.print(output)
+            return 0
+        if args.command == "feedback":
+            from app_support.feedback import export_jsonl
+
+            settings = Settings()
+            if args.out:
+                with args.out.open("w", encoding="utf-8") as handle:
+                    count = export_jsonl(settings, handle, include_answer=args.with_answer)
+                errors.print(f"{count} feedback rows written to {args.out}", highlight=False)
+            else:
+                count = export_jsonl(settings, sys.stdout, include_answer=args.with_answer)
             return 0
         if args.k < 1 or (args.limit is not None and args.limit < 1):
             errors.print("error: --k and --limit must be at least 1")

@@ -57,3 +57,20 @@ def test_jsonl_export_writes_one_line_per_rating(tmp_path):
 def test_jsonl_export_without_feedback_file_is_empty(tmp_path):
     out = io.StringIO()
     assert export_jsonl(make_settings(tmp_path / "data"), out) == 0 and out.getvalue() == ""
+
+
+def test_evaluation_feedback_command_exports_jsonl(tmp_path):
+    import subprocess
+    import sys
+
+    from fundstelle.settings import REPO_ROOT
+    from tests.conftest import settings_env
+
+    settings = make_settings(tmp_path / "data")
+    FeedbackStore.for_settings(settings).record(initiative_answer(), 0, answer_id="x", reason="falsche Fassung")
+    out = tmp_path / "feedback.jsonl"
+    result = subprocess.run([sys.executable, "-m", "evaluation", "feedback", "--out", str(out)], cwd=REPO_ROOT,
+                            env=settings_env(settings), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["rating"], r["reason"]) for r in rows] == [("down", "falsche Fassung")]
