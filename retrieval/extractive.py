@@ -70,6 +70,8 @@ class ExtractiveAnswerer:
     MARGIN = 0.04           # further sentences must score within this of the best one
     OVERLAP_WEIGHT = 0.08
     ASKER_PENALTY = 0.06
+    QUESTION_MATCH_MIN = 0.86   # question-to-question e5 cosine; unrelated questions stay below
+    QUESTION_MATCH_MIN_CROSS_LINGUAL = 0.80   # across languages the same question scores lower
     # Similarities across languages are flatter and less certain: quote the best sentence of
     # up to four passages within a wider margin.
     CROSS_LINGUAL_MARGIN = 0.05
@@ -137,8 +139,10 @@ class ExtractiveAnswerer:
             candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
             score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
                      - 0.004 * candidate.hit_index)
-            if candidate.hit_index in question_match and candidate.hit_index not in first_in_passage:
-                score = max(score, question_match[candidate.hit_index])
+            match = question_match.get(candidate.hit_index, 0.0)
+            threshold = self.QUESTION_MATCH_MIN if german else self.QUESTION_MATCH_MIN_CROSS_LINGUAL
+            if match >= threshold and candidate.hit_index not in first_in_passage:
+                score = max(score, match)
             first_in_passage.add(candidate.hit_index)
             if hits and _is_asker_preamble(hits[candidate.hit_index]):
                 score -= self.ASKER_PENALTY
