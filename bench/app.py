@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench._common import commit, emit, machine  # noqa: E402
+from fundstelle.net import free_port, wait_for_port  # noqa: E402
 
 FIRST_QUESTION = "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -42,28 +43,6 @@ def percentile(values: list[float], q: float) -> float:
     position = (len(ordered) - 1) * q
     low, high = int(position), min(int(position) + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float) -> None:
-    import socket
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"streamlit not listening on {port} after {timeout} s")
 
 
 def start_server(port: int, log_path: Path) -> subprocess.Popen:
@@ -112,7 +91,7 @@ def main() -> int:
     started = time.perf_counter()
     server = start_server(port, args.out.parent / "app-server.log")
     try:
-        wait_for_port(port, server, args.timeout)
+        wait_for_port(port, timeout=args.timeout, process=server)
         listening = time.perf_counter() - started
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)

@@ -14,13 +14,12 @@ import time
 import unicodedata
 from typing import Iterable
 
-import numpy as np
 
 from fundstelle.settings import Settings
 from ingest.index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
-from retrieval.extractive import ExtractiveAnswerer, idf_function
+from retrieval.extractive import ExtractiveAnswerer
 from retrieval.filters import SearchFilter
 from retrieval.language import detect_language
 from retrieval.prompts import ABSTAIN, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
@@ -62,7 +61,6 @@ class Assistant:
         self.verifier = Verifier(self.embedder)
         self._chat_model = chat_model
         self._chat_model_loaded = chat_model is not None
-        self._idf = idf_function(self.searcher.lexical)
 
     # -- information for callers -----------------------------------------------------
     def documents(self) -> list[dict]:
@@ -128,7 +126,7 @@ class Assistant:
         t0 = time.perf_counter()
         candidates = self.extractive.candidates(result.hits)
         self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits)
-        evidence = self.extractive.evidence(question, result.hits, candidates, self._idf)
+        evidence = self.extractive.evidence(result.hits, candidates)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         reason = (self._abstain_reason(question, evidence, language) if result.hits

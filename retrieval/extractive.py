@@ -3,7 +3,6 @@ its marker. Every sentence is verifiable by construction. Also computes the evid
 features that abstention is decided on."""
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -59,7 +58,6 @@ class Evidence:
 
     best_similarity: float
     best_overlap: float
-    term_coverage: float
     top_dense: float
 
 
@@ -181,39 +179,10 @@ class ExtractiveAnswerer:
         return sorted(chosen, key=lambda c: (c.hit_index, c.start))
 
     @staticmethod
-    def evidence(question: str, hits: Sequence[Hit], candidates: list[Candidate], idf) -> Evidence:
-        """Similarity of the best sentence, and the IDF-weighted share of the question's terms
-        found in the top passages (unknown terms weigh most: they are the specific ones)."""
+    def evidence(hits: Sequence[Hit], candidates: list[Candidate]) -> Evidence:
+        """The similarity of the best answer sentence (what abstention is decided on) and of
+        the best passage, for the record."""
         best = max(candidates, key=lambda c: c.score) if candidates else None
-        q_terms = list(dict.fromkeys(tokenize_german(question)))
-        passage_terms: set[str] = set()
-        for hit in hits[:3]:
-            passage_terms.update(tokenize_german(hit.chunk.text))
-        total = sum(idf(t) for t in q_terms)
-        covered = sum(idf(t) for t in q_terms if t in passage_terms)
         top_dense = max((h.dense_similarity or 0.0) for h in hits) if hits else 0.0
         return Evidence(best_similarity=best.similarity if best else 0.0,
-                        best_overlap=best.overlap if best else 0.0,
-                        term_coverage=covered / total if total else 0.0, top_dense=top_dense)
-
-
-def idf_function(lexical):
-    """IDF from the BM25 index's document frequencies; unknown terms get the maximum."""
-    retriever = lexical._retriever
-    n_docs = max(1, len(lexical))
-    vocab = retriever.vocab_dict if retriever is not None else {}
-    doc_freq = None
-    if retriever is not None:
-        import scipy.sparse as sp  # noqa: F401 - bm25s stores scores in CSC arrays
-        indptr = np.asarray(retriever.scores["indptr"])
-        doc_freq = np.diff(indptr)
-    max_idf = math.log(1 + n_docs)
-
-    def idf(term: str) -> float:
-        position = vocab.get(term)
-        if position is None or doc_freq is None or position >= len(doc_freq):
-            return max_idf
-        df = int(doc_freq[position])
-        return math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
-
-    return idf
+                        best_overlap=best.overlap if best else 0.0, top_dense=top_dense)

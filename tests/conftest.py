@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from fundstelle.net import free_port, wait_for_port  # noqa: F401 - re-exported for tests
 from fundstelle.settings import REPO_ROOT, Settings
 
 CORPUS = Settings().corpus
@@ -67,24 +66,6 @@ def core_index_settings(tmp_path_factory, corpus_dir) -> Settings:
     report = run_ingest([corpus_dir / f for f in CORE_FILES], settings, progress=False)
     assert not report.failures, [f"{o.path}: {o.message}" for o in report.failures]
     return settings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout} s")
 
 
 @pytest.fixture

@@ -83,7 +83,7 @@ def test_catalogued_corpus_indexes_each_source_once(tmp_path, corpus_dir):
 
 def test_bad_files_fail_one_by_one_and_the_rest_lands(tmp_path, corpus_dir):
     settings = make_settings(tmp_path / "data")
-    files = make_bad_batch(tmp_path / "batch", [corpus_dir / SMALL[0]])
+    make_bad_batch(tmp_path / "batch", [corpus_dir / SMALL[0]])
     report = run_ingest([tmp_path / "batch"], settings, progress=False)
     by_name = {o.path.rsplit("/", 1)[-1]: o for o in report.outcomes}
     expected = {

@@ -153,7 +153,6 @@ def test_llm_mode_with_a_fake_model_keeps_only_verified_or_flagged_sentences(cor
 
 def test_llm_endpoint_down_falls_back_to_extractive(core_index_settings):
     from retrieval.assistant import Assistant
-    from tests.conftest import make_settings
 
     settings = core_index_settings.model_copy(update={"llm_provider": "openai", "llm_base_url": "http://127.0.0.1:9/v1",
                                                       "llm_model": "unreachable"})
