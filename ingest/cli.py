@@ -87,10 +87,13 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     report = run_ingest(args.paths or None, settings, prune=args.prune, reindex=args.reindex,
                         progress=not args.quiet and not args.json)
-    embedded_rate = report.added / report.embed_seconds if report.embed_seconds else 0.0
+    embedded = report.added - report.cache_hits
+    embedded_rate = embedded / report.embed_seconds if report.embed_seconds and embedded else 0.0
     if args.json:
         print(json.dumps({
-            "documents": len(report.outcomes), "added": report.added, "unchanged": report.unchanged,
+            "documents": len(report.outcomes), "added": report.added,
+            "embedded": report.added - report.cache_hits, "from_cache": report.cache_hits,
+            "unchanged": report.unchanged,
             "removed": report.removed, "failed": [{"path": o.path, "reason": o.message} for o in report.failures],
             "pruned_documents": report.pruned_documents, "chunks_in_index": report.total_chunks,
             "seconds": round(report.seconds, 2), "chunks_per_second": round(embedded_rate, 2),
@@ -106,7 +109,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                           o.message, style=style)
         console.print(table)
         console.print(
-            f"{len(report.outcomes)} documents, {report.added} chunks embedded, {report.unchanged} unchanged, "
+            f"{len(report.outcomes)} documents, {report.added} chunks added ({report.added - report.cache_hits} "
+            f"embedded, {report.cache_hits} from the embedding cache), {report.unchanged} unchanged, "
             f"{report.removed} removed, {len(report.failures)} failed; {report.total_chunks} chunks in the index; "
             f"{report.seconds:.1f} s ({embedded_rate:.1f} chunks/s embedding)", highlight=False)
         if report.added == 0 and not report.failures:

@@ -45,6 +45,7 @@ class IngestReport:
     embed_seconds: float = 0.0
     parse_seconds: float = 0.0
     total_chunks: int = 0
+    cache_hits: int = 0       # chunks written with an embedding from the text-hash cache
 
     @property
     def failures(self) -> list[DocumentOutcome]:
@@ -136,6 +137,7 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
     sources, skipped, missing = discover_sources(paths, settings, catalogue)
     report = IngestReport(skipped=skipped, outcomes=list(missing))
     states = index.document_states()
+    hits_before = getattr(index.embedder, "hits", 0)
     bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=not progress, leave=False)
     docs_bar = tqdm(sources, unit="doc", desc="Documents", disable=not progress)
     for source in docs_bar:
@@ -150,6 +152,7 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
         for doc_id in sorted(set(states) - present):
             report.pruned_chunks += index.remove_document(doc_id)
             report.pruned_documents.append(doc_id)
+    report.cache_hits = getattr(index.embedder, "hits", 0) - hits_before
     lexical = index.rebuild_lexical()
     report.total_chunks = len(lexical)
     report.seconds = time.perf_counter() - started
