@@ -95,6 +95,16 @@ def read_text_file(path) -> tuple[str, list[str]]:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError:
         pass
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16"), ["not UTF-8; decoded as utf_16 (byte order mark)"]
+    # German documents that are not UTF-8 are almost always Windows-1252 / Latin-1; statistical
+    # detection guesses wrong on short German texts (mac_turkish, cp1250), so try it first.
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        text = ""
+    if text and not any(unicodedata.category(c) == "Cc" and c not in "\n\r\t\f" for c in text):
+        return text, ["not UTF-8; decoded as cp1252"]
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()

@@ -96,7 +96,7 @@ class Assistant:
         mode = mode or self.settings.answer_mode
         if mode not in ("extractive", "llm"):
             raise QuestionError(f"unknown answer mode '{mode}' (extractive or llm)")
-        k = int(k or self.settings.k)
+        k = self.settings.k if k is None else int(k)
         if not 1 <= k <= 50:
             raise QuestionError(f"k must be between 1 and 50, not {k}")
         try:
