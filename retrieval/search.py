@@ -10,13 +10,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import httpx
 import numpy as np
 
 from fundstelle.settings import Settings
 from ingest.chunk import Chunk, date_to_int
-from ingest.index import ChunkIndex
+from ingest.index import ChromaUnavailableError, ChunkIndex
 from ingest.lexical import LexicalIndex
 from retrieval.filters import DocumentCatalog, SearchFilter
 
@@ -111,8 +113,25 @@ class HybridSearcher:
 
     def ensure_current(self) -> None:
         """Cheap check that the lexical side still matches the collection (count-based)."""
-        if self.index.count() != len(self.lexical):
+        with self.chroma_errors():
+            current = self.index.count() == len(self.lexical)
+        if not current:
             self.refresh()
+
+    @contextmanager
+    def chroma_errors(self):
+        """Turn a lost connection to the Chroma server into one clear error; the next call
+        after the server is back works again (the HTTP client connects per request)."""
+        try:
+            yield
+        except ChromaUnavailableError:
+            raise
+        except (httpx.HTTPError, ConnectionError, OSError) as exc:
+            settings = self.settings
+            where = (f"Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.uses_chroma_server
+                     else f"Chroma folder {settings.chroma_path}")
+            raise ChromaUnavailableError(f"{where} is not reachable ({type(exc).__name__}); "
+                                         "try again when it is back") from exc
 
     # -- search ----------------------------------------------------------------------
     def lexical_weight(self, question: str) -> float:
@@ -149,9 +168,10 @@ class HybridSearcher:
             vector = query_vector if query_vector is not None else self.index.embedder.embed_query(question)
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
-            n = min(depth, max(1, len(allowed) if allowed is not None else self.index.count()))
-            result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,
-                                                 where=where, include=["distances"])
+            with self.chroma_errors():
+                n = min(depth, max(1, len(allowed) if allowed is not None else self.index.count()))
+                result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                                     n_results=n, where=where, include=["distances"])
             dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
@@ -171,7 +191,8 @@ class HybridSearcher:
             hit.lexical_rank, hit.lexical_score = rank, score
         fuse_scores(list(hits.values()), LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight)
         ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
-        chunks = self.index.get_chunks([h.chunk_id for h in ranked])
+        with self.chroma_errors():
+            chunks = self.index.get_chunks([h.chunk_id for h in ranked])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings)
