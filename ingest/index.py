@@ -225,10 +225,27 @@ class ChunkIndex:
             texts.append(embedding_text(Chunk.from_record(text or "", meta)))
         lexical = LexicalIndex.build(ids, texts)
         lexical.save(self.settings.lexical_path)
+        self._stamp_version(lexical.version)
         return lexical
 
     def content_version(self) -> str:
         return LexicalIndex.content_version(cid for cid, _, _ in self.iter_records(include=()))
+
+    def _stamp_version(self, version: str) -> None:
+        """Record the content version on the collection, so every process sharing it (app
+        workers on a Chroma server) can tell with one call whether its BM25 copy is current."""
+        metadata = {k: v for k, v in (self.collection.metadata or {}).items() if not k.startswith("hnsw:")}
+        if metadata.get("content_version") != version:
+            metadata["content_version"] = version
+            self.collection.modify(metadata=metadata)
+
+    def stamped_version(self) -> str | None:
+        """The content version recorded by the last ingest (fresh from the server)."""
+        try:
+            fresh = self.client.get_collection(self.settings.collection, embedding_function=None)
+        except Exception:
+            return None
+        return (fresh.metadata or {}).get("content_version")
 
     def load_lexical(self, *, rebuild_if_stale: bool = True) -> LexicalIndex:
         """The lexical index matching the collection's current content."""

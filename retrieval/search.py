@@ -112,9 +112,11 @@ class HybridSearcher:
         return self._lexical
 
     def ensure_current(self) -> None:
-        """Cheap check that the lexical side still matches the collection (count-based)."""
+        """One cheap call: reload the BM25 side and the document catalogue when another
+        process (an ingest run, another app worker's admin) changed the collection."""
         with self.chroma_errors():
-            current = self.index.count() == len(self.lexical)
+            stamped = self.index.stamped_version()
+            current = stamped == self.lexical.version if stamped else self.index.count() == len(self.lexical)
         if not current:
             self.refresh()
 

@@ -60,3 +60,19 @@ def test_lexical_index_matches_collection_after_ingest(tmp_path, corpus_dir):
     assert sorted(lexical.ids) == sorted(cid for cid, _, _ in index.iter_records(include=()))
     hits = lexical.search("Regelbedarfsstufen 2026", k=3)
     assert hits and hits[0][0].startswith("rbsfv-2026#")
+
+
+def test_second_process_sees_new_content_without_restart(tmp_path, corpus_dir):
+    """Two app processes share an index; after an ingest the other one reloads its BM25 copy."""
+    from retrieval.search import HybridSearcher
+
+    settings = make_settings(tmp_path / "data")
+    run_ingest([corpus_dir / LAW], settings, progress=False)
+    searcher = HybridSearcher(settings)
+    before = searcher.lexical.version
+    assert ChunkIndex(settings).stamped_version() == before
+    run_ingest([corpus_dir / "landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt"], settings,
+               progress=False)
+    searcher.ensure_current()
+    assert searcher.lexical.version != before
+    assert any(d["kind"] == "landtag" for d in searcher.catalog.documents.values())
