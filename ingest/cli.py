@@ -87,12 +87,12 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     report = run_ingest(args.paths or None, settings, prune=args.prune, reindex=args.reindex,
                         progress=not args.quiet and not args.json)
-    embedded = report.added - report.cache_hits
+    embedded = report.embedded
     embedded_rate = embedded / report.embed_seconds if report.embed_seconds and embedded else 0.0
     if args.json:
         print(json.dumps({
             "documents": len(report.outcomes), "added": report.added,
-            "embedded": report.added - report.cache_hits, "from_cache": report.cache_hits,
+            "embedded": report.embedded, "from_cache": report.cache_hits,
             "unchanged": report.unchanged,
             "removed": report.removed, "failed": [{"path": o.path, "reason": o.message} for o in report.failures],
             "pruned_documents": report.pruned_documents, "chunks_in_index": report.total_chunks,
@@ -109,7 +109,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
                           o.message, style=style)
         console.print(table)
         console.print(
-            f"{len(report.outcomes)} documents, {report.added} chunks added ({report.added - report.cache_hits} "
+            f"{len(report.outcomes)} documents, {report.added} chunks added ({report.embedded} "
             f"embedded, {report.cache_hits} from the embedding cache), {report.unchanged} unchanged, "
             f"{report.removed} removed, {len(report.failures)} failed; {report.total_chunks} chunks in the index; "
             f"{report.seconds:.1f} s ({embedded_rate:.1f} chunks/s embedding)", highlight=False)

@@ -45,7 +45,8 @@ class IngestReport:
     embed_seconds: float = 0.0
     parse_seconds: float = 0.0
     total_chunks: int = 0
-    cache_hits: int = 0       # chunks written with an embedding from the text-hash cache
+    cache_hits: int = 0       # embeddings taken from the text-hash cache
+    embedded: int = 0         # embeddings computed by the model in this run
 
     @property
     def failures(self) -> list[DocumentOutcome]:
@@ -138,6 +139,7 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
     report = IngestReport(skipped=skipped, outcomes=list(missing))
     states = index.document_states()
     hits_before = getattr(index.embedder, "hits", 0)
+    misses_before = getattr(index.embedder, "misses", 0)
     bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=not progress, leave=False)
     docs_bar = tqdm(sources, unit="doc", desc="Documents", disable=not progress)
     for source in docs_bar:
@@ -153,6 +155,8 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
             report.pruned_chunks += index.remove_document(doc_id)
             report.pruned_documents.append(doc_id)
     report.cache_hits = getattr(index.embedder, "hits", 0) - hits_before
+    report.embedded = (getattr(index.embedder, "misses", 0) - misses_before if hasattr(index.embedder, "misses")
+                       else report.added)
     lexical = index.rebuild_lexical()
     report.total_chunks = len(lexical)
     report.seconds = time.perf_counter() - started
@@ -191,5 +195,26 @@ def _ingest_one(source: SourceInfo, settings: Settings, index: ChunkIndex, state
         log.warning("%s", exc)
     except Exception as exc:  # keep the batch going; the traceback goes to the log file
         log.exception("unexpected error while ingesting %s", source.path)
-        outcome.message = f"unexpected error ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
+        if _disk_full(exc, settings):
+            outcome.message = (f"the index folder {settings.data} is full (no space left on device): free space "
+                               "and rerun; the document stays incomplete and is not searched until then")
+        else:
+            outcome.message = f"unexpected error ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
     return outcome
+
+
+def _disk_full(exc: BaseException, settings: Settings) -> bool:
+    """Chroma reports a full disk in many words; the free space of the data folder decides."""
+    import errno
+    import shutil
+
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    if "No space left" in str(exc) or "disk is full" in str(exc):
+        return True
+    if settings.uses_chroma_server:
+        return False
+    try:
+        return shutil.disk_usage(settings.data).free < 1024 * 1024
+    except OSError:
+        return False

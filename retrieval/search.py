@@ -85,6 +85,7 @@ class HybridSearcher:
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
         self._chunk_meta: dict[str, tuple[str, int]] = {}
+        self._hidden_documents = 0
         self.catalog = DocumentCatalog()
         self.refresh()
 
@@ -101,9 +102,18 @@ class HybridSearcher:
                     "doc_id": meta["doc_id"], "kind": meta.get("kind"), "title": meta.get("title"),
                     "law": meta.get("law") if meta.get("kind") == "law" else "", "fassung": meta.get("fassung"),
                     "stand": meta.get("stand"), "stand_date": int(meta.get("stand_date") or 0),
-                    "doc_type": meta.get("doc_type"), "chunks": 0})
+                    "doc_type": meta.get("doc_type"), "chunks": 0, "expected": 0})
                 info["chunks"] += 1
+                info["expected"] = max(info["expected"], int(meta.get("doc_chunks") or 0))
+            # A document an interrupted ingest left half-written is not searched until it is complete.
+            incomplete = [d for d, info in documents.items() if info["expected"] and info["chunks"] < info["expected"]]
+            for doc_id in incomplete:
+                log.warning("document %s is incomplete (%d of %d chunks); not searched until ingest finishes",
+                            doc_id, documents[doc_id]["chunks"], documents[doc_id]["expected"])
+                del documents[doc_id]
+            chunk_meta = {cid: value for cid, value in chunk_meta.items() if value[0] in documents}
             self._chunk_meta = chunk_meta
+            self._hidden_documents = len(incomplete)
             self.catalog = DocumentCatalog(documents)
 
     @property
@@ -145,7 +155,7 @@ class HybridSearcher:
         allowed_docs = self.catalog.allowed_documents(search_filter)
         lo = date_to_int(search_filter.stand_from) if search_filter.stand_from else None
         hi = date_to_int(search_filter.stand_to) if search_filter.stand_to else None
-        if allowed_docs == set(self.catalog.documents) and lo is None and hi is None:
+        if allowed_docs == set(self.catalog.documents) and lo is None and hi is None and not self._hidden_documents:
             return None
         return {cid for cid, (doc, sd) in self._chunk_meta.items()
                 if doc in allowed_docs and (lo is None or sd >= lo) and (hi is None or sd <= hi)}
@@ -157,6 +167,8 @@ class HybridSearcher:
         with self._lock:
             allowed = self._allowed_ids(search_filter)
             where = self.catalog.chroma_where(search_filter)
+            if where is None and self._hidden_documents:
+                where = {"doc_id": {"$in": sorted(self.catalog.allowed_documents(search_filter))}}
         if allowed is not None and not allowed:
             from retrieval.answer import FilterError
 
