@@ -112,6 +112,7 @@ def discover_sources(paths: Sequence[Path] | None, settings: Settings, catalogue
             continue
         seen.add(info.doc_id)
         sources.append(info)
+    sources.sort(key=lambda info: _embedding_priority(info, catalogue))
     if default_run:
         for entry in catalogue.sources:
             if entry.id not in seen and not entry.optional and not (settings.corpus / entry.path).exists():
@@ -119,6 +120,18 @@ def discover_sources(paths: Sequence[Path] | None, settings: Settings, catalogue
                                                status="missing",
                                                message="not in the corpus folder; run `python -m ingest fetch`"))
     return sources, skipped, missing
+
+
+def _embedding_priority(info: SourceInfo, catalogue: Catalogue) -> int:
+    """Most asked first, so a partly built index already answers the common questions:
+    Landtag documents, then the current Fassung of each law, then BA documents and anything
+    else, older Fassungen last."""
+    if info.kind == "landtag":
+        return 0
+    if info.kind == "law":
+        newer = [s for s in catalogue.sources if s.slug and s.slug == info.slug and (s.fassung or "") > (info.fassung or "")]
+        return 4 if newer else 1
+    return 2 if info.kind == "ba" else 3
 
 
 def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = None, *, prune: bool = False,

@@ -107,3 +107,15 @@ def test_bad_files_fail_one_by_one_and_the_rest_lands(tmp_path, corpus_dir):
     texts = [t for _, t, _ in ChunkIndex(settings).iter_records()]
     assert any("Die Maßnahme für Arbeitsuchende läuft über zwölf Monate." in t for t in texts)
     assert len(report.failures) == len(expected)
+
+
+def test_most_asked_sources_come_first_older_fassungen_last(tmp_path):
+    from ingest.catalogue import load_catalogue
+    from ingest.pipeline import discover_sources
+
+    settings = make_settings(tmp_path / "data")
+    sources, _, _ = discover_sources(None, settings, load_catalogue(settings.catalogue))
+    order = [s.doc_id for s in sources]
+    assert order[0] == "landtag-nrw-18-ka-5591-antwort"
+    assert set(order[-2:]) == {"sgb2-2025-02-27", "sgb3-2024-12-31"}
+    assert order.index("sgb2-2026-04-23") < min(i for i, d in enumerate(order) if d.startswith("fw-"))
