@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench._common import commit, emit, machine  # noqa: E402
-from fundstelle.net import free_port, wait_for_port  # noqa: E402
+from fundstelle.net import free_port, stop_process, wait_for_port  # noqa: E402
 
 FIRST_QUESTION = "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -108,11 +108,7 @@ def main() -> int:
                                      "ask_s": round(reported, 3) if reported is not None else None})
             browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_process(server, timeout=30)
     ui = [q["ui_s"] for q in per_question]
     overhead = [q["ui_s"] - q["ask_s"] for q in per_question if q["ask_s"] is not None]
     data = {"machine": machine(), "commit": commit(), "settings": json.loads(Settings().model_dump_json()),

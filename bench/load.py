@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import commit, emit, machine  # noqa: E402
 from bench.query import percentile  # noqa: E402
-from fundstelle.net import free_port, wait_for_port  # noqa: E402
+from fundstelle.net import free_port, stop_process, wait_for_port  # noqa: E402
 
 
 def run_clients(settings, questions: list[str], clients: int, per_client: int) -> dict:
@@ -98,8 +98,7 @@ def main() -> int:
             client_settings = settings.model_copy(update={"embedding_cache": False})
             runs = [run_clients(client_settings, questions, n, args.per_client) for n in args.clients]
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_process(server, timeout=30)
     data = {"machine": machine(), "commit": commit(), "chunks": report.total_chunks,
             "ingest_into_server_s": round(ingest_seconds, 1), "runs": runs}
     rows = [("chunks in the server collection", report.total_chunks),

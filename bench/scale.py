@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import commit, emit, machine  # noqa: E402
 from bench.query import percentile  # noqa: E402
-from fundstelle.net import free_port, wait_for_port  # noqa: E402
+from fundstelle.net import free_port, stop_process, wait_for_port  # noqa: E402
 
 DIM = 384
 SUBJECTS = ["Die Agentur für Arbeit", "Das Jobcenter", "Der Träger", "Die leistungsberechtigte Person",
@@ -132,8 +132,7 @@ def main() -> int:
                 args.out.write_text(json.dumps({"partial": True, "results": results}, indent=2), encoding="utf-8")
                 _plot(results, args.plot)
         finally:
-            server.terminate()
-            server.wait(timeout=60)
+            stop_process(server, timeout=60)
     _plot(results, args.plot)
     data = {"machine": machine(), "commit": commit(), "embeddings": "random unit vectors (synthetic)",
             "texts": "synthetic German legal-style text", "results": results}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fundstelle.net import free_port, wait_for_port  # noqa: F401 - re-exported for tests
+from fundstelle.net import free_port, stop_process, wait_for_port  # noqa: F401 - re-exported for tests
 from fundstelle.settings import REPO_ROOT, Settings
 
 CORPUS = Settings().corpus
@@ -80,11 +80,7 @@ def chroma_server(tmp_path):
         wait_for_port(port, process=process)
         yield {"host": "127.0.0.1", "port": port, "process": process, "path": tmp_path / "chroma-server"}
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()
 
 

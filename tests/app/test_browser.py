@@ -17,7 +17,7 @@ from playwright.sync_api import expect, sync_playwright
 from fundstelle.settings import REPO_ROOT
 from tests.app.hostile import QUESTION as HOSTILE_QUESTION
 from tests.app.hostile import build_hostile_index
-from tests.conftest import free_port, settings_env, wait_for_port
+from tests.conftest import free_port, settings_env, stop_process, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -42,14 +42,6 @@ def start_app(settings, log_path: Path):
         process.kill()
         raise RuntimeError(f"streamlit did not start:\n{log_path.read_text()[-3000:]}")
     return process, f"http://127.0.0.1:{port}/"
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 @pytest.fixture
@@ -115,7 +107,7 @@ def test_answer_marker_card_highlight_docx_and_screenshot(core_index_settings, b
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)   # what the page showed
         raise
     finally:
-        stop(server)
+        stop_process(server, timeout=30)
 
 
 def test_hostile_document_neither_executes_nor_links(browser, tmp_path):
@@ -137,4 +129,4 @@ def test_hostile_document_neither_executes_nor_links(browser, tmp_path):
         assert page.locator("[data-testid='stMainBlockContainer'] script").count() == 0
         page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
     finally:
-        stop(server)
+        stop_process(server, timeout=30)

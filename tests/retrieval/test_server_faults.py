@@ -10,7 +10,7 @@ import pytest
 
 from ingest.index import ChromaUnavailableError
 from ingest.pipeline import run_ingest
-from tests.conftest import make_settings, wait_for_port
+from tests.conftest import make_settings, stop_process, wait_for_port
 
 FILES = ["landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt", "sgb2/rbsfv_2026/BJNR0F30B0025.xml"]
 
@@ -23,14 +23,6 @@ def start_chroma(path: Path, port: int, log: Path) -> subprocess.Popen:
     return process
 
 
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def test_server_stop_gives_clear_error_and_restart_recovers_without_new_assistant(tmp_path, corpus_dir,
                                                                                   chroma_server):
     from retrieval.assistant import Assistant
@@ -41,7 +33,7 @@ def test_server_stop_gives_clear_error_and_restart_recovers_without_new_assistan
     question = "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
     assert assistant.ask(question).citations
 
-    stop(chroma_server["process"])
+    stop_process(chroma_server["process"])
     with pytest.raises(ChromaUnavailableError) as error:
         assistant.ask(question)
     assert f"127.0.0.1:{chroma_server['port']}" in str(error.value)
@@ -51,4 +43,4 @@ def test_server_stop_gives_clear_error_and_restart_recovers_without_new_assistan
         answer = assistant.ask(question)
         assert any(c.label == "Antwort auf Kleine Anfrage 5591, zu Frage 3" for c in answer.citations)
     finally:
-        stop(restarted)
+        stop_process(restarted)
