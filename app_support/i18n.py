@@ -85,6 +85,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "retry": "Erneut versuchen",
         "notice_prefix": "Hinweis",
         "answer_meta": "Modus: {mode} · Suche: {retrievers} · {ms} ms",
+        "dense_building": "Semantische Suche wird aufgebaut: {percent} % – Antworten stützen sich bis dahin "
+                          "auf die Stichwortsuche.",
+        "dense_held": "Semantische Suche angehalten bei {percent} % – Antworten stützen sich auf die Stichwortsuche.",
+        "dense_failed": "Semantische Suche unvollständig ({percent} %): {error}. Antworten stützen sich auf die "
+                        "Stichwortsuche; `python -m ingest embed` setzt den Aufbau fort.",
+        "dense_ready": "Semantische Suche bereit.",
+        "answer_partial_dense": "Diese Antwort stützt sich auf die Stichwortsuche und die semantische Suche über "
+                                "{percent} % der Passagen.",
+        "answer_keyword_only": "Diese Antwort stützt sich nur auf die Stichwortsuche (semantische Suche noch im "
+                               "Aufbau).",
         "kind_law": "Gesetz",
         "kind_landtag": "Landtag",
         "kind_ba": "BA",
@@ -156,6 +166,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "retry": "Try again",
         "notice_prefix": "Note",
         "answer_meta": "Mode: {mode} · Search: {retrievers} · {ms} ms",
+        "dense_building": "Semantic search is being built: {percent} % – until then answers rest on keyword search.",
+        "dense_held": "Semantic search paused at {percent} % – answers rest on keyword search.",
+        "dense_failed": "Semantic search incomplete ({percent} %): {error}. Answers rest on keyword search; "
+                        "`python -m ingest embed` continues the build.",
+        "dense_ready": "Semantic search ready.",
+        "answer_partial_dense": "This answer rests on keyword search and on semantic search over {percent} % of "
+                                "the passages.",
+        "answer_keyword_only": "This answer rests on keyword search only (semantic search is still being built).",
         "kind_law": "Law",
         "kind_landtag": "Landtag",
         "kind_ba": "BA",

@@ -45,6 +45,31 @@ def llm_status(settings: Settings) -> tuple[str | None, str | None]:
     return _llm_status(settings.model_dump_json())
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _background_embedder(settings_json: str):
+    from ingest.background import BackgroundEmbedder
+
+    return BackgroundEmbedder(Settings.model_validate_json(settings_json))
+
+
+def background_embedder(settings: Settings):
+    """The process-wide background embedder for these settings (survives page reloads)."""
+    return _background_embedder(settings.model_dump_json())
+
+
+def ensure_dense_index(settings: Settings, assistant) -> None:
+    """Start building the dense index in the background when the assistant's index lacks
+    embeddings (fresh start after ``python -m ingest --no-embed``, or new documents)."""
+    if not settings.background_embedding or assistant.searcher.dense_complete:
+        return
+    embedder = background_embedder(settings)
+    embedder.yield_to = lambda: assistant.questions_in_flight > 0
+    if not embedder.running and embedder.status.state not in {"done", "failed", "busy"}:
+        log.info("starting the background embedder (%d of %d chunks embedded)",
+                 assistant.searcher.dense_embedded, assistant.searcher.dense_total)
+        embedder.start()
+
+
 def reset() -> None:
     """Forget the cached assistant (after an ingest, or to retry a failed connection)."""
     _assistant.clear()

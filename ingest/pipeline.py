@@ -47,6 +47,9 @@ class IngestReport:
     total_chunks: int = 0
     cache_hits: int = 0       # embeddings taken from the text-hash cache
     embedded: int = 0         # embeddings computed by the model in this run
+    lexical_seconds: float = 0.0   # until the chunk store and BM25 were ready (keyword answers possible)
+    pending: int = 0          # chunks still without an embedding after this run
+    removed_embeddings: int = 0
 
     @property
     def failures(self) -> list[DocumentOutcome]:
@@ -136,8 +139,14 @@ def _embedding_priority(info: SourceInfo, catalogue: Catalogue) -> int:
 
 def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = None, *, prune: bool = False,
                reindex: bool = False, index: ChunkIndex | None = None, progress: bool = True,
-               on_document: Callable[[DocumentOutcome], None] | None = None) -> IngestReport:
-    """Ingest ``paths`` (default: the configured corpus) into the index."""
+               on_document: Callable[[DocumentOutcome], None] | None = None, embed: bool = True) -> IngestReport:
+    """Ingest ``paths`` (default: the configured corpus) into the index.
+
+    Two phases: (1) parse and chunk every changed document into the chunk store and rebuild
+    the BM25 index: seconds, after which questions can be answered by keyword search;
+    (2) with ``embed`` (the default), embed every chunk the dense index lacks, most asked
+    sources first (``ChunkIndex.embed_pending``; the app runs the same step in the background).
+    """
     from tqdm import tqdm
 
     settings = settings or Settings()
@@ -150,57 +159,127 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
         index = ChunkIndex(settings, embedder=index.embedder)
     sources, skipped, missing = discover_sources(paths, settings, catalogue)
     report = IngestReport(skipped=skipped, outcomes=list(missing))
-    states = index.document_states()
-    hits_before = getattr(index.embedder, "hits", 0)
-    misses_before = getattr(index.embedder, "misses", 0)
-    bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=not progress, leave=False)
-    docs_bar = tqdm(sources, unit="doc", desc="Documents", disable=not progress)
+    states = index.store.document_states()
+    docs_bar = tqdm(sources, unit="doc", desc="Reading", disable=not progress)
     for source in docs_bar:
         docs_bar.set_postfix_str(source.path.name[:40])
-        outcome = _ingest_one(source, settings, index, states, bar, report)
+        outcome = _read_one(source, settings, index, states, report, _embedding_priority(source, catalogue))
         report.outcomes.append(outcome)
-        if on_document:
+        if on_document and not embed:
             on_document(outcome)
-    bar.close()
+    docs_bar.close()
     if prune:
         present = {s.doc_id for s in sources}
         for doc_id in sorted(set(states) - present):
             report.pruned_chunks += index.remove_document(doc_id)
             report.pruned_documents.append(doc_id)
-    report.cache_hits = getattr(index.embedder, "hits", 0) - hits_before
-    report.embedded = (getattr(index.embedder, "misses", 0) - misses_before if hasattr(index.embedder, "misses")
-                       else report.added)
-    lexical = index.rebuild_lexical()
+    try:
+        lexical = index.rebuild_lexical()
+    except OSError as exc:
+        if not _disk_full(exc, settings):
+            raise
+        log.exception("keyword index not saved")
+        report.outcomes.append(DocumentOutcome(
+            path=str(settings.lexical_path), doc_id="", status="failed",
+            message=f"the index folder {settings.data} is full (no space left on device): the keyword index was "
+                    "not updated; free space and rerun"))
+        report.seconds = time.perf_counter() - started
+        return report
     report.total_chunks = len(lexical)
+    report.lexical_seconds = time.perf_counter() - started
+    if embed:
+        embed_into(index, report, settings, progress=progress)
+        if on_document:
+            for outcome in report.outcomes:
+                on_document(outcome)
+    else:
+        embedded, total = index.dense_progress()
+        report.pending = max(0, total - embedded)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _ingest_one(source: SourceInfo, settings: Settings, index: ChunkIndex, states: dict, bar,
-                report: IngestReport) -> DocumentOutcome:
+def embed_into(index: ChunkIndex, report: IngestReport, settings: Settings, *, progress: bool = True) -> None:
+    """Phase 2 of ``run_ingest``: embed what the collection lacks; failures go to the report."""
+    from tqdm import tqdm
+
+    hits_before = getattr(index.embedder, "hits", 0)
+    misses_before = getattr(index.embedder, "misses", 0)
+    outcomes = {o.doc_id: o for o in report.outcomes}
+    by_doc: dict[str, int] = {}
+    bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=not progress)
+    last = {"done": 0}
+
+    def on_progress(done: int, total: int, doc_id: str) -> None:
+        bar.total = total
+        bar.update(done - last["done"])
+        by_doc[doc_id] = by_doc.get(doc_id, 0) + done - last["done"]
+        last["done"] = done
+
+    def on_failure(doc_id: str, exc: BaseException) -> bool:
+        log.error("embedding %s failed", doc_id, exc_info=exc)
+        outcome = outcomes.get(doc_id)
+        if outcome is None:
+            outcome = DocumentOutcome(path=doc_id, doc_id=doc_id, status="failed")
+            report.outcomes.append(outcome)
+            outcomes[doc_id] = outcome
+        outcome.status = "failed"
+        if _disk_full(exc, settings):
+            outcome.message = (f"the index folder {settings.data} is full (no space left on device): free space "
+                               "and rerun; the document is searched by keywords until it is embedded")
+            return False
+        outcome.message = f"embedding failed ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
+        return True
+
+    t0 = time.perf_counter()
+    try:
+        result = index.embed_pending(on_progress=on_progress, on_failure=on_failure)
+    except Exception as exc:  # a full disk stops the run: every later batch would fail the same way
+        if not any(o.status == "failed" for o in report.outcomes):
+            raise
+        log.warning("embedding stopped: %s", exc)
+        result = None
+    bar.close()
+    report.embed_seconds = time.perf_counter() - t0
+    for doc_id, outcome in outcomes.items():
+        if outcome.status in {"failed", "missing"}:
+            continue
+        outcome.added = by_doc.get(doc_id, 0)
+        outcome.unchanged = max(0, outcome.chunks - outcome.added)
+        if outcome.status == "unchanged" and outcome.added:
+            outcome.status = "updated"
+    report.cache_hits = getattr(index.embedder, "hits", 0) - hits_before
+    report.embedded = (getattr(index.embedder, "misses", 0) - misses_before if hasattr(index.embedder, "misses")
+                       else sum(by_doc.values()))
+    report.removed_embeddings = result.removed if result else 0
+    embedded, total = index.dense_progress()
+    report.pending = max(0, total - embedded)
+
+
+def _read_one(source: SourceInfo, settings: Settings, index: ChunkIndex, states: dict, report: IngestReport,
+              priority: int) -> DocumentOutcome:
+    """Phase 1 for one document: parse and chunk it into the store unless it is unchanged."""
     rel = _relative(source.path, settings.corpus) or str(source.path)
     outcome = DocumentOutcome(path=rel, doc_id=source.doc_id, status="failed")
     try:
         if not source.path.exists():
             raise IngestError(source.path, "file not found")
         sha = file_sha256(source.path) if source.path.is_file() else ""
-        state = states.get(source.doc_id)
-        if sha and index.is_complete(state, sha):
-            outcome.status, outcome.chunks, outcome.unchanged = "unchanged", state["present"], state["present"]
+        if sha and index.store.is_current(source.doc_id, sha, states):
+            state = states[source.doc_id]
+            outcome.status, outcome.chunks, outcome.unchanged = "unchanged", state["chunks"], state["chunks"]
+            if state["priority"] != priority:
+                index.store.set_priority(source.doc_id, priority)
             return outcome
         t0 = time.perf_counter()
         document = load_document(source, settings)
         outcome.parse_seconds = time.perf_counter() - t0
         report.parse_seconds += outcome.parse_seconds
         outcome.pages = document.pages
-        bar.total += len(document.chunks)
-        bar.refresh()
-        t1 = time.perf_counter()
-        result = index.sync_document(document, rel, on_embedded=bar.update)
-        report.embed_seconds += time.perf_counter() - t1
+        new, removed = index.store.put_document(document, rel, priority)
         outcome.chunks = len({c.id for c in document.chunks})
-        outcome.added, outcome.unchanged, outcome.removed = result.added, result.unchanged, result.removed
-        outcome.status = "added" if state is None else ("unchanged" if not (result.added or result.removed) else "updated")
+        outcome.removed = removed
+        outcome.status = "added" if source.doc_id not in states else "updated"
         if document.warnings:
             outcome.message = "; ".join(document.warnings)[:300]
     except IngestError as exc:
@@ -210,7 +289,7 @@ def _ingest_one(source: SourceInfo, settings: Settings, index: ChunkIndex, state
         log.exception("unexpected error while ingesting %s", source.path)
         if _disk_full(exc, settings):
             outcome.message = (f"the index folder {settings.data} is full (no space left on device): free space "
-                               "and rerun; the document stays incomplete and is not searched until then")
+                               "and rerun; the document is not searched until then")
         else:
             outcome.message = f"unexpected error ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
     return outcome

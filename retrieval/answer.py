@@ -79,6 +79,9 @@ class Answer:
     model: str = ""
     language: str = "de"
     retrievers: list[str] = field(default_factory=list)     # e.g. ["dense", "bm25"]
+    # Share of the indexed passages the dense retriever could search (below 1.0 while the
+    # semantic index is still being built after a fresh start; 0.0 when it took no part).
+    dense_coverage: float = 1.0
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     settings: dict[str, Any] = field(default_factory=dict)   # kinds, as_of, k ... as asked
     notices: list[str] = field(default_factory=list)         # e.g. LLM unreachable, fell back

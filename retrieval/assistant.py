@@ -61,6 +61,9 @@ class Assistant:
         self.verifier = Verifier(self.embedder)
         self._chat_model = chat_model
         self._chat_model_loaded = chat_model is not None
+        # Questions being answered right now; the background embedder pauses between its
+        # batches while there are any, so answers are not slowed by index building.
+        self.questions_in_flight = 0
 
     # -- information for callers -----------------------------------------------------
     def documents(self) -> list[dict]:
@@ -91,6 +94,17 @@ class Assistant:
     def ask(self, question: str, *, kinds: Iterable[str] | str | None = None, as_of: str | None = None,
             mode: str | None = None, k: int | None = None, documents: Iterable[str] | None = None,
             laws: Iterable[str] | None = None, stand_from: str | None = None, stand_to: str | None = None) -> Answer:
+        """Answer ``question`` from the indexed sources, with verified citations or an abstention."""
+        self.questions_in_flight += 1
+        try:
+            return self._ask(question, kinds=kinds, as_of=as_of, mode=mode, k=k, documents=documents, laws=laws,
+                             stand_from=stand_from, stand_to=stand_to)
+        finally:
+            self.questions_in_flight -= 1
+
+    def _ask(self, question: str, *, kinds: Iterable[str] | str | None = None, as_of: str | None = None,
+             mode: str | None = None, k: int | None = None, documents: Iterable[str] | None = None,
+             laws: Iterable[str] | None = None, stand_from: str | None = None, stand_to: str | None = None) -> Answer:
         started = time.perf_counter()
         question = validate_question(question, self.settings.max_question_chars)
         mode = mode or self.settings.answer_mode
@@ -121,7 +135,8 @@ class Assistant:
                          "documents": list(search_filter.documents), "laws": list(search_filter.laws),
                          "retriever": self.searcher.retriever}
         answer = Answer(question=question, text="", citations=[], sentences=[], abstained=False, passages=passages,
-                        mode=mode, language=language, retrievers=result.retrievers, settings=settings_used)
+                        mode=mode, language=language, retrievers=result.retrievers, settings=settings_used,
+                        dense_coverage=round(result.dense_coverage, 4))
 
         t0 = time.perf_counter()
         candidates = self.extractive.candidates(result.hits)

@@ -40,6 +40,9 @@ class Hit:
     dense_similarity: float | None = None
     lexical_score: float | None = None
     chunk: Chunk | None = None
+    # True while the chunk has no embedding yet (progressive start): its dense score is
+    # unknown, not low, so it is ranked by its BM25 score alone.
+    not_embedded: bool = False
 
 
 @dataclass
@@ -48,6 +51,7 @@ class SearchResult:
     retrievers: list[str]
     lexical_weight: float
     timings: dict[str, float] = field(default_factory=dict)
+    dense_coverage: float = 1.0    # share of the searched chunks that have an embedding
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -70,6 +74,8 @@ def fuse_scores(hits: list[Hit], lexical_share: float) -> None:
     has_lexical = any(h.lexical_score is not None for h in hits)
     share = lexical_share if (has_dense and has_lexical) else (1.0 if has_lexical else 0.0)
     for hit, d, l in zip(hits, dense, lexical):
+        if hit.not_embedded:
+            d = l  # unknown, not dissimilar: the passage competes on its keyword score
         hit.score = float((1 - share) * d + share * l)
 
 
@@ -85,18 +91,19 @@ class HybridSearcher:
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
         self._chunk_meta: dict[str, tuple[str, int]] = {}
-        self._hidden_documents = 0
+        self.dense_embedded = 0
+        self.dense_total = 0
         self.catalog = DocumentCatalog()
         self.refresh()
 
     # -- state -----------------------------------------------------------------------
     def refresh(self) -> None:
-        """(Re)load the lexical index and the document catalogue to match the collection."""
+        """(Re)load the lexical index, the document catalogue and the dense progress."""
         with self._lock:
             self._lexical = self.index.load_lexical()
             documents: dict[str, dict] = {}
             chunk_meta: dict[str, tuple[str, int]] = {}
-            for cid, _, meta in self.index.iter_records(include=("metadatas",)):
+            for cid, meta in self.index.store.iter_metadata():
                 chunk_meta[cid] = (meta["doc_id"], int(meta.get("stand_date") or 0))
                 info = documents.setdefault(meta["doc_id"], {
                     "doc_id": meta["doc_id"], "kind": meta.get("kind"), "title": meta.get("title"),
@@ -105,16 +112,23 @@ class HybridSearcher:
                     "doc_type": meta.get("doc_type"), "chunks": 0, "expected": 0})
                 info["chunks"] += 1
                 info["expected"] = max(info["expected"], int(meta.get("doc_chunks") or 0))
-            # A document an interrupted ingest left half-written is not searched until it is complete.
-            incomplete = [d for d, info in documents.items() if info["expected"] and info["chunks"] < info["expected"]]
-            for doc_id in incomplete:
-                log.warning("document %s is incomplete (%d of %d chunks); not searched until ingest finishes",
-                            doc_id, documents[doc_id]["chunks"], documents[doc_id]["expected"])
-                del documents[doc_id]
-            chunk_meta = {cid: value for cid, value in chunk_meta.items() if value[0] in documents}
             self._chunk_meta = chunk_meta
-            self._hidden_documents = len(incomplete)
             self.catalog = DocumentCatalog(documents)
+            self._update_dense_progress()
+
+    def _update_dense_progress(self) -> None:
+        with self.chroma_errors():
+            embedded = self.index.collection.count()
+        self.dense_embedded, self.dense_total = min(embedded, len(self._chunk_meta)), len(self._chunk_meta)
+
+    @property
+    def dense_coverage(self) -> float:
+        """Share of the chunks that have an embedding (1.0 once the dense index is complete)."""
+        return self.dense_embedded / self.dense_total if self.dense_total else 1.0
+
+    @property
+    def dense_complete(self) -> bool:
+        return self.dense_embedded >= self.dense_total
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -124,11 +138,20 @@ class HybridSearcher:
     def ensure_current(self) -> None:
         """One cheap call: reload the BM25 side and the document catalogue when another
         process (an ingest run, another app worker's admin) changed the collection."""
+        local = self.index.store.get_meta("content_version")
         with self.chroma_errors():
-            stamped = self.index.stamped_version()
-            current = stamped == self.lexical.version if stamped else self.index.count() == len(self.lexical)
-        if not current:
+            stamped = self.index.stamped_version() if self.settings.uses_chroma_server else None
+        if stamped and stamped != local and stamped != self.lexical.version:
+            # Another machine ingested into the shared collection: take its chunks over.
+            self.index.store.clear()
+            self.index._fill_store_from_collection()
+            self.index.rebuild_lexical()
             self.refresh()
+        elif local and local != self.lexical.version:
+            self.refresh()
+        elif not self.dense_complete:
+            with self._lock:
+                self._update_dense_progress()
 
     @contextmanager
     def chroma_errors(self):
@@ -155,7 +178,7 @@ class HybridSearcher:
         allowed_docs = self.catalog.allowed_documents(search_filter)
         lo = date_to_int(search_filter.stand_from) if search_filter.stand_from else None
         hi = date_to_int(search_filter.stand_to) if search_filter.stand_to else None
-        if allowed_docs == set(self.catalog.documents) and lo is None and hi is None and not self._hidden_documents:
+        if allowed_docs == set(self.catalog.documents) and lo is None and hi is None:
             return None
         return {cid for cid, (doc, sd) in self._chunk_meta.items()
                 if doc in allowed_docs and (lo is None or sd >= lo) and (hi is None or sd <= hi)}
@@ -167,8 +190,7 @@ class HybridSearcher:
         with self._lock:
             allowed = self._allowed_ids(search_filter)
             where = self.catalog.chroma_where(search_filter)
-            if where is None and self._hidden_documents:
-                where = {"doc_id": {"$in": sorted(self.catalog.allowed_documents(search_filter))}}
+            embedded, complete = self.dense_embedded, self.dense_complete
         if allowed is not None and not allowed:
             from retrieval.answer import FilterError
 
@@ -177,13 +199,13 @@ class HybridSearcher:
         dense: list[tuple[str, float]] = []
         lexical: list[tuple[str, float]] = []
         used = []
-        if self.retriever in ("hybrid", "dense"):
+        if self.retriever in ("hybrid", "dense") and embedded:
             t0 = time.perf_counter()
             vector = query_vector if query_vector is not None else self.index.embedder.embed_query(question)
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             with self.chroma_errors():
-                n = min(depth, max(1, len(allowed) if allowed is not None else self.index.count()))
+                n = min(depth, max(1, min(len(allowed), embedded) if allowed is not None else embedded))
                 result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
                                                      n_results=n, where=where, include=["distances"])
             dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
@@ -203,10 +225,22 @@ class HybridSearcher:
         for rank, (cid, score) in enumerate(lexical, start=1):
             hit = hits.setdefault(cid, Hit(cid, 0.0))
             hit.lexical_rank, hit.lexical_score = rank, score
+        if dense and not complete:
+            self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
         fuse_scores(list(hits.values()), LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight)
         ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
-        with self.chroma_errors():
-            chunks = self.index.get_chunks([h.chunk_id for h in ranked])
+        chunks = self.index.store.get_chunks([h.chunk_id for h in ranked])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
-        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings)
+        coverage = self.dense_coverage if "dense" in used else 0.0
+        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage)
+
+    def _mark_not_embedded(self, hits: list[Hit]) -> None:
+        """While the dense index is being built, tell chunks without an embedding apart from
+        embedded chunks that are merely not among the nearest (one Chroma call)."""
+        if not hits:
+            return
+        with self.chroma_errors():
+            present = set(self.index.collection.get(ids=[h.chunk_id for h in hits], include=[])["ids"])
+        for hit in hits:
+            hit.not_embedded = hit.chunk_id not in present

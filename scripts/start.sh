@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 if ! .venv/bin/python -m ingest stats --json >/dev/null 2>&1; then
-  echo "No index yet: ingesting the corpus (${FUNDSTELLE_CORPUS:-../shared/corpus}); this embeds every passage once."
-  .venv/bin/python -m ingest || echo "Some documents failed (see above); starting with what was indexed."
+  # Seconds: read and chunk the corpus and build the keyword index. The app answers from it
+  # at once and builds the semantic (dense) index in the background, most asked sources first.
+  echo "No index yet: reading the corpus (${FUNDSTELLE_CORPUS:-../shared/corpus}); the semantic index is built in the background."
+  .venv/bin/python -m ingest --no-embed || echo "Some documents failed (see above); starting with what was read."
 fi
 if [ -f app.py ]; then
   exec .venv/bin/streamlit run app.py --server.headless true --server.address "${FUNDSTELLE_HOST:-127.0.0.1}" \

@@ -1,9 +1,10 @@
 """End to end in a real browser: `streamlit run app.py` on 127.0.0.1, driven by Playwright
 through Debian's Chromium. Ask, see the marker, jump to the source card, find the
-highlighted sentence, download the DOCX, save a screenshot (also docs/screenshot.png for
-the README); and a hostile document that must neither execute nor link."""
+highlighted sentence, download the DOCX, save a screenshot (docs/screenshot.png for the README
+when FUNDSTELLE_UPDATE_SCREENSHOT=1); and a hostile document that must neither execute nor link."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -29,13 +30,14 @@ LOAD_MS = 300_000
 MARKER_TEXT = re.compile(r"^\[\d+\]$")
 
 
-def start_app(settings, log_path: Path):
+def start_app(settings, log_path: Path, extra_env: dict[str, str] | None = None):
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"), "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
          "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, env=settings_env(settings), stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+        cwd=REPO_ROOT, env={**settings_env(settings), **(extra_env or {})}, stdout=log_path.open("w"),
+        stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, timeout=120, process=process)
     except Exception:
@@ -89,8 +91,9 @@ def test_answer_marker_card_highlight_docx_and_screenshot(core_index_settings, b
         page.evaluate("document.querySelector('[data-testid=\"stChatMessage\"]').scrollIntoView({block: 'start'})")
         shot = tmp_path / "screenshot.png"
         page.screenshot(path=str(shot), full_page=True)
-        (REPO_ROOT / "docs").mkdir(exist_ok=True)
-        shutil.copy(shot, REPO_ROOT / "docs" / "screenshot.png")
+        assert shot.stat().st_size > 10_000
+        if os.environ.get("FUNDSTELLE_UPDATE_SCREENSHOT"):   # refresh the README picture on request only
+            shutil.copy(shot, REPO_ROOT / "docs" / "screenshot.png")
 
         button = answer.get_by_test_id("stDownloadButton").filter(has_text="Word (DOCX)")
         with page.expect_download(timeout=120_000) as download:
