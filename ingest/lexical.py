@@ -142,7 +142,10 @@ class LexicalIndex:
         index._retriever = retriever
         return index
 
-    def search(self, query: str, k: int = 10, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int = 10, allowed: set[str] | None = None,
+               mask: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Best ``k`` (chunk id, score); only chunks in ``allowed`` (ids) or where ``mask`` (a
+        boolean array in ``self.ids`` order) is true, when given."""
         if not self.ids:
             return []
         tokens = self._tokens(query)
@@ -150,11 +153,13 @@ class LexicalIndex:
             return []
         scores = np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
         if allowed is not None:
-            mask = np.zeros(len(self.ids), dtype=bool)
+            by_id = np.zeros(len(self.ids), dtype=bool)
             for chunk_id in allowed:
                 pos = self._position.get(chunk_id)
                 if pos is not None:
-                    mask[pos] = True
+                    by_id[pos] = True
+            mask = by_id if mask is None else mask & by_id
+        if mask is not None:
             scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

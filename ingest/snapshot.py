@@ -360,7 +360,7 @@ def _extract(source: Path, root: Path, progress: bool) -> dict[str, dict[str, An
 
 
 def _validate(settings: Settings, source: Path, files: Path, extracted: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    from fundstelle.embeddings import load_embedder
+    from fundstelle.embeddings import load_embedder_for
 
     if MANIFEST not in extracted:
         raise SnapshotError(f"{source} has no {MANIFEST}: it is not a Fundstelle snapshot")
@@ -391,8 +391,7 @@ def _validate(settings: Settings, source: Path, files: Path, extracted: dict[str
         if name not in listed:
             raise SnapshotError(f"snapshot member '{name}' is missing from {source}")
 
-    embedder = load_embedder(settings.embedding, device=settings.embedding_device,
-                             batch_size=settings.embedding_batch_size)
+    embedder = load_embedder_for(settings)
     model, dim = manifest["embedding_model"], int(manifest["embedding_dim"])
     if model != embedder.name or dim != embedder.dim:
         raise SnapshotError(

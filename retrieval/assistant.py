@@ -154,6 +154,9 @@ class Assistant:
             self._answer_extractively(answer, result.hits, candidates, language)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings = {key: round(value, 1) for key, value in timings.items()}
+        log.info("answered in %.0f ms by %s (dense coverage %.2f), %d citations%s", timings["total"],
+                 "+".join(answer.retrievers) or "-", answer.dense_coverage, len(answer.citations),
+                 ", abstained" if answer.abstained else "")
         return answer
 
     def _abstain_reason(self, question: str, evidence, language: str) -> str:

@@ -91,6 +91,9 @@ class HybridSearcher:
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
         self._chunk_meta: dict[str, tuple[str, int]] = {}
+        self._doc_number: dict[str, int] = {}
+        self._chunk_doc = np.zeros(0, dtype=np.int32)
+        self._chunk_date = np.zeros(0, dtype=np.int64)
         self.dense_embedded = 0
         self.dense_total = 0
         self.catalog = DocumentCatalog()
@@ -114,6 +117,12 @@ class HybridSearcher:
                 info["expected"] = max(info["expected"], int(meta.get("doc_chunks") or 0))
             self._chunk_meta = chunk_meta
             self.catalog = DocumentCatalog(documents)
+            # Per chunk, in the lexical index's order: document number and Stand, for filters.
+            self._doc_number = {doc_id: n for n, doc_id in enumerate(documents)}
+            missing = (-1, 0)
+            self._chunk_doc = np.array([self._doc_number.get(chunk_meta.get(cid, missing)[0], -1)
+                                        for cid in self._lexical.ids], dtype=np.int32)
+            self._chunk_date = np.array([chunk_meta.get(cid, missing)[1] for cid in self._lexical.ids], dtype=np.int64)
             self._update_dense_progress()
 
     def _update_dense_progress(self) -> None:
@@ -174,24 +183,32 @@ class HybridSearcher:
         about indexed topics, low for questions in another language)."""
         return self.lexical.known_fraction(question)
 
-    def _allowed_ids(self, search_filter: SearchFilter) -> set[str] | None:
+    def _allowed_mask(self, search_filter: SearchFilter) -> np.ndarray | None:
+        """Which chunks (in the lexical index's order) the filter lets through; None = all.
+        Vectorised, so a filtered search stays cheap at a million chunks."""
         allowed_docs = self.catalog.allowed_documents(search_filter)
         lo = date_to_int(search_filter.stand_from) if search_filter.stand_from else None
         hi = date_to_int(search_filter.stand_to) if search_filter.stand_to else None
         if allowed_docs == set(self.catalog.documents) and lo is None and hi is None:
             return None
-        return {cid for cid, (doc, sd) in self._chunk_meta.items()
-                if doc in allowed_docs and (lo is None or sd >= lo) and (hi is None or sd <= hi)}
+        wanted = np.array([self._doc_number[d] for d in allowed_docs if d in self._doc_number], dtype=np.int32)
+        mask = np.isin(self._chunk_doc, wanted)
+        if lo is not None:
+            mask &= self._chunk_date >= lo
+        if hi is not None:
+            mask &= self._chunk_date <= hi
+        return mask
 
     def search(self, question: str, search_filter: SearchFilter | None = None, k: int = 10,
                depth: int = 50, query_vector: np.ndarray | None = None) -> SearchResult:
         search_filter = search_filter or SearchFilter()
         timings: dict[str, float] = {}
         with self._lock:
-            allowed = self._allowed_ids(search_filter)
+            allowed = self._allowed_mask(search_filter)
             where = self.catalog.chroma_where(search_filter)
             embedded, complete = self.dense_embedded, self.dense_complete
-        if allowed is not None and not allowed:
+        allowed_count = int(allowed.sum()) if allowed is not None else None
+        if allowed_count == 0:
             from retrieval.answer import FilterError
 
             raise FilterError(f"Die Filter treffen auf keine Passage zu ({search_filter.describe()}); "
@@ -205,7 +222,7 @@ class HybridSearcher:
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             with self.chroma_errors():
-                n = min(depth, max(1, min(len(allowed), embedded) if allowed is not None else embedded))
+                n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
                 result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
                                                      n_results=n, where=where, include=["distances"])
             dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
@@ -214,7 +231,7 @@ class HybridSearcher:
         weight = 0.0
         if self.retriever in ("hybrid", "bm25"):
             t0 = time.perf_counter()
-            lexical = self.lexical.search(question, k=depth, allowed=allowed)
+            lexical = self.lexical.search(question, k=depth, mask=allowed)
             timings["bm25"] = (time.perf_counter() - t0) * 1000
             weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(question)
             if lexical:

