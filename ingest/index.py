@@ -12,7 +12,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from fundstelle.embeddings import CachedEmbedder, Embedder, embedder_identity, load_embedder_for
+from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, load_embedder_for,
+                                   spec_for_model)
 from fundstelle.settings import Settings
 from ingest.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
 from ingest.lexical import LexicalIndex
@@ -147,7 +148,8 @@ class ChunkIndex:
             raise EmbeddingMismatchError(
                 f"index '{self.settings.collection}' was built with embedding model '{built_with}' (dim {dim}), "
                 f"but '{name}' (dim {current_dim}) is configured: re-index with "
-                f"`python -m ingest --reindex`, or set FUNDSTELLE_EMBEDDING back")
+                f"`python -m ingest --reindex`, or set FUNDSTELLE_EMBEDDING={spec_for_model(str(built_with))} "
+                "to use the index as it is")
 
     # -- reading ---------------------------------------------------------------------
     def count(self) -> int:

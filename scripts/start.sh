@@ -3,7 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-if ! .venv/bin/python -m ingest stats --json >/dev/null 2>&1; then
+rc=0
+problem=$(.venv/bin/python -m ingest stats --json 2>&1 >/dev/null) || rc=$?
+if [ "$rc" -ne 0 ] && [[ "$problem" == *"was built with embedding model"* ]]; then
+  # An index exists but was built with another model: say so; the app shows the same advice.
+  echo "$problem"
+elif [ "$rc" -ne 0 ]; then
   # Seconds: read and chunk the corpus and build the keyword index. The app answers from it
   # at once and builds the semantic (dense) index in the background, most asked sources first.
   echo "No index yet: reading the corpus (${FUNDSTELLE_CORPUS:-../shared/corpus}); the semantic index is built in the background."

@@ -33,6 +33,7 @@ def test_opening_index_with_another_model_says_reindex(tmp_path, corpus_dir):
         ChunkIndex(other)
     message = str(error.value)
     assert "multilingual-e5-small" in message and "all-MiniLM-L6-v2" in message and "--reindex" in message
+    assert f"FUNDSTELLE_EMBEDDING={settings.embedding}" in message, "says which setting reads the index as it is"
 
 
 def test_packaged_minilm_model_builds_an_index(tmp_path, corpus_dir):
