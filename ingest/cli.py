@@ -203,6 +203,10 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     with EmbedderLock(settings):
         index = ChunkIndex(settings)
+        if not index.store.count():
+            errors.print(f"error: the index in {settings.data} holds no chunks yet: run `python -m ingest` "
+                         "(or `python -m ingest --no-embed`) first", markup=False, highlight=False)
+            return 1
         bar = tqdm(total=0, unit="chunk", desc="Embedding", disable=args.quiet or args.json)
 
         def on_progress(done: int, total: int, doc_id: str) -> None:

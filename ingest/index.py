@@ -350,13 +350,7 @@ class ChunkIndex:
     # -- lexical side ----------------------------------------------------------------
     def rebuild_lexical(self) -> LexicalIndex:
         """BM25 over every chunk in the store (embedded or not), saved beside the collection."""
-        # The label and heading are indexed with the text: a law's Absatz never says "SGB III"
-        # or its § title, but questions do.
-        ids, texts = [], []
-        for cid, text, meta in self.store.iter_records():
-            ids.append(cid)
-            texts.append(embedding_text(Chunk.from_record(text or "", meta)))
-        lexical = LexicalIndex.build(ids, texts)
+        lexical = lexical_from_store(self.store)
         lexical.save(self.settings.lexical_path)
         self.store.set_meta("content_version", lexical.version)
         self._stamp_version(lexical.version)
@@ -394,6 +388,16 @@ class ChunkIndex:
             raise IndexError_("lexical index is missing or out of date: run `python -m ingest`")
         log.info("lexical index missing or stale; rebuilding from the chunk store")
         return self.rebuild_lexical()
+
+
+def lexical_from_store(store: ChunkStore) -> LexicalIndex:
+    """BM25 over every chunk of ``store``. The label and heading are indexed with the text: a
+    law's Absatz never says "SGB III" or its § title, but questions do."""
+    ids, texts = [], []
+    for cid, text, meta in store.iter_records():
+        ids.append(cid)
+        texts.append(embedding_text(Chunk.from_record(text or "", meta)))
+    return LexicalIndex.build(ids, texts)
 
 
 def embedding_text(chunk: Chunk) -> str:

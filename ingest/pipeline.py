@@ -181,8 +181,7 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
         log.exception("keyword index not saved")
         report.outcomes.append(DocumentOutcome(
             path=str(settings.lexical_path), doc_id="", status="failed",
-            message=f"the index folder {settings.data} is full (no space left on device): the keyword index was "
-                    "not updated; free space and rerun"))
+            message=_disk_full_message(settings, "the keyword index was not updated; free space and rerun")))
         report.seconds = time.perf_counter() - started
         return report
     report.total_chunks = len(lexical)
@@ -225,8 +224,8 @@ def embed_into(index: ChunkIndex, report: IngestReport, settings: Settings, *, p
             outcomes[doc_id] = outcome
         outcome.status = "failed"
         if _disk_full(exc, settings):
-            outcome.message = (f"the index folder {settings.data} is full (no space left on device): free space "
-                               "and rerun; the document is searched by keywords until it is embedded")
+            outcome.message = _disk_full_message(
+                settings, "free space and rerun; the document is searched by keywords until it is embedded")
             return False
         outcome.message = f"embedding failed ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
         return True
@@ -288,11 +287,15 @@ def _read_one(source: SourceInfo, settings: Settings, index: ChunkIndex, states:
     except Exception as exc:  # keep the batch going; the traceback goes to the log file
         log.exception("unexpected error while ingesting %s", source.path)
         if _disk_full(exc, settings):
-            outcome.message = (f"the index folder {settings.data} is full (no space left on device): free space "
-                               "and rerun; the document is not searched until then")
+            outcome.message = _disk_full_message(settings, "free space and rerun; the document is not searched "
+                                                           "until then")
         else:
             outcome.message = f"unexpected error ({type(exc).__name__}: {str(exc)[:120]}); details in the log"
     return outcome
+
+
+def _disk_full_message(settings: Settings, consequence: str) -> str:
+    return f"the index folder {settings.data} is full (no space left on device): {consequence}"
 
 
 def _disk_full(exc: BaseException, settings: Settings) -> bool:

@@ -545,18 +545,14 @@ def _fill(settings: Settings, client, collection, temp_store: Path, files: Path,
 
 
 def _rebuild_lexical(store_path: Path, folder: Path) -> None:
-    from ingest.chunk import Chunk
-    from ingest.index import embedding_text
-    from ingest.lexical import LexicalIndex
+    from ingest.index import lexical_from_store
     from ingest.store import ChunkStore
 
     store = ChunkStore(store_path)
     try:
-        records = list(store.iter_records())
+        lexical_from_store(store).save(folder)
     finally:
         store.close()
-    LexicalIndex.build([r[0] for r in records],
-                       [embedding_text(Chunk.from_record(text or "", meta)) for _, text, meta in records]).save(folder)
 
 
 def _swap(settings: Settings, client, collection, temp_store: Path, temp_lexical: Path, token: str) -> int | None:

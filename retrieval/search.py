@@ -90,7 +90,6 @@ class HybridSearcher:
         self.index = index or ChunkIndex(settings, create=False)
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
-        self._chunk_meta: dict[str, tuple[str, int]] = {}
         self._doc_number: dict[str, int] = {}
         self._chunk_doc = np.zeros(0, dtype=np.int32)
         self._chunk_date = np.zeros(0, dtype=np.int64)
@@ -115,7 +114,7 @@ class HybridSearcher:
                     "doc_type": meta.get("doc_type"), "chunks": 0, "expected": 0})
                 info["chunks"] += 1
                 info["expected"] = max(info["expected"], int(meta.get("doc_chunks") or 0))
-            self._chunk_meta = chunk_meta
+            self.dense_total = len(chunk_meta)
             self.catalog = DocumentCatalog(documents)
             # Per chunk, in the lexical index's order: document number and Stand, for filters.
             self._doc_number = {doc_id: n for n, doc_id in enumerate(documents)}
@@ -128,7 +127,7 @@ class HybridSearcher:
     def _update_dense_progress(self) -> None:
         with self.chroma_errors():
             embedded = self.index.collection.count()
-        self.dense_embedded, self.dense_total = min(embedded, len(self._chunk_meta)), len(self._chunk_meta)
+        self.dense_embedded = min(embedded, self.dense_total)
 
     @property
     def dense_coverage(self) -> float:

@@ -158,3 +158,33 @@ def test_index_folder_that_is_a_file_is_a_clear_error(tmp_path):
     with pytest.raises(ChromaUnavailableError) as error:
         ChunkIndex(settings)
     assert str(settings.chroma_path) in str(error.value)
+
+
+def test_models_folder_that_is_a_file_names_the_setting(tmp_path):
+    from fundstelle.embeddings import EmbeddingModelError, load_embedder
+
+    blocker = tmp_path / "kein-ordner"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(EmbeddingModelError) as error:
+        load_embedder("e5-torch", cache_dir=blocker / "models")
+    assert "FUNDSTELLE_MODELS_DIR" in str(error.value) and str(blocker) in str(error.value)
+
+
+@pytest.mark.parametrize("command, phrase", [
+    (["embed"], "holds no chunks yet"),
+    (["import", "{tmp}/fehlt.tar.zst"], "does not exist"),
+    (["export", "{tmp}/kein/ordner/snapshot.tar.zst"], "does not exist"),
+])
+def test_index_commands_on_missing_things_print_one_line(tmp_path, command, phrase):
+    import subprocess
+    import sys
+
+    from fundstelle.settings import REPO_ROOT
+    from tests.conftest import settings_env
+
+    settings = make_settings(tmp_path / "data")
+    result = subprocess.run([sys.executable, "-m", "ingest", *[c.format(tmp=tmp_path) for c in command]],
+                            cwd=REPO_ROOT, env=settings_env(settings), capture_output=True, text=True, timeout=300)
+    assert result.returncode in (1, 2)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and phrase in lines[0], result.stderr

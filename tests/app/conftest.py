@@ -32,14 +32,19 @@ def use_settings(monkeypatch):
     return apply
 
 
-@pytest.fixture
-def app_on_core_index(use_settings, core_index_settings):
-    """A fresh session of the app on the shared core index."""
-    use_settings(core_index_settings)
+def new_session(use_settings, settings: Settings) -> AppTest:
+    """A fresh session of the app on ``settings``, after its first run."""
+    use_settings(settings)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def app_on_core_index(use_settings, core_index_settings):
+    """A fresh session of the app on the shared core index."""
+    return new_session(use_settings, core_index_settings)
 
 
 def ask(at: AppTest, question: str) -> AppTest:

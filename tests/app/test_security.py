@@ -3,10 +3,9 @@ images, HTML or script to the page (AppTest: what the app sends to the browser).
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from fundstelle.settings import REPO_ROOT
-from tests.app.conftest import APP, TIMEOUT, ask, texts
+from tests.app.conftest import ask, new_session, texts
 from tests.app.hostile import QUESTION, build_hostile_index
 from tests.app.markdown_check import active_content, rendered_text
 
@@ -18,11 +17,7 @@ def hostile_settings(tmp_path_factory):
 
 @pytest.fixture
 def hostile_app(use_settings, hostile_settings):
-    use_settings(hostile_settings)
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return new_session(use_settings, hostile_settings)
 
 
 def test_hostile_document_is_cited_and_every_text_on_the_page_is_inert(hostile_app):

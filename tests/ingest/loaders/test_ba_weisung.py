@@ -314,14 +314,20 @@ def test_long_rz_is_split_into_parts_with_the_same_label(all_docs):
     assert _letters("".join(c.text for c in parts)) == _letters(whole.text)
 
 
-def test_password_protected_pdf_is_refused_with_a_clear_reason(tmp_path):
+def _one_line_pdf(path, line: str, password: str | None = None):
+    """A one-page PDF holding ``line`` (encrypted with ``password`` when given)."""
     pdf = FPDF(unit="pt", format="A4")
-    pdf.set_encryption(owner_password="owner", user_password="secret")
+    if password:
+        pdf.set_encryption(owner_password="owner", user_password=password)
     pdf.add_page()
     pdf.set_font("Helvetica", "", 11)
-    pdf.text(70, 100, "Fachliche Weisungen § 99 SGB II")
-    path = tmp_path / "locked.pdf"
+    pdf.text(70, 100, line)
     pdf.output(str(path))
+    return path
+
+
+def test_password_protected_pdf_is_refused_with_a_clear_reason(tmp_path):
+    path = _one_line_pdf(tmp_path / "locked.pdf", "Fachliche Weisungen § 99 SGB II", password="secret")
     with pytest.raises(IngestError, match="password"):
         _load(path)
 
@@ -334,11 +340,6 @@ def test_truncated_pdf_is_refused_naming_the_file(tmp_path):
 
 
 def test_pdf_that_is_no_weisung_is_refused(tmp_path):
-    pdf = FPDF(unit="pt", format="A4")
-    pdf.add_page()
-    pdf.set_font("Helvetica", "", 11)
-    pdf.text(70, 100, "Ein Brief ohne Paragraphen.")
-    path = tmp_path / "brief.pdf"
-    pdf.output(str(path))
+    path = _one_line_pdf(tmp_path / "brief.pdf", "Ein Brief ohne Paragraphen.")
     with pytest.raises(IngestError, match="Fachliche Weisungen"):
         _load(path)
