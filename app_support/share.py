@@ -8,7 +8,7 @@ from datetime import date
 from typing import Mapping
 from urllib.parse import urlencode
 
-from ingest.chunk import KINDS
+from index.chunk import KINDS
 
 from app_support.i18n import normalise_language
 

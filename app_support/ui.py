@@ -20,8 +20,8 @@ from functools import partial
 import streamlit as st
 
 from fundstelle.settings import Settings
-from ingest.chunk import KINDS
-from ingest.index import ChromaUnavailableError, EmbeddingMismatchError, IndexError_
+from index.chunk import KINDS
+from index.chunk_index import ChromaUnavailableError, EmbeddingMismatchError, IndexError_
 from retrieval.answer import Answer, FilterError, QuestionError
 
 from app_support import runtime
@@ -149,7 +149,7 @@ def _chroma_down(settings: Settings) -> str | None:
     """After an unexpected error: is the Chroma server gone? (the message, or None)."""
     if not settings.uses_chroma_server:
         return None
-    from ingest.index import make_chroma_client
+    from index.chunk_index import make_chroma_client
 
     try:
         make_chroma_client(settings)

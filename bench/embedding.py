@@ -39,8 +39,8 @@ from bench._common import PeakRSS, commit, emit, machine  # noqa: E402
 def real_passages(n: int, seed: int = 0) -> list[str]:
     """N passages from the existing index, as ingest embeds them."""
     from fundstelle.settings import Settings
-    from ingest.chunk import Chunk
-    from ingest.index import ChunkIndex, embedding_text
+    from index.chunk import Chunk
+    from index.chunk_index import ChunkIndex, embedding_text
 
     index = ChunkIndex(Settings(), create=False, check_model=False)
     texts = [embedding_text(Chunk.from_record(doc, meta)) for _, doc, meta in index.iter_records() if doc]

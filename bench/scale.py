@@ -72,7 +72,7 @@ def main() -> int:
 
     import chromadb
 
-    from ingest.lexical import LexicalIndex
+    from index.lexical import LexicalIndex
 
     text_rng, vector_rng = random.Random(7), np.random.default_rng(7)
     results = []

@@ -94,7 +94,7 @@ def paragraph_index(settings: Settings, paragraphs: Mapping[str, Paragraph], *, 
     from tqdm import tqdm
 
     from ingest.errors import IngestError
-    from ingest.index import ChunkIndex
+    from index.chunk_index import ChunkIndex
     from ingest.loaders import load_document
     from ingest.loaders.base import SourceInfo, file_sha256
 

@@ -4,7 +4,7 @@ Public API::
 
     from ingest import run_ingest, ChunkIndex, load_document
 """
-from ingest.index import ChunkIndex, EmbeddingMismatchError
+from index.chunk_index import ChunkIndex, EmbeddingMismatchError
 from ingest.loaders import load_document
 from ingest.pipeline import run_ingest
 

@@ -135,7 +135,7 @@ class BackgroundEmbedder:
         return self.status
 
     def _run(self) -> None:
-        from ingest.index import ChunkIndex
+        from index.chunk_index import ChunkIndex
 
         started = time.perf_counter()
         lock = EmbedderLock(self.settings)

@@ -198,7 +198,7 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     from ingest.background import EmbedderLock, hold_while_requested
-    from ingest.index import ChunkIndex
+    from index.chunk_index import ChunkIndex
 
     started = time.perf_counter()
     with EmbedderLock(settings):
@@ -301,7 +301,7 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.index import ChunkIndex
+    from index.chunk_index import ChunkIndex
 
     index = ChunkIndex(settings, create=False)
     states = index.document_states()

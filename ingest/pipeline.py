@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from fundstelle.settings import Settings
 from ingest.catalogue import Catalogue, load_catalogue
 from ingest.errors import IngestError
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from ingest.loaders import load_document
 from ingest.loaders.base import SourceInfo, file_sha256
 

@@ -82,7 +82,7 @@ def export_snapshot(settings: Settings, target: Path, *, progress: bool = True) 
     The archive is written to a temporary file beside ``target`` and renamed when complete,
     so a failed export never leaves a half-written snapshot (an older file at ``target``
     stays as it was)."""
-    from ingest.index import ChunkIndex
+    from index.chunk_index import ChunkIndex
 
     target = Path(target).expanduser().resolve()
     if target.is_dir():
@@ -100,8 +100,8 @@ def export_snapshot(settings: Settings, target: Path, *, progress: bool = True) 
 def _export(settings: Settings, index, target: Path, progress: bool) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from ingest.chunk import CHUNKER_VERSION
-    from ingest.lexical import LEXICAL_FORMAT, LexicalIndex
+    from index.chunk import CHUNKER_VERSION
+    from index.lexical import LEXICAL_FORMAT, LexicalIndex
 
     embedded, total = index.dense_progress()
     if total == 0:
@@ -422,7 +422,7 @@ def _validate(settings: Settings, source: Path, files: Path, extracted: dict[str
     if len(store_ids) != chunks or set(store_ids) != set(ids):
         raise SnapshotError(f"the snapshot holds {len(store_ids)} chunks but {len(ids)} embeddings for other ids; "
                             "export it again")
-    from ingest.lexical import LexicalIndex
+    from index.lexical import LexicalIndex
 
     if LexicalIndex.content_version(store_ids) != manifest["content_version"]:
         raise SnapshotError(f"the content version in {MANIFEST} does not match the chunks of {source}; "
@@ -432,9 +432,9 @@ def _validate(settings: Settings, source: Path, files: Path, extracted: dict[str
 
 def _install(settings: Settings, manifest: dict[str, Any], files: Path, progress: bool) -> dict[str, Any]:
     """Build collection, store and BM25 folder beside the current ones, then swap them in."""
-    from ingest.chunk import CHUNKER_VERSION
-    from ingest.index import make_chroma_client
-    from ingest.lexical import LEXICAL_FORMAT
+    from index.chunk import CHUNKER_VERSION
+    from index.chunk_index import make_chroma_client
+    from index.lexical import LEXICAL_FORMAT
 
     token = uuid.uuid4().hex[:8]
     client = make_chroma_client(settings)
@@ -490,9 +490,9 @@ def _fill(settings: Settings, client, collection, temp_store: Path, files: Path,
     from tqdm import tqdm
 
     from fundstelle.embeddings import CachedEmbedder
-    from ingest.chunk import Chunk
-    from ingest.index import embedding_text
-    from ingest.store import ChunkStore
+    from index.chunk import Chunk
+    from index.chunk_index import embedding_text
+    from index.store import ChunkStore
 
     ids = json.loads((files / IDS_MEMBER).read_text(encoding="utf-8"))
     row = {cid: i for i, cid in enumerate(ids)}
@@ -545,8 +545,8 @@ def _fill(settings: Settings, client, collection, temp_store: Path, files: Path,
 
 
 def _rebuild_lexical(store_path: Path, folder: Path) -> None:
-    from ingest.index import lexical_from_store
-    from ingest.store import ChunkStore
+    from index.chunk_index import lexical_from_store
+    from index.store import ChunkStore
 
     store = ChunkStore(store_path)
     try:

@@ -16,7 +16,7 @@ from typing import Iterable
 
 
 from fundstelle.settings import Settings
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
 from retrieval.extractive import ExtractiveAnswerer

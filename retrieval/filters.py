@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-from ingest.chunk import KINDS, date_to_int
+from index.chunk import KINDS, date_to_int
 
 KIND_ALIASES = {"gesetz": "law", "laws": "law", "regulation": "law", "verordnung": "law", "landtag": "landtag",
                 "ba": "ba", "ba_weisung": "ba", "weisung": "ba", "statistik": "ba", "other": "other"}

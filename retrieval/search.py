@@ -17,9 +17,9 @@ import httpx
 import numpy as np
 
 from fundstelle.settings import Settings
-from ingest.chunk import Chunk, date_to_int
-from ingest.index import ChromaUnavailableError, ChunkIndex
-from ingest.lexical import LexicalIndex
+from index.chunk import Chunk, date_to_int
+from index.chunk_index import ChromaUnavailableError, ChunkIndex
+from index.lexical import LexicalIndex
 from retrieval.filters import DocumentCatalog, SearchFilter
 
 log = logging.getLogger(__name__)

@@ -141,7 +141,7 @@ def test_unknown_embedding_model_is_a_clear_error():
 
 
 def test_unreachable_chroma_server_names_host_and_port(tmp_path):
-    from ingest.index import ChromaUnavailableError, ChunkIndex
+    from index.chunk_index import ChromaUnavailableError, ChunkIndex
     from tests.conftest import free_port
 
     port = free_port()
@@ -151,7 +151,7 @@ def test_unreachable_chroma_server_names_host_and_port(tmp_path):
 
 
 def test_index_folder_that_is_a_file_is_a_clear_error(tmp_path):
-    from ingest.index import ChromaUnavailableError, ChunkIndex
+    from index.chunk_index import ChromaUnavailableError, ChunkIndex
 
     settings = make_settings(tmp_path / "data")
     settings.chroma_path.write_text("kein Ordner", encoding="utf-8")

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 from fundstelle.settings import Settings
-from ingest.chunk import LoadedDocument
+from index.chunk import LoadedDocument
 from ingest.errors import IngestError
 from ingest.loaders.base import SourceInfo
 

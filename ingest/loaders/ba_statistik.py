@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fundstelle.settings import Settings
-from ingest.chunk import LoadedDocument
+from index.chunk import LoadedDocument
 from ingest.errors import IngestError, NeedsOCRError
 from ingest.loaders import generic
 from ingest.loaders.base import SourceInfo, file_sha256

@@ -42,7 +42,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from fundstelle.settings import Settings
-from ingest.chunk import LoadedDocument
+from index.chunk import LoadedDocument
 from ingest.errors import IngestError, NeedsOCRError
 from ingest.loaders.base import PageMap, SourceInfo, file_sha256, unit_chunks
 from ingest.pdf import open_pdf

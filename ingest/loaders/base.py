@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.chunk import Chunk
+from index.chunk import Chunk
 from ingest.textutil import split_long
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fundstelle.settings import Settings
-from ingest.chunk import Chunk, LoadedDocument
+from index.chunk import Chunk, LoadedDocument
 from ingest.errors import IngestError
 from ingest.loaders.base import PageMap, SourceInfo, file_sha256, unit_chunks
 from ingest.textutil import normalise_whitespace, read_text_file, repair_hyphenation, split_long

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Callable
 
 from fundstelle.settings import Settings
-from ingest.chunk import Chunk, LoadedDocument
+from index.chunk import Chunk, LoadedDocument
 from ingest.errors import IngestError
 from ingest.loaders.base import PageMap, SourceInfo, file_sha256, unit_chunks
 from ingest.pdf import read_pdf_pages

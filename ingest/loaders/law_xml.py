@@ -26,7 +26,7 @@ from pathlib import Path
 from lxml import etree
 
 from fundstelle.settings import Settings
-from ingest.chunk import Chunk, LoadedDocument
+from index.chunk import Chunk, LoadedDocument
 from ingest.errors import IngestError
 from ingest.loaders.base import SourceInfo, file_sha256, unit_chunks
 from ingest.textutil import repair_hyphenation

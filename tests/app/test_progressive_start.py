@@ -10,7 +10,7 @@ import sys
 from playwright.sync_api import expect
 
 from fundstelle.settings import REPO_ROOT
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from tests.app.test_browser import LOAD_MS, NRW, browser, start_app  # noqa: F401  (fixture)
 from tests.conftest import make_settings, settings_env, stop_process
 

@@ -6,7 +6,7 @@ import pytest
 from evaluation.indexes import EvaluationError, corpus_index, paragraph_index, paragraph_of
 from evaluation.squad import load_squad
 from fundstelle.settings import REPO_ROOT
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from tests.conftest import make_settings
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"

@@ -12,7 +12,7 @@ import pytest
 
 from fundstelle.settings import REPO_ROOT
 from ingest.background import BackgroundEmbedder, EmbedderLock
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, settings_env
 

@@ -69,7 +69,7 @@ def test_stats_lists_sources_and_stand_of_each_law(tmp_path, corpus_copy):
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from ingest.index import ChunkIndex
+    from index.chunk_index import ChunkIndex
     original = ChunkIndex._upsert
     calls = {"n": 0}
     def upsert_then_die(self, *args, **kwargs):
@@ -78,8 +78,8 @@ KILLER = textwrap.dedent("""
         if calls["n"] == int(os.environ["KILL_AFTER_UPSERTS"]):
             os.kill(os.getpid(), signal.SIGKILL)
     ChunkIndex._upsert = upsert_then_die
-    import ingest.index
-    ingest.index.EMBED_BATCH = 4  # several upserts per document, so the kill lands mid-document
+    import index.chunk_index
+    index.chunk_index.EMBED_BATCH = 4  # several upserts per document, so the kill lands mid-document
     from ingest.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
@@ -97,7 +97,7 @@ def test_killed_run_then_rerun_equals_clean_run(tmp_path, corpus_copy, kill_afte
     assert died.returncode == -signal.SIGKILL
     assert run_cli([str(corpus_copy), "--quiet"], killed).returncode == 0
 
-    from ingest.index import ChunkIndex
+    from index.chunk_index import ChunkIndex
 
     def snapshot(settings):
         index = ChunkIndex(settings)

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from fundstelle.settings import REPO_ROOT
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, settings_env
 

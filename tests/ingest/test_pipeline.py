@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from ingest.index import ChunkIndex
+from index.chunk_index import ChunkIndex
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings
 from tests.fixtures.bad_files import make_bad_batch

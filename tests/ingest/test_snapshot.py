@@ -16,8 +16,8 @@ import pytest
 import zstandard
 
 from fundstelle.settings import REPO_ROOT, Settings
-from ingest.index import ChunkIndex
-from ingest.lexical import LexicalIndex
+from index.chunk_index import ChunkIndex
+from index.lexical import LexicalIndex
 from ingest.snapshot import SnapshotError, export_snapshot, import_snapshot
 from tests.conftest import CORPUS, make_settings, settings_env
 
@@ -138,8 +138,8 @@ def test_import_into_empty_folder_answers_like_the_original(imported, core_answe
 
 def test_imported_vectors_fill_the_embedding_cache(snapshot, tmp_path):
     from fundstelle.embeddings import CachedEmbedder, load_embedder
-    from ingest.chunk import Chunk
-    from ingest.index import embedding_text
+    from index.chunk import Chunk
+    from index.chunk_index import embedding_text
 
     settings = Settings(data=tmp_path / "data", corpus=CORPUS)  # own, empty embedding cache
     import_snapshot(settings, snapshot[0], progress=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import ChromaUnavailableError
+from index.chunk_index import ChromaUnavailableError
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, stop_process, wait_for_port
 

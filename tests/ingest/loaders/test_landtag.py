@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from fundstelle.settings import Settings
-from ingest.chunk import Chunk, LoadedDocument
+from index.chunk import Chunk, LoadedDocument
 from ingest.errors import IngestError
 from ingest.loaders import landtag
 from ingest.loaders.base import SourceInfo

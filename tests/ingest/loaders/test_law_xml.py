@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from fundstelle.settings import Settings
-from ingest.chunk import LoadedDocument
+from index.chunk import LoadedDocument
 from ingest.errors import IngestError
 from ingest.loaders import law_xml
 from ingest.loaders.base import SourceInfo

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.index import ChunkIndex, EmbeddingMismatchError
-from ingest.lexical import LexicalIndex
+from index.chunk_index import ChunkIndex, EmbeddingMismatchError
+from index.lexical import LexicalIndex
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings
 

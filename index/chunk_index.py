@@ -15,9 +15,9 @@ import numpy as np
 from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, load_embedder_for,
                                    spec_for_model)
 from fundstelle.settings import Settings
-from ingest.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
-from ingest.lexical import LexicalIndex
-from ingest.store import ChunkStore
+from index.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
+from index.lexical import LexicalIndex
+from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from ingest.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
+from index.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
 
 Record = tuple[str, str, dict[str, Any]]   # (chunk id, text, flat metadata)
 
