@@ -105,7 +105,7 @@ class HybridSearcher:
             self._lexical = self.index.load_lexical()
             documents: dict[str, dict] = {}
             chunk_meta: dict[str, tuple[str, int]] = {}
-            for cid, meta in self.index.store.iter_metadata():
+            for cid, meta in self.index.iter_metadata():
                 chunk_meta[cid] = (meta["doc_id"], int(meta.get("stand_date") or 0))
                 info = documents.setdefault(meta["doc_id"], {
                     "doc_id": meta["doc_id"], "kind": meta.get("kind"), "title": meta.get("title"),
@@ -126,7 +126,7 @@ class HybridSearcher:
 
     def _update_dense_progress(self) -> None:
         with self.chroma_errors():
-            embedded = self.index.collection.count()
+            embedded, _ = self.index.dense_progress()
         self.dense_embedded = min(embedded, self.dense_total)
 
     @property
@@ -146,14 +146,12 @@ class HybridSearcher:
     def ensure_current(self) -> None:
         """One cheap call: reload the BM25 side and the document catalogue when another
         process (an ingest run, another app worker's admin) changed the collection."""
-        local = self.index.store.get_meta("content_version")
+        local = self.index.local_version()
         with self.chroma_errors():
             stamped = self.index.stamped_version() if self.settings.uses_chroma_server else None
         if stamped and stamped != local and stamped != self.lexical.version:
             # Another machine ingested into the shared collection: take its chunks over.
-            self.index.store.clear()
-            self.index._fill_store_from_collection()
-            self.index.rebuild_lexical()
+            self.index.refresh_from_collection()
             self.refresh()
         elif local and local != self.lexical.version:
             self.refresh()
@@ -222,9 +220,7 @@ class HybridSearcher:
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
-                result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                                                     n_results=n, where=where, include=["distances"])
-            dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
+                dense = self.index.query_dense(vector, n, where)
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
         weight = 0.0
@@ -245,7 +241,7 @@ class HybridSearcher:
             self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
         fuse_scores(list(hits.values()), LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight)
         ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
-        chunks = self.index.store.get_chunks([h.chunk_id for h in ranked])
+        chunks = self.index.chunks([h.chunk_id for h in ranked])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
         coverage = self.dense_coverage if "dense" in used else 0.0
@@ -257,6 +253,6 @@ class HybridSearcher:
         if not hits:
             return
         with self.chroma_errors():
-            present = set(self.index.collection.get(ids=[h.chunk_id for h in hits], include=[])["ids"])
+            present = self.index.embedded([h.chunk_id for h in hits])
         for hit in hits:
             hit.not_embedded = hit.chunk_id not in present
