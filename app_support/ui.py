@@ -28,7 +28,7 @@ from app_support import runtime
 from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, kind_colour,
                                    kind_label, original_url, stand_text)
 from app_support.export import NEAREST_IN_ABSTENTION, export_filename, to_docx, to_markdown
-from app_support.feedback import FeedbackStore
+from retrieval.feedback import FeedbackStore
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
 from app_support.render import answer_markdown, card_anchor, has_unsupported
 from app_support.safe_markdown import escape_block, escape_inline, highlight

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(output)
             return 0
         if args.command == "feedback":
-            from app_support.feedback import export_jsonl
+            from retrieval.feedback import export_jsonl
 
             settings = Settings()
             if args.out:
