@@ -187,10 +187,9 @@ def _no_index(settings: Settings, lang: str) -> None:
 
 
 def _run_ingest(settings: Settings, lang: str) -> None:
-    from ingest.catalogue import load_catalogue
-    from ingest.pipeline import discover_sources, run_ingest
+    from ingest import corpus_sources, run_ingest
 
-    sources, _, _ = discover_sources(None, settings, load_catalogue(settings.catalogue))
+    sources = corpus_sources(settings)
     total = max(1, len(sources))
     bar = st.progress(0.0, text=t("no_index_progress", lang, done=0, total=total, name="…"))
     done = 0
@@ -466,10 +465,9 @@ def _page_url() -> str:
 
 
 # -- the page --------------------------------------------------------------------------------
-def main() -> None:
+def main(settings: Settings) -> None:
     st.set_page_config(page_title="Fundstelle", page_icon=":material/gavel:", layout="centered",
                        initial_sidebar_state="expanded")
-    settings = Settings()
     _init_state(settings)
     lang = _sidebar_language()
     st.title("Fundstelle", anchor=False)
