@@ -126,10 +126,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 console.print(output)
             return 0
+        settings = Settings()
         if args.command == "feedback":
-            from app_support.feedback import export_jsonl
+            from retrieval.feedback import export_jsonl
 
-            settings = Settings()
             if args.out:
                 with args.out.open("w", encoding="utf-8") as handle:
                     count = export_jsonl(settings, handle, include_answer=args.with_answer)
@@ -140,7 +140,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.k < 1 or (args.limit is not None and args.limit < 1):
             errors.print("error: --k and --limit must be at least 1")
             return 2
-        settings = Settings()
         setup_logging(settings.log_path, settings.log_level)
         if args.command == "gold":
             from evaluation.gold import run_gold

@@ -107,7 +107,7 @@ def summarise(rows: list[dict[str, Any]], cases: list[dict[str, Any]], config: d
     }
 
 
-def run_gold(gold_path: Path | str, settings: Settings | None = None, corpus: Path | str | None = None,
+def run_gold(gold_path: Path | str, settings: Settings, corpus: Path | str | None = None,
              mode: str | None = None, retriever: str = "hybrid", out: Path | str | None = None, *,
              k: int = DEFAULT_K, limit: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Evaluate the assistant on a gold JSONL file and return the report dict.
@@ -117,7 +117,6 @@ def run_gold(gold_path: Path | str, settings: Settings | None = None, corpus: Pa
     asked once with ``k`` passages; with ``out`` the report files are written there
     (``report.json``, ``report.md``, ``chart.png``). ``limit`` asks only the first N questions.
     """
-    settings = settings or Settings()
     gold_path = Path(gold_path)
     items = load_gold(gold_path)[:limit] if limit else load_gold(gold_path)
     index_settings, _ = corpus_index(settings, Path(corpus) if corpus else None, progress=progress)
