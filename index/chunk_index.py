@@ -166,6 +166,13 @@ class ChunkIndex:
         """(chunk id, flat metadata) of every chunk in the store, without the texts."""
         return self.store.iter_metadata()
 
+    def graph_size(self) -> dict[str, int]:
+        """Edges of the reference graph by kind ("explains", "cites")."""
+        sizes: dict[str, int] = {}
+        for edge in self.store.edges():
+            sizes[edge.kind] = sizes.get(edge.kind, 0) + 1
+        return sizes
+
     def query_dense(self, vector: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """The ``n`` embedded chunks nearest to ``vector`` (cosine similarity), best first."""
         result = self.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=n,

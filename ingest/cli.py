@@ -318,7 +318,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
         by_kind[state["kind"]] = by_kind.get(state["kind"], 0) + state["chunks"]
     data = {"collection": settings.collection, "embedding_model": index.model_name, "embedding_dim": index.model_dim,
             "chunks": sum(s["chunks"] for s in states.values()), "embedded": sum(embedded.values()),
-            "documents": len(states), "by_kind": by_kind,
+            "documents": len(states), "by_kind": by_kind, "reference_graph": index.graph_size(),
             "sources": {doc_id: {"kind": s["kind"], "chunks": s["chunks"], "title": s["title"],
                                  "stand": s["stand"] if s["kind"] == "law" else None, "law": s["law"],
                                  "fassung": s["fassung"], "complete": embedded.get(doc_id, 0) == s["chunks"]}
@@ -334,4 +334,6 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
         table.add_row(doc_id, s["kind"], str(s["chunks"]) + ("" if s["complete"] else " (not all embedded)"), stand)
     console.print(table)
     console.print("By kind: " + ", ".join(f"{k}: {n}" for k, n in sorted(by_kind.items())), highlight=False)
+    console.print("Reference graph: " + (", ".join(f"{n} {k}" for k, n in sorted(data["reference_graph"].items()))
+                                         or "no edges"), highlight=False)
     return 0

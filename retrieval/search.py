@@ -38,9 +38,10 @@ class RetrievalWeights:
     """How much each structural signal adds (chosen on the dev tuning half; README "Ablation").
     A weight of 0 turns its lever off."""
 
+    lexical_share: float = LEXICAL_SHARE  # BM25's share in the dense/BM25 mix
     expansion: float = 0.3           # BM25 of the question words' lemmas and synonyms
-    context: float = 0.5             # BM25 of the unit's context field (norm title, definitions, headings)
-    norm: float = 0.3                # the norm route's z-score, added to each unit of that norm
+    context: float = 0.25            # BM25 of the unit's context field (norm title, definitions, headings)
+    norm: float = 0.15               # the norm route's z-score, added to each unit of that norm
     norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.3               # share of the gap to the hit that brought a neighbour, added to it
@@ -308,7 +309,7 @@ class HybridSearcher:
                     if i is not None and (allowed is None or allowed[i]):
                         hits.setdefault(cid, Hit(cid, 0.0)).reasons.setdefault("norm", norms.norm_keys[n])
             timings["norms"] = (time.perf_counter() - t0) * 1000
-        share = LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight
+        share = weights.lexical_share * weight if self.retriever == "hybrid" else weight
 
         def score_all() -> None:
             for cid, hit in hits.items():
