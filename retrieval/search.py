@@ -44,7 +44,7 @@ class RetrievalWeights:
     norm: float = 0.15               # the norm route's z-score, added to each unit of that norm
     norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
-    graph: float = 0.3               # share of the gap to the hit that brought a neighbour, added to it
+    graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
 
 
@@ -60,6 +60,8 @@ class Hit:
     # True while the chunk has no embedding yet (progressive start): its dense score is
     # unknown, not low, so it is ranked by its BM25 score alone.
     not_embedded: bool = False
+    base_score: float = 0.0      # the plain hybrid score, before the norm route and the graph
+    in_norm: bool = False        # the unit belongs to a norm (a law Absatz, a Weisung Rz.)
     norm_score: float = 0.0      # z-score of the hit's norm on the norm route
     graph_bonus: float = 0.0     # what an edge to a better hit added
     # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
@@ -106,6 +108,19 @@ def _norm_label(norm: str, absatz: str) -> str:
         return norm
     sign, number, law = (norm.split(" ", 2) + ["", ""])[:3]
     return f"{sign} {number} Abs. {absatz} {law}".strip()
+
+
+def _structural_order(hits: list[Hit]) -> list[Hit]:
+    """Rank by score, where the norm route and the graph only reorder the units of norms among
+    themselves: they choose between §§ and Rz., they do not push a Landtag answer or another
+    source without a norm down. Units of norms fill the places the plain hybrid score gives
+    them, best adjusted score first; every other hit keeps its place."""
+    by_base = sorted(hits, key=lambda h: -h.base_score)
+    in_norm = sorted((h for h in hits if h.in_norm), key=lambda h: -h.score)
+    ordered, next_norm = [], iter(in_norm)
+    for hit in by_base:
+        ordered.append(next(next_norm) if hit.in_norm else hit)
+    return ordered
 
 
 class HybridSearcher:
@@ -321,10 +336,12 @@ class HybridSearcher:
                 if not complete:
                     self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
             fuse_scores(list(hits.values()), share)
-            if structured and weights.norm:
-                for hit in hits.values():
-                    n = norms.chunk_norm[position[hit.chunk_id]] if hit.chunk_id in position else -1
-                    hit.norm_score = float(norm_z[n]) if n >= 0 else 0.0
+            for hit in hits.values():
+                hit.base_score = hit.score
+                n = norms.chunk_norm[position[hit.chunk_id]] if structured and hit.chunk_id in position else -1
+                hit.in_norm = n >= 0
+                if n >= 0 and weights.norm:
+                    hit.norm_score = float(norm_z[n])
                     hit.score += weights.norm * hit.norm_score
 
         score_all()
@@ -345,7 +362,7 @@ class HybridSearcher:
                     hit.score += bonus - hit.graph_bonus
                     hit.graph_bonus = bonus
                     hit.reasons["graph"] = f"{relation} {leader_id.split('#')[0]}#{leader_id.split('#')[1]}"
-        ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
+        ranked = _structural_order(list(hits.values()))[:k]
         chunks = self.index.chunks([h.chunk_id for h in ranked])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
