@@ -39,6 +39,7 @@ class Features:
     unknown: bool      # a German question naming terms the corpus never uses (after lemmas, synonyms)
     premise: bool      # the question presupposes what the top passages do not state
     no_answer: bool    # no passage, no word, or no quotable sentence at all
+    evidence: dict | None = None   # every evidence feature of the answer (margin, agreement ...), for study
 
 
 def abstains(f: Features, min_similarity: float, min_coverage: float) -> bool:
@@ -106,7 +107,7 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
         out.append(Features(id=item["id"], half=half_of(item["id"]), answerable=bool(item["answerable"]),
                             german=german, similarity=float(evidence.get("best_similarity", 0.0)),
                             coverage=float(evidence.get("coverage", 0.0)), unknown=unknown, premise=premise,
-                            no_answer=answer is None or answer.abstained))
+                            no_answer=answer is None or answer.abstained, evidence=dict(evidence)))
     return out
 
 

@@ -33,6 +33,9 @@ PREMISE_LEAD = "Die Quellen enthalten keine Angabe dazu, dass {claim} zutrifft. 
 # abgeschafft?" presupposes that X was abolished.
 _PRESUPPOSING = re.compile(r"^\s*(warum|wieso|weshalb|weswegen|seit wann|wodurch|why|since when)\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+# What a presupposing question takes for granted is an event, said with a participle:
+# "abgeschafft", "gestrichen", "eingeführt", "erhöht", "reformiert" (German morphology).
+_PARTICIPLE = re.compile(r"^[a-zäöüß]\w*ge\w{2,}(?:t|en)$|^(?:be|er|ver|zer|ent|emp|miss)\w{2,}t$|^[a-zäöüß]\w{3,}iert$")
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,16 @@ def decide(evidence: Any, language: str, thresholds: Thresholds) -> Verdict:
 def premise_terms(question: str, chunks: Sequence[Any]) -> list[str]:
     """What the question presupposes and the given chunks (text, label, title, Stand) never
     state: years it names, and for a presupposing question ("Warum wurde … abgeschafft?")
-    its content words. Empty when the sources state everything it takes for granted."""
+    the participles naming the presupposed event. Empty when the sources state everything it
+    takes for granted."""
     present_text = " ".join(f"{c.label} {c.title} {c.stand} {c.text}" for c in chunks if c is not None)
     missing = [year for year in dict.fromkeys(_YEAR.findall(question)) if year not in present_text]
     trigger = _PRESUPPOSING.search(question)
     if trigger:
         present = set(tokenize_german(present_text))
         for word in re.findall(r"[^\W\d_]{4,}", question[trigger.end():]):
+            if not _PARTICIPLE.match(word):
+                continue
             stems = tokenize_german(word)
             if stems and not any(s in present or any(p.startswith(s) or s.startswith(p) for p in present
                                                      if len(p) >= 5 and len(s) >= 5) for s in stems):

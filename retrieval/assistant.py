@@ -41,10 +41,11 @@ def _optional_word_tools():
     except ImportError:
         lemma = None
     try:
-        from index.thesaurus import Thesaurus
+        from index.thesaurus import default_thesaurus
 
-        related = Thesaurus().related
-    except Exception:  # not installed, or the OpenThesaurus file is missing
+        thesaurus = default_thesaurus()
+        related = thesaurus.related if len(thesaurus) else None
+    except ImportError:
         related = None
     return lemma, related
 
