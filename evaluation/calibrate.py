@@ -42,17 +42,19 @@ class Features:
     evidence: dict | None = None   # every evidence feature of the answer (margin, agreement ...), for study
 
 
-def abstains(f: Features, min_similarity: float, min_coverage: float) -> bool:
+def abstains(f: Features, min_similarity: float, min_coverage: float, min_similarity_cross: float | None = None) -> bool:
     """The assistant's rule (``retrieval.answerability``) applied to recorded features."""
-    return (f.no_answer or (f.german and f.unknown) or f.similarity < min_similarity
+    floor = min_similarity if f.german or min_similarity_cross is None else min_similarity_cross
+    return (f.no_answer or (f.german and f.unknown) or f.similarity < floor
             or (f.german and f.coverage < min_coverage) or f.premise)
 
 
-def rates(features: Sequence[Features], min_similarity: float, min_coverage: float) -> dict[str, float | None]:
+def rates(features: Sequence[Features], min_similarity: float, min_coverage: float,
+          min_similarity_cross: float | None = None) -> dict[str, float | None]:
     answerable = [f for f in features if f.answerable]
     unanswerable = [f for f in features if not f.answerable]
-    false_abst = sum(abstains(f, min_similarity, min_coverage) for f in answerable)
-    abst = sum(abstains(f, min_similarity, min_coverage) for f in unanswerable)
+    false_abst = sum(abstains(f, min_similarity, min_coverage, min_similarity_cross) for f in answerable)
+    abst = sum(abstains(f, min_similarity, min_coverage, min_similarity_cross) for f in unanswerable)
     return {"abstention": round(abst / len(unanswerable), 4) if unanswerable else None,
             "false_abstention": round(false_abst / len(answerable), 4) if answerable else None,
             "answerable": len(answerable), "unanswerable": len(unanswerable)}
@@ -60,19 +62,33 @@ def rates(features: Sequence[Features], min_similarity: float, min_coverage: flo
 
 def choose(features: Sequence[Features]) -> tuple[float, float]:
     """(min_similarity, min_coverage) with the highest abstention at false abstention
-    <= MAX_FALSE_ABSTENTION; ties: lower false abstention, then lower thresholds."""
+    <= MAX_FALSE_ABSTENTION; ties: lower false abstention, then the higher (more cautious)
+    thresholds, so a group without unanswerable examples still gets the strictest threshold
+    its answerable questions allow."""
     best: tuple | None = None
     for similarity in SIMILARITY_GRID:
         for cov in COVERAGE_GRID:
             r = rates(features, similarity, cov)
             if r["false_abstention"] is not None and r["false_abstention"] > MAX_FALSE_ABSTENTION:
                 continue
-            key = (r["abstention"] or 0.0, -(r["false_abstention"] or 0.0), -similarity, -cov)
+            key = (r["abstention"] or 0.0, -(r["false_abstention"] or 0.0), similarity, cov)
             if best is None or key > best[0]:
                 best = (key, similarity, cov)
     if best is None:
         return SIMILARITY_GRID[0], COVERAGE_GRID[0]
     return best[1], best[2]
+
+
+def choose_all(features: Sequence[Features]) -> dict[str, float]:
+    """German questions: similarity and coverage; questions in other languages: similarity
+    alone (the lexical rules do not apply to them). Each group is chosen on its own, so
+    neither spends the other's false-abstention budget."""
+    german = [f for f in features if f.german]
+    similarity, cov = choose(german)
+    other = [Features(**{**vars(f), "german": True, "coverage": 1.0, "unknown": False})
+             for f in features if not f.german]
+    cross = choose(other)[0] if other else similarity
+    return {"min_similarity": similarity, "min_similarity_cross": cross, "min_coverage": cov}
 
 
 def curve(features: Sequence[Features], min_coverage: float) -> list[dict[str, float]]:
@@ -114,15 +130,17 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
 def calibrate(features: Sequence[Features]) -> dict[str, Any]:
     tuning = [f for f in features if f.half == TUNING]
     check = [f for f in features if f.half == CHECK]
-    similarity, cov = choose(tuning)
+    chosen = choose_all(tuning)
+    args = (chosen["min_similarity"], chosen["min_coverage"], chosen["min_similarity_cross"])
     return {
-        "thresholds": {"min_similarity": similarity, "min_similarity_cross": similarity, "min_coverage": cov},
-        "rule": f"chosen on the tuning half: most abstention with false abstention <= {MAX_FALSE_ABSTENTION}",
-        "tuning": rates(tuning, similarity, cov),
-        "check": rates(check, similarity, cov),
-        "all": rates(features, similarity, cov),
-        "check_curve": curve(check, cov),
-        "tuning_curve": curve(tuning, cov),
+        "thresholds": chosen,
+        "rule": f"chosen on the tuning half, German and other-language questions apart: most abstention with "
+                f"false abstention <= {MAX_FALSE_ABSTENTION}, ties to the stricter threshold",
+        "tuning": rates(tuning, *args),
+        "check": rates(check, *args),
+        "all": rates(features, *args),
+        "check_curve": curve(check, chosen["min_coverage"]),
+        "tuning_curve": curve(tuning, chosen["min_coverage"]),
         "features": [vars(f) for f in features],
     }
 

@@ -24,7 +24,7 @@ def test_the_chosen_thresholds_keep_false_abstention_within_the_limit_on_the_tun
     tuning = rates([f for f in features if f.half == "tuning"], similarity, coverage)
     assert tuning["false_abstention"] <= 0.05
     # The highest threshold that refuses at most one answerable question in 20: five of six refused.
-    assert similarity == 0.805 and coverage == 0.0
+    assert similarity == 0.805 and coverage == 0.7   # ties go to the stricter coverage threshold
     assert tuning["abstention"] == round(5 / 6, 4)
 
 
