@@ -159,11 +159,11 @@ def draw(result: dict[str, Any], path: Path) -> None:
                 label=f"{name.split('_')[0]} half")
     chosen = result["check"]
     ax.plot([chosen["false_abstention"]], [chosen["abstention"]], "r*", markersize=14,
-            label=f"chosen (sim ≥ {result['thresholds']['min_similarity']}, "
-                  f"coverage ≥ {result['thresholds']['min_coverage']})")
+            label=f"chosen (sim ≥ {result['thresholds']['min_similarity']}, other languages "
+                  f"≥ {result['thresholds']['min_similarity_cross']}, coverage ≥ {result['thresholds']['min_coverage']})")
     ax.set_xlabel("false abstention (answerable questions refused)")
     ax.set_ylabel("abstention (unanswerable questions refused)")
-    ax.set_title("Answerability trade-off, dev set (similarity threshold varied)")
+    ax.set_title("Answerability trade-off, dev set (one similarity threshold varied)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
