@@ -136,6 +136,7 @@ class ExtractiveAnswerer:
     DEFINITION_BONUS = 0.03
     LAW_MARGIN = 0.06       # a law sentence this close to a Weisung's best one is quoted first
     FIGURE_MARGIN = 0.06    # the sentence with the asked figure may score this much lower
+    RUNNER_UP_MARGIN = 0.02  # another passage's sentence this close to the best one is quoted too
     MAX_PASSAGES = 5
     MAX_SENTENCES_PER_PASSAGE = 12
     MARGIN = 0.04           # further sentences must score within this of the best one
@@ -240,8 +241,9 @@ class ExtractiveAnswerer:
 
         German questions: the best sentence; the governing law sentence of the same norm when
         the best one is a Weisung's (or the Weisung's explanation when the best one is law);
-        the sentence with the figure when one is asked for and none is quoted yet; a
-        continuation sentence ("Dabei …") right after a chosen one. A question asking for a
+        the sentence with the figure when one is asked for and none is quoted yet; a rule
+        sentence of another passage in a near tie (RUNNER_UP_MARGIN, chosen on the dev tuning
+        half); a continuation sentence ("Dabei …") right after a chosen one. At most three. A question asking for a
         list gets the close runners-up as before (at most four sentences, two per passage).
         Across languages similarities are flatter: the best sentence of up to three passages
         within a wider margin."""
@@ -287,6 +289,14 @@ class ExtractiveAnswerer:
                                and c.score >= best.score - self.FIGURE_MARGIN), None)
                 if figure is not None:
                     add(figure)
+            # Close runners-up from other passages: the best sentence may come from a passage
+            # that only resembles the answer, a near tie from another one may hold it.
+            per_passage = {c.hit_index for c in chosen}
+            for candidate in ranked[1:]:
+                if len(chosen) >= self.MAX_SENTENCES or candidate.score < best.score - self.RUNNER_UP_MARGIN:
+                    break
+                if candidate.hit_index not in per_passage and candidate.role in rule_roles and add(candidate):
+                    per_passage.add(candidate.hit_index)
         for candidate in list(chosen):
             if len(chosen) >= self.MAX_SENTENCES:
                 break

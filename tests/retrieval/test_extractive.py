@@ -24,7 +24,7 @@ def _candidate(hit, start, text, score, role=NORM, kind="ba", norm="§ 22 SGB II
 def test_the_governing_law_sentence_comes_first_and_one_weisung_explanation_follows():
     answerer = ExtractiveAnswerer(embedder=None)
     weisung = _candidate(0, 0, "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen.", 0.86)
-    other_weisung = _candidate(1, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.855)
+    other_weisung = _candidate(1, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.83)
     law = _candidate(2, 0, "Bedarfe für Unterkunft und Heizung werden in Höhe der tatsächlichen Aufwendungen "
                            "anerkannt, soweit diese angemessen sind.", 0.83, kind="law")
     chosen = answerer.select([weisung, other_weisung, law], question="Werden meine Mietkosten übernommen?")
@@ -48,3 +48,13 @@ def test_examples_and_histories_are_penalised_unless_asked_for():
     assert answerer.role_adjustment("Gibt es ein Beispiel für die Anrechnung?", EXAMPLE) == 0
     assert answerer.role_adjustment("Was galt früher für die Anrechnung?", HISTORY) == 0
     assert answerer.role_adjustment(question, NORM) == 0
+
+
+def test_a_near_tie_from_another_passage_is_quoted_too_but_not_a_distant_one():
+    answerer = ExtractiveAnswerer(embedder=None)
+    best = _candidate(0, 0, "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen.", 0.86, norm="")
+    near = _candidate(1, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.85, norm="")
+    far = _candidate(2, 0, "Die Heizkosten werden gesondert geprüft.", 0.80, norm="")
+    near_example = _candidate(3, 0, "Frau A wohnt in einer zu großen Wohnung.", 0.855, role=EXAMPLE, norm="")
+    chosen = answerer.select([best, near, far, near_example], question="Werden meine Mietkosten übernommen?")
+    assert chosen == [best, near]
