@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from index.lexical import tokenize_german
+from retrieval.extractive import term_present
 
 THRESHOLDS_FILE = Path(__file__).with_name("answerability.json")
 
@@ -93,8 +94,7 @@ def premise_terms(question: str, chunks: Sequence[Any]) -> list[str]:
             if not _PARTICIPLE.match(word):
                 continue
             stems = tokenize_german(word)
-            if stems and not any(s in present or any(p.startswith(s) or s.startswith(p) for p in present
-                                                     if len(p) >= 5 and len(s) >= 5) for s in stems):
+            if stems and not any(term_present(s, present) for s in stems):
                 missing.append(word)
     return list(dict.fromkeys(missing))
 

@@ -327,6 +327,13 @@ class ExtractiveAnswerer:
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)))
 
 
+def term_present(term: str, present: set[str]) -> bool:
+    """The stem occurs, or a stem of five letters or more that begins the other one does
+    ("arbeitslos" / "arbeitslosengeld")."""
+    return term in present or (len(term) >= 5 and any(
+        len(p) >= 5 and (p.startswith(term) or term.startswith(p)) for p in present))
+
+
 def coverage(question: str, chunks: Sequence, related=None) -> float:
     """Share of the question's key terms (German stems, stop words removed) that occur in the
     given chunks' text, label or title; a term also counts when one of its synonyms occurs."""
@@ -341,8 +348,7 @@ def coverage(question: str, chunks: Sequence, related=None) -> float:
     covered = 0
     words = {t: w for w in question.split() for t in tokenize_german(w)}
     for term in terms:
-        if term in present or any(term in p or p in term for p in present if len(p) >= 5 and len(term) >= 5
-                                  and (p.startswith(term) or term.startswith(p))):
+        if term_present(term, present):
             covered += 1
             continue
         if related is not None:
