@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from index.lexical import tokenize_german
+from index.german import tokenize_german
 from retrieval.extractive import term_present
 
 THRESHOLDS_FILE = Path(__file__).with_name("answerability.json")

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from index.lexical import tokenize_german
+from index.german import tokenize_german
 from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit

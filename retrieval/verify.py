@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from index.lexical import tokenize_german
+from index.german import tokenize_german
 from index.roles import EXAMPLE, role_of
 from retrieval.injection import is_instruction_like
 from retrieval.answer import LEAD, UNSUPPORTED, VERIFIED, Citation, SentenceCheck
