@@ -17,7 +17,7 @@ from typing import Sequence
 from retrieval.answer import UNSUPPORTED, VERIFIED, Answer
 
 from app_support.citations import SourceRef, format_citation, from_citation, from_passage, original_url
-from app_support.render import clean_sentence
+from app_support.render import clean_sentence, not_direct_label
 
 NEAREST_IN_ABSTENTION = 3
 
@@ -102,7 +102,7 @@ def to_markdown(answers: Sequence[Answer], *, lang: str = "de", created: datetim
              f"> {tx['notice']}", ""]
     for index, answer in enumerate(answers, start=1):
         lines += [f"## {tx['question']} {index}: {md_text(answer.question)}", ""]
-        if answer.abstained:
+        if answer.abstained and not not_direct_label(answer, lang):
             lines += [tx["abstain"], ""]
         else:
             body = []
@@ -159,7 +159,7 @@ def to_docx(answers: Sequence[Answer], *, lang: str = "de", created: datetime | 
     for index, answer in enumerate(answers, start=1):
         document.add_heading(f"{tx['question']} {index}: {_xml_safe(answer.question)}", level=2)
         body = document.add_paragraph()
-        if answer.abstained:
+        if answer.abstained and not not_direct_label(answer, lang):
             body.add_run(tx["abstain"])
         else:
             for sentence in answer_sentences(answer):

@@ -49,5 +49,17 @@ def answer_markdown(answer: Answer, anchor_prefix: str, lang: str = "de") -> str
     return " ".join(p for p in pieces if p)
 
 
+# Answers that are not direct answers: the sources hold something related (partial), or
+# the question presupposes what the sources do not state (premise).
+_NOT_DIRECT = {"de": "nicht direkt beantwortet", "en": "not answered directly"}
+
+
+def not_direct_label(answer: Answer, lang: str = "de") -> str:
+    """The badge for a partial or premise answer ("nicht direkt beantwortet"); "" otherwise."""
+    if getattr(answer, "status", "answered") in ("partial", "premise"):
+        return _NOT_DIRECT.get(lang, _NOT_DIRECT["de"])
+    return ""
+
+
 def has_unsupported(answer: Answer) -> bool:
     return any(check.status == UNSUPPORTED for check in answer.sentences)

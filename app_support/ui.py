@@ -30,7 +30,7 @@ from app_support.citations import (SourceRef, format_citation, from_citation, fr
 from app_support.export import NEAREST_IN_ABSTENTION, export_filename, to_docx, to_markdown
 from retrieval.feedback import FeedbackStore
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
-from app_support.render import answer_markdown, card_anchor, has_unsupported
+from app_support.render import answer_markdown, card_anchor, has_unsupported, not_direct_label
 from app_support.safe_markdown import escape_block, escape_inline, highlight
 from app_support.share import MAX_K, AskOptions, SharedQuestion, from_query_params, share_url, to_query_params
 
@@ -366,6 +366,14 @@ def _render_answer(turn: Turn, lang: str) -> None:
     answer = turn.answer
     for notice in answer.notices:
         st.info(escape_inline(f"{t('notice_prefix', lang)}: {notice}"), icon=":material/info:")
+    label = not_direct_label(answer, lang)
+    if label:
+        st.warning(f":orange-badge[{escape_inline(label)}] " + answer_markdown(answer, turn.anchor_prefix, lang),
+                   icon=":material/help:")
+        for citation in answer.citations:
+            _source_card(from_citation(citation, answer), lang, key=f"card-{turn.id}-{citation.number}",
+                         anchor=card_anchor(turn.anchor_prefix, citation.number))
+        return
     if answer.abstained:
         st.warning(t("abstain", lang), icon=":material/search_off:")
         if answer.abstain_reason:

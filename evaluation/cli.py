@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evaluation.runner import DEFAULT_K, MODES, RETRIEVERS
+from fundstelle.settings import REPO_ROOT
 
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and compare reports.",
         epilog="Settings come from FUNDSTELLE_* environment variables (FUNDSTELLE_DATA, FUNDSTELLE_EMBEDDING, ...). "
                "Evaluation indexes live in <data>/eval-index/. " + METRICS_HELP)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{gold,squad,ablation,compare,feedback}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{gold,squad,calibrate,ablation,compare,feedback}")
 
     gold = sub.add_parser(
         "gold", help="evaluate on a gold JSONL file with evidence quotes",
@@ -68,6 +69,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "all paragraphs stay in the index.", epilog=METRICS_HELP)
     squad.add_argument("file", type=Path, help="SQuAD-style JSON file")
     _common(squad)
+
+    calibrate = sub.add_parser(
+        "calibrate", help="choose the answerability thresholds on a gold file's tuning half",
+        description="Ask every question of a gold JSONL file with answerability off, choose the thresholds "
+                    "(best sentence similarity, key-term coverage) on the tuning half, write them with both "
+                    "halves' figures and the check half's trade-off curve to --out, and draw the curve.")
+    calibrate.add_argument("gold", type=Path, help="gold file (e.g. ../shared/eval/dev.jsonl)")
+    calibrate.add_argument("--out", type=Path, default=REPO_ROOT / "retrieval" / "answerability.json",
+                           help="thresholds file the assistant reads (default: retrieval/answerability.json)")
+    calibrate.add_argument("--chart", type=Path, default=REPO_ROOT / "docs" / "abstention-curve.png",
+                           help="trade-off chart (default: docs/abstention-curve.png)")
+    calibrate.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
+    calibrate.add_argument("--k", type=int, default=DEFAULT_K)
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bars")
 
     ablation = sub.add_parser(
         "ablation", help="retrieval with each lever of the legal-aware search turned off in turn",
@@ -147,10 +162,20 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 count = export_jsonl(settings, sys.stdout, include_answer=args.with_answer)
             return 0
-        if args.k < 1 or (args.limit is not None and args.limit < 1):
+        if args.k < 1 or (getattr(args, "limit", None) is not None and args.limit < 1):
             errors.print("error: --k and --limit must be at least 1")
             return 2
         setup_logging(settings.log_path, settings.log_level)
+        if args.command == "calibrate":
+            from evaluation.calibrate import run_calibration
+
+            result = run_calibration(args.gold, settings, retriever=args.retriever, k=args.k, out=args.out,
+                                     chart=args.chart, progress=not args.quiet)
+            console.print(f"thresholds {result['thresholds']} written to {args.out}", markup=False,
+                          highlight=False)
+            for half in ("tuning", "check"):
+                console.print(f"{half}: {result[half]}", markup=False, highlight=False)
+            return 0
         if args.command == "ablation":
             from evaluation.ablation import markdown, run_ablation
 

@@ -34,6 +34,8 @@ class Passage:
     lexical_rank: int | None = None
     locator: dict[str, str] = field(default_factory=dict)
     doc_id: str = ""
+    # Sentence roles over ``text``: [[start, end, role], ...] (see ``index.roles``).
+    roles: list[list] = field(default_factory=list)
     # Why it was retrieved: the signals that placed it ({"dense": "rank 3, cos 0.842",
     # "bm25": …, "norm": "§ 22 SGB II", "norm_route": "+1.80", "graph": …}).
     reasons: dict[str, str] = field(default_factory=dict)
@@ -59,6 +61,7 @@ class Citation:
     # Character span of the supporting sentence inside ``passage`` (for highlighting).
     support_span: tuple[int, int] | None = None
     doc_id: str = ""
+    roles: list[list] = field(default_factory=list)   # sentence roles over ``passage``
 
 
 @dataclass
@@ -92,6 +95,12 @@ class Answer:
     settings: dict[str, Any] = field(default_factory=dict)   # kinds, as_of, k ... as asked
     notices: list[str] = field(default_factory=list)         # e.g. LLM unreachable, fell back
     evidence: dict[str, float] = field(default_factory=dict)  # the scores abstention was decided on
+    # "answered", "partial" (nicht direkt beantwortet), "premise" (Voraussetzung nicht belegt)
+    # or "abstained"; only "answered" is a direct answer (``abstained`` is False only then).
+    status: str = "answered"
+    # Rechtsstand asked for and what was used: {"as_of": date, "fallbacks": {law: Fassung date}}
+    # where no Fassung in the corpus was in force on that date; the first line of ``text`` says so.
+    rechtsstand: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -19,19 +19,35 @@ from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
-from retrieval.extractive import ExtractiveAnswerer
+from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
+                                     decide, premise_claim, premise_terms, unknown_sections)
+from retrieval.extractive import ExtractiveAnswerer, readable
+from index.roles import role_spans
 from retrieval.filters import SearchFilter
 from retrieval.language import detect_language
 from retrieval.prompts import ABSTAIN, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
 from retrieval.search import Hit, HybridSearcher
-from retrieval.verify import Verifier, render_answer
+from retrieval.verify import Verifier, render_answer, renumber
 
 log = logging.getLogger(__name__)
 
-# Abstention (calibrated on ../shared/eval/dev.jsonl, see README "Abstention"): a German
-# question naming specific terms the corpus never uses is not answered from it; any question
-# whose best answer sentence is this dissimilar (e5 cosine) is not answered either.
-MIN_SIMILARITY = 0.78
+
+
+def _optional_word_tools():
+    """Lemmatiser and thesaurus of the index layer when present (``index.lemmas``,
+    ``index.thesaurus``); None where they are not installed."""
+    try:
+        from index.lemmas import lemma
+    except ImportError:
+        lemma = None
+    try:
+        from index.thesaurus import default_thesaurus
+
+        thesaurus = default_thesaurus()
+        related = thesaurus.related if len(thesaurus) else None
+    except ImportError:
+        related = None
+    return lemma, related
 
 
 def validate_question(question: str, max_chars: int) -> str:
@@ -59,6 +75,10 @@ class Assistant:
         self.embedder = self.index.embedder
         self.extractive = ExtractiveAnswerer(self.embedder)
         self.verifier = Verifier(self.embedder)
+        # Answerability thresholds (``python -m evaluation calibrate`` writes them);
+        # ``None`` answers every question (the calibration run itself).
+        self.thresholds: Thresholds | None = Thresholds.load()
+        self._lemma, self._related = _optional_word_tools()
         self._chat_model = chat_model
         self._chat_model_loaded = chat_model is not None
         # Questions being answered right now; the background embedder pauses between its
@@ -138,16 +158,20 @@ class Assistant:
                         mode=mode, language=language, retrievers=result.retrievers, settings=settings_used,
                         dense_coverage=round(result.dense_coverage, 4))
 
+        self._announce_rechtsstand(answer, as_of, result.hits)
         t0 = time.perf_counter()
         candidates = self.extractive.candidates(result.hits)
         self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits)
-        evidence = self.extractive.evidence(result.hits, candidates)
+        evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
-        reason = (self._abstain_reason(question, evidence, language) if result.hits
-                  else "Keine passende Passage gefunden.")
-        if reason:
+        status, reason = self._answerability(question, evidence, language, result.hits)
+        if status == ABSTAINED:
             self._abstain(answer, reason)
+        elif status == PARTIAL:
+            self._answer_partially(answer, result.hits, reason)
+        elif status == PREMISE:
+            self._answer_premise(answer, result.hits, candidates, language, reason)
         elif mode == "llm":
             self._answer_with_llm(answer, result.hits, candidates, language, timings)
         else:
@@ -159,41 +183,138 @@ class Assistant:
                  ", abstained" if answer.abstained else "")
         return answer
 
-    def _abstain_reason(self, question: str, evidence, language: str) -> str:
+    def _answerability(self, question: str, evidence, language: str, hits: list[Hit]) -> tuple[str, str]:
+        """(status, reason): ABSTAINED, PARTIAL, PREMISE or ANSWERED."""
+        if not hits:
+            return ABSTAINED, "Keine passende Passage gefunden."
+        if not any(ch.isalnum() for ch in question):
+            return ABSTAINED, "Die Frage enthält keine Wörter."
+        sections = unknown_sections(question, [hit.chunk for hit in hits])
+        if sections:
+            return ABSTAINED, f"Diese Vorschrift kommt in den Quellen nicht vor: {', '.join(sections)}."
+        if self.thresholds is None:
+            return ANSWERED, ""
         if language == "de":
-            unknown = self.searcher.lexical.unknown_terms(question)
+            unknown = self.unknown_terms(question)
             if unknown:
-                return f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
-        if evidence.best_similarity < MIN_SIMILARITY:
-            return (f"Keine Passage passt ausreichend zur Frage (beste Ähnlichkeit {evidence.best_similarity:.2f} "
-                    f"< {MIN_SIMILARITY}).")
-        return ""
+                return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
+        verdict = decide(evidence, language, self.thresholds)
+        if verdict.status != ANSWERED:
+            return verdict.status, verdict.reason
+        missing = premise_terms(question, [hit.chunk for hit in hits[:3]])
+        if missing:
+            return PREMISE, f"Die Frage setzt voraus, was die Quellen nicht sagen: {', '.join(missing)}."
+        return ANSWERED, ""
 
-    def _abstain(self, answer: Answer, reason: str) -> None:
+    def unknown_terms(self, question: str) -> list[str]:
+        """Specific terms of a German question that the corpus never uses, in no inflected form
+        (lemma) and by none of their synonyms (OpenThesaurus)."""
+        lexical = self.searcher.lexical
+        unknown = lexical.unknown_terms(question)
+        kept = []
+        for word in unknown:
+            forms = set()
+            if self._lemma is not None:
+                forms.add(self._lemma(word))
+            if self._related is not None:
+                forms.update(self._related(word))
+            if any(lexical.known_fraction(form) >= 1.0 for form in forms
+                   if form and form != word and " " not in form.strip()):
+                continue
+            kept.append(word)
+        return kept
+
+    def _announce_rechtsstand(self, answer: Answer, as_of: str | None, hits: list[Hit]) -> None:
+        """When no Fassung in the corpus was in force on ``as_of`` for a law the passages come
+        from, say so first and name the Fassung used instead."""
+        fallbacks = self.searcher.catalog.fassung_fallbacks(as_of)
+        if not fallbacks:
+            answer.rechtsstand = {"as_of": as_of, "fallbacks": {}} if as_of else {}
+            return
+        retrieved_laws = {hit.chunk.locator.get("law") for hit in hits if hit.chunk.kind == "law"}
+        shown = {law: d for law, d in fallbacks.items() if law in retrieved_laws}
+        answer.rechtsstand = {"as_of": as_of, "fallbacks": shown}
+        if not shown:
+            return
+        used = "; ".join(f"{law}: Fassung vom {_german_date(d)}" for law, d in shown.items())
+        answer.notices.insert(0, f"Rechtsstand {_german_date(as_of)}: Für diesen Tag enthalten die Quellen keine "
+                                 f"geltende Fassung. Verwendet wird die älteste vorhandene ({used}).")
+
+    def _abstain(self, answer: Answer, reason: str, status: str = ABSTAINED) -> None:
         answer.abstained = True
+        answer.status = status
         answer.abstain_reason = reason
         answer.text = ABSTAIN.get(answer.language, ABSTAIN["de"])
         answer.sentences = [SentenceCheck(answer.text, [], LEAD_STATUS, reason)]
+        self._lead_with_notices(answer)
+
+    @staticmethod
+    def _lead_with_notices(answer: Answer) -> None:
+        """A Rechtsstand fallback is the answer's first line."""
+        rechtsstand = [n for n in answer.notices if n.startswith("Rechtsstand ")]
+        if rechtsstand and not answer.text.startswith(rechtsstand[0]):
+            answer.sentences.insert(0, SentenceCheck(rechtsstand[0], [], LEAD_STATUS))
+            answer.text = f"{rechtsstand[0]}\n\n{answer.text}"
+
+    def _answer_partially(self, answer: Answer, hits: list[Hit], reason: str) -> None:
+        """ "Die Quellen beantworten das nicht direkt. Nächstliegende Fundstellen: …" """
+        answer.abstained = True
+        answer.status = PARTIAL
+        answer.abstain_reason = reason
+        answer.citations = [_citation(hit, number, None) for number, hit in enumerate(hits[:3], start=1)]
+        places = "; ".join(f"{c.label} [{c.number}]" for c in answer.citations)
+        answer.sentences = [SentenceCheck(PARTIAL_LEAD, [], LEAD_STATUS, reason),
+                            SentenceCheck(places, [c.number for c in answer.citations], LEAD_STATUS)]
+        answer.text = f"{PARTIAL_LEAD} {places}."
+        self._lead_with_notices(answer)
+
+    def _answer_premise(self, answer: Answer, hits: list[Hit], candidates, language: str, reason: str) -> None:
+        """ "Die Quellen enthalten keine Angabe dazu, dass … zutrifft. Sie sagen dazu: <cited>" """
+        missing = reason.split(": ", 1)[1].rstrip(".").split(", ")
+        lead = PREMISE_LEAD.format(claim=premise_claim(missing))
+        self._answer_extractively(answer, hits, candidates, language)
+        if answer.status != ANSWERED:
+            return
+        answer.abstained = True
+        answer.status = PREMISE
+        answer.abstain_reason = reason
+        answer.sentences.insert(0, SentenceCheck(lead, [], LEAD_STATUS, reason))
+        answer.text = f"{lead} {render_answer(answer.sentences[1:])}"
+        self._lead_with_notices(answer)
 
     def _answer_extractively(self, answer: Answer, hits: list[Hit], candidates, language: str) -> None:
-        chosen = self.extractive.select(candidates, cross_lingual=language != "de")
+        """Quote the selected sentences (readable form) and run them through the same
+        verifier as LLM answers; a sentence it rejects is left out."""
+        chosen = self.extractive.select(candidates, cross_lingual=language != "de", question=answer.question)
         if not chosen:
             self._abstain(answer, "Keine zitierfähigen Sätze in den gefundenen Passagen.")
             return
         citations: dict[int, Citation] = {}
-        checks: list[SentenceCheck] = []
-        if language != "de" and language in LEAD:
-            checks.append(SentenceCheck(LEAD[language], [], LEAD_STATUS))
+        pieces: list[str] = []
         for candidate in chosen:
             if candidate.hit_index not in citations:
                 citations[candidate.hit_index] = _citation(hits[candidate.hit_index], len(citations) + 1,
                                                            (candidate.start, candidate.end))
-            number = citations[candidate.hit_index].number
-            checks.append(SentenceCheck(" ".join(candidate.text.split()), [number], VERIFIED,
-                                        support=round(candidate.similarity, 4)))
-        answer.citations = list(citations.values())
+            text = readable(candidate.text).rstrip()
+            if text[-1:] not in ".!?:;":
+                text += "."
+            pieces.append(f"{text} [{citations[candidate.hit_index].number}]")
+        allow_examples = any(c.role == "example" for c in chosen)
+        checks, used, _ = self.verifier.verify(" ".join(pieces), list(citations.values()),
+                                               cross_language=language != "de", attach_post_hoc=False,
+                                               allow_examples=allow_examples)
+        checks = [c for c in checks if c.status == VERIFIED]
+        if not checks:
+            self._abstain(answer, "Keine der gewählten Stellen ließ sich belegen.")
+            return
+        checks, used, _ = renumber(checks, [c for c in used if any(c.number in k.markers for k in checks)])
+        if language != "de" and language in LEAD:
+            checks.insert(0, SentenceCheck(LEAD[language], [], LEAD_STATUS))
+        answer.citations = used
         answer.sentences = checks
         answer.text = render_answer(checks)
+        answer.status = ANSWERED
+        self._lead_with_notices(answer)
 
     def _answer_with_llm(self, answer: Answer, hits: list[Hit], candidates, language: str, timings: dict) -> None:
         from retrieval.llm import LLMUnavailableError, describe_model
@@ -225,15 +346,29 @@ class Assistant:
         if ABSTAIN.get(language, ABSTAIN["de"]).rstrip(".") in raw or ABSTAIN["de"].rstrip(".") in raw:
             self._abstain(answer, "Das Modell fand keine Antwort in den Quellen.")
             return
-        checks, used, text = self.verifier.verify(raw, citations, cross_language=language != "de")
+        checks, used, text = self.verifier.verify(raw, citations, cross_language=language != "de",
+                                                  allow_examples=bool(_asks_example(answer.question)))
         if not any(c.status == VERIFIED for c in checks):
             answer.notices.append("Keine Aussage des Modells ließ sich belegen.")
         answer.sentences, answer.citations, answer.text = checks, used, text
+        answer.status = ANSWERED
+        self._lead_with_notices(answer)
 
     def _fall_back(self, answer: Answer, hits: list[Hit], candidates, language: str, notice: str) -> None:
         answer.notices.append(notice)
         answer.mode = "extractive"
         self._answer_extractively(answer, hits, candidates, language)
+
+
+def _asks_example(question: str) -> bool:
+    from retrieval.extractive import asks_example
+
+    return asks_example(question)
+
+
+def _german_date(iso: str) -> str:
+    parts = iso.split("-")
+    return f"{parts[2]}.{parts[1]}.{parts[0]}" if len(parts) == 3 else iso
 
 
 def _passage(hit: Hit, links: list[str]) -> Passage:
@@ -242,11 +377,12 @@ def _passage(hit: Hit, links: list[str]) -> Passage:
                    title=chunk.title, stand=chunk.stand, stand_date=chunk.stand_date, page=chunk.page_start,
                    url=chunk.url, text=chunk.text, score=round(hit.score, 6), dense_rank=hit.dense_rank,
                    lexical_rank=hit.lexical_rank, locator=chunk.locator, doc_id=chunk.doc_id,
-                   reasons=dict(hit.reasons), links=links)
+                   reasons=dict(hit.reasons), links=links, roles=role_spans(chunk))
 
 
 def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:
     chunk = hit.chunk
     return Citation(number=number, chunk_id=hit.chunk_id, label=chunk.label, kind=chunk.kind,
                     doc_type=chunk.doc_type, title=chunk.title, stand=chunk.stand, page=chunk.page_start,
-                    url=chunk.url, passage=chunk.text, support_span=span, doc_id=chunk.doc_id)
+                    url=chunk.url, passage=chunk.text, support_span=span, doc_id=chunk.doc_id,
+                    roles=role_spans(chunk))

@@ -1,6 +1,9 @@
-"""Extractive answers: the best 1–4 sentences of the retrieved passages, verbatim, each with
-its marker. Every sentence is verifiable by construction. Also computes the evidence
-features that abstention is decided on."""
+"""Extractive answers: one to three sentences of the retrieved passages, verbatim, each with
+its marker: the governing rule first, at most one explanation of the same norm from a
+Weisung, and the sentence with the figure when the question asks for an amount, date or
+deadline (more only when it asks for a list). Sentences carry their role (``index.roles``):
+examples, change histories and procedure notes are quoted only when asked for, Landtag
+questions never. Also computes the evidence features that answerability is decided on."""
 from __future__ import annotations
 
 import re
@@ -10,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from index.german import tokenize_german
+from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
 from fundstelle.sentences import split_sentences
@@ -17,6 +21,56 @@ from fundstelle.sentences import split_sentences
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
+# What a question asks for, from German (and English) question grammar.
+_ASKS_EXAMPLE = re.compile(r"\bBeispiel|\bz\.\s?B\.|\bexample", re.IGNORECASE)
+_ASKS_HISTORY = re.compile(r"\b(früher|bisher|vorher|alte[nrm]? (?:Fassung|Recht)|geändert|Änderung\w*|Übergang\w*|"
+                           r"seit wann|bis wann galt|(?:19|20)\d{2})\b", re.IGNORECASE)
+_ASKS_FIGURE = re.compile(r"\b(wie (?:viel|viele|hoch|lange|alt|oft|groß)|wieviel\w*|Höhe|Betrag|Beträge|Euro|Prozent|"
+                          r"wann|bis wann|ab wann|Frist\w*|Monat\w*|Woche\w*|Tag\w*|Jahr\w*|Alter|Lebensjahr\w*|"
+                          r"how (?:much|many|long|old)|when|amount|deadline)\b", re.IGNORECASE)
+_ASKS_LIST = re.compile(r"\b(welche|was (?:alles|gehört|zählt)|Voraussetzungen|Liste|aufzählen|which|what are)\b",
+                        re.IGNORECASE)
+_ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht man|heißt)|wer (?:ist|gilt|gehört)|"
+                              r"wann (?:ist|gilt) (?:man|jemand|eine?)|what is|who is)\b", re.IGNORECASE)
+_FIGURE = re.compile(r"\d")
+# Display only: a leading Absatz number "(2)", list markers "1." / "a)" / "•", table cells "58. | 24".
+_LEADING_MARKER = re.compile(r"^\s*(?:\(\d+[a-z]?\)|\d+[a-z]?\.(?=\s+[A-ZÄÖÜ])|[a-z]\)|[•\-–·▪])\s+")
+_INNER_ABSATZ = re.compile(r"(?<=[.:;])\s+\(\d+[a-z]?\)\s+")
+
+
+def asks_example(question: str) -> bool:
+    """True when the question asks for an example (then examples may be quoted)."""
+    return bool(_ASKS_EXAMPLE.search(question))
+
+
+def readable(sentence: str) -> str:
+    """The sentence as a citizen reads it: no Absatz numbers or list markers, table rows as
+    "58. Lebensjahr: 24 Monate" instead of "58. | 24" (the verbatim check runs on the source)."""
+    text = " ".join(sentence.split())
+    if "|" in text:
+        # A table row: its first cell ("58. Lebensjahr") is a label, not a list marker.
+        cells = [c.strip() for c in text.split("|") if c.strip()]
+        return ": ".join(cells) if len(cells) == 2 else "; ".join(cells)
+    while True:
+        stripped = _LEADING_MARKER.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    return _INNER_ABSATZ.sub(" ", text)
+
+
+def norm_key(chunk) -> str:
+    """The norm a chunk states or explains ("§ 22 SGB II"): the index's key when it has one,
+    otherwise derived from the law locator or the Weisung's name."""
+    extra = chunk.extra or {}
+    if extra.get("norm"):
+        return str(extra["norm"])
+    locator = chunk.locator or {}
+    if chunk.kind == "law" and locator.get("paragraph"):
+        return f"§ {locator['paragraph']} {locator.get('law', '')}".strip()
+    if chunk.kind == "ba":
+        return str(extra.get("weisung_doc") or locator.get("weisung") or "")
+    return ""
 
 
 def _is_question_answer(hit: Hit) -> bool:
@@ -50,19 +104,39 @@ class Candidate:
     similarity: float = 0.0
     overlap: float = 0.0
     score: float = 0.0
+    role: str = NORM
+    kind: str = ""
+    norm: str = ""
+
+    @property
+    def has_figure(self) -> bool:
+        return bool(_FIGURE.search(self.text))
 
 
 @dataclass
 class Evidence:
-    """What abstention looks at."""
+    """What answerability is decided on (all in [0, 1] except the margin)."""
 
-    best_similarity: float
-    best_overlap: float
-    top_dense: float
+    best_similarity: float      # e5 cosine of the best answer sentence
+    best_overlap: float         # share of the question's terms in that sentence
+    top_dense: float            # best passage's dense similarity
+    coverage: float = 0.0       # share of the question's key terms in the top passages (lemmas, synonyms)
+    margin: float = 0.0         # fused score of the best passage minus the second
+    agreement: float = 0.0      # 1 when the best passage is near the top of both dense and lexical lists
+    best_is_rule: float = 0.0   # 1 when the best sentence is a norm or definition
 
 
 class ExtractiveAnswerer:
-    MAX_SENTENCES = 4
+    MAX_SENTENCES = 3
+    MAX_LIST_SENTENCES = 4
+    # Role adjustments (a priori sizes, on the scale of the question-to-sentence cosine):
+    # an example, a change history or a procedure note is quoted only when nothing else is
+    # close; a definition leads on "Was ist …?" questions.
+    ROLE_PENALTY = {EXAMPLE: 0.08, HISTORY: 0.06, PROCEDURE: 0.03}
+    DEFINITION_BONUS = 0.03
+    LAW_MARGIN = 0.06       # a law sentence this close to a Weisung's best one is quoted first
+    FIGURE_MARGIN = 0.06    # the sentence with the asked figure may score this much lower
+    RUNNER_UP_MARGIN = 0.02  # another passage's sentence this close to the best one is quoted too
     MAX_PASSAGES = 5
     MAX_SENTENCES_PER_PASSAGE = 12
     MARGIN = 0.04           # further sentences must score within this of the best one
@@ -87,6 +161,8 @@ class ExtractiveAnswerer:
             text = hit.chunk.text
             count = 0
             answer_start = question_end(text) if _is_question_answer(hit) else 0
+            roles = role_spans(hit.chunk)
+            norm = norm_key(hit.chunk)
             for start, end in split_sentences(text):
                 if end <= answer_start:
                     continue  # the parliamentary question itself is not an answer
@@ -101,7 +177,10 @@ class ExtractiveAnswerer:
                         or (stripped.startswith("(") and stripped.rstrip(".").endswith(")"))
                         or is_instruction_like(stripped)):
                     continue
-                out.append(Candidate(index, start, end, sentence))
+                role = role_of(roles, start, end)
+                if role == QUESTION:
+                    continue  # a question or the questioners' premise is never its own answer
+                out.append(Candidate(index, start, end, sentence, role=role, kind=hit.chunk.kind, norm=norm))
                 count += 1
                 if count >= self.MAX_SENTENCES_PER_PASSAGE:
                     break
@@ -144,45 +223,136 @@ class ExtractiveAnswerer:
             first_in_passage.add(candidate.hit_index)
             if hits and _is_asker_preamble(hits[candidate.hit_index]):
                 score -= self.ASKER_PENALTY
+            score -= self.role_adjustment(question, candidate.role)
             candidate.score = score
 
-    def select(self, candidates: list[Candidate], cross_lingual: bool = False) -> list[Candidate]:
-        """Best sentence, close runners-up (max two per passage), and a continuation sentence
-        ("Vielmehr …") right after a chosen one; ordered by passage rank and position."""
+    def role_adjustment(self, question: str, role: str) -> float:
+        """Penalty (positive) or bonus (negative) of a sentence role for this question."""
+        if role == EXAMPLE and _ASKS_EXAMPLE.search(question):
+            return 0.0
+        if role == HISTORY and _ASKS_HISTORY.search(question):
+            return 0.0
+        if role == DEFINITION and _ASKS_DEFINITION.search(question):
+            return -self.DEFINITION_BONUS
+        return self.ROLE_PENALTY.get(role, 0.0)
+
+    def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
+        """The answer's sentences, in reading order: law before Weisung before the rest.
+
+        German questions: the best sentence; the governing law sentence of the same norm when
+        the best one is a Weisung's (or the Weisung's explanation when the best one is law);
+        the sentence with the figure when one is asked for and none is quoted yet; a rule
+        sentence of another passage in a near tie (RUNNER_UP_MARGIN, chosen on the dev tuning
+        half); a continuation sentence ("Dabei …") right after a chosen one. At most three. A question asking for a
+        list gets the close runners-up as before (at most four sentences, two per passage).
+        Across languages similarities are flatter: the best sentence of up to three passages
+        within a wider margin."""
         ranked = sorted(candidates, key=lambda c: -c.score)
         if not ranked:
             return []
-        best = ranked[0].score
-        margin = self.CROSS_LINGUAL_MARGIN if cross_lingual else self.MARGIN
-        per_passage_limit = 1 if cross_lingual else 2
+        best = ranked[0]
         chosen: list[Candidate] = []
         seen: set[str] = set()
-        per_passage: dict[int, int] = {}
-        for candidate in ranked:
-            if len(chosen) >= self.MAX_SENTENCES - (0 if cross_lingual else 1) or candidate.score < best - margin:
-                break
+
+        def add(candidate: Candidate) -> bool:
             key = re.sub(r"\W+", "", candidate.text.casefold())
-            if key in seen or per_passage.get(candidate.hit_index, 0) >= per_passage_limit:
-                continue
+            if key in seen:
+                return False
             seen.add(key)
-            per_passage[candidate.hit_index] = per_passage.get(candidate.hit_index, 0) + 1
             chosen.append(candidate)
-        by_position = {(c.hit_index, c.start): c for c in candidates}
+            return True
+
+        add(best)
+        rule_roles = (NORM, DEFINITION)
+        if cross_lingual or _ASKS_LIST.search(question):
+            margin = self.CROSS_LINGUAL_MARGIN if cross_lingual else self.MARGIN
+            per_passage_limit = 1 if cross_lingual else 2
+            limit = self.MAX_SENTENCES if cross_lingual else self.MAX_LIST_SENTENCES
+            per_passage = {best.hit_index: 1}
+            for candidate in ranked[1:]:
+                if len(chosen) >= limit or candidate.score < best.score - margin:
+                    break
+                if per_passage.get(candidate.hit_index, 0) >= per_passage_limit:
+                    continue
+                if add(candidate):
+                    per_passage[candidate.hit_index] = per_passage.get(candidate.hit_index, 0) + 1
+        else:
+            if best.norm:
+                partner_kind = "ba" if best.kind == "law" else "law"
+                margin = self.MARGIN if partner_kind == "ba" else self.LAW_MARGIN
+                partner = next((c for c in ranked[1:] if c.kind == partner_kind and c.norm == best.norm
+                                and c.role in rule_roles and c.score >= best.score - margin), None)
+                if partner is not None:
+                    add(partner)
+            if _ASKS_FIGURE.search(question) and not any(c.has_figure for c in chosen):
+                figure = next((c for c in ranked[1:] if c.has_figure and c.role in rule_roles
+                               and c.score >= best.score - self.FIGURE_MARGIN), None)
+                if figure is not None:
+                    add(figure)
+            # Close runners-up from other passages: the best sentence may come from a passage
+            # that only resembles the answer, a near tie from another one may hold it.
+            per_passage = {c.hit_index for c in chosen}
+            for candidate in ranked[1:]:
+                if len(chosen) >= self.MAX_SENTENCES or candidate.score < best.score - self.RUNNER_UP_MARGIN:
+                    break
+                if candidate.hit_index not in per_passage and candidate.role in rule_roles and add(candidate):
+                    per_passage.add(candidate.hit_index)
         for candidate in list(chosen):
+            if len(chosen) >= self.MAX_SENTENCES:
+                break
             following = [c for c in candidates if c.hit_index == candidate.hit_index and c.start > candidate.start]
-            if following and len(chosen) < self.MAX_SENTENCES:
+            if following:
                 nxt = min(following, key=lambda c: c.start)
-                key = re.sub(r"\W+", "", nxt.text.casefold())
-                if _CONTINUATION.match(nxt.text) and key not in seen and (nxt.hit_index, nxt.start) in by_position:
-                    seen.add(key)
-                    chosen.append(nxt)
-        return sorted(chosen, key=lambda c: (c.hit_index, c.start))
+                if _CONTINUATION.match(nxt.text) and nxt.role in rule_roles:
+                    add(nxt)
+        order = {"law": 0, "ba": 1}
+        return sorted(chosen, key=lambda c: (order.get(c.kind, 2), c.hit_index, c.start))
 
     @staticmethod
-    def evidence(hits: Sequence[Hit], candidates: list[Candidate]) -> Evidence:
-        """The similarity of the best answer sentence (what abstention is decided on) and of
-        the best passage, for the record."""
+    def evidence(hits: Sequence[Hit], candidates: list[Candidate], question: str = "",
+                 related=None) -> Evidence:
+        """The features answerability is decided on. ``related(term) -> set[str]`` adds the
+        synonyms of a question term (its stems count as covering it)."""
         best = max(candidates, key=lambda c: c.score) if candidates else None
         top_dense = max((h.dense_similarity or 0.0) for h in hits) if hits else 0.0
+        margin = (hits[0].score - hits[1].score) if len(hits) > 1 else (hits[0].score if hits else 0.0)
+        agreement = 0.0
+        if hits:
+            top = hits[0]
+            agreement = float((top.dense_rank or 99) <= 5 and (top.lexical_rank or 99) <= 5)
         return Evidence(best_similarity=best.similarity if best else 0.0,
-                        best_overlap=best.overlap if best else 0.0, top_dense=top_dense)
+                        best_overlap=best.overlap if best else 0.0, top_dense=top_dense,
+                        coverage=coverage(question, [h.chunk for h in hits[:3]], related) if question else 0.0,
+                        margin=float(margin), agreement=agreement,
+                        best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)))
+
+
+def term_present(term: str, present: set[str]) -> bool:
+    """The stem occurs, or a stem of five letters or more that begins the other one does
+    ("arbeitslos" / "arbeitslosengeld")."""
+    return term in present or (len(term) >= 5 and any(
+        len(p) >= 5 and (p.startswith(term) or term.startswith(p)) for p in present))
+
+
+def coverage(question: str, chunks: Sequence, related=None) -> float:
+    """Share of the question's key terms (German stems, stop words removed) that occur in the
+    given chunks' text, label or title; a term also counts when one of its synonyms occurs."""
+    terms = list(dict.fromkeys(tokenize_german(question)))
+    terms = [t for t in terms if not t.isdigit()]
+    if not terms:
+        return 0.0
+    present: set[str] = set()
+    for chunk in chunks:
+        if chunk is not None:
+            present.update(tokenize_german(f"{chunk.label} {chunk.title} {chunk.text}"))
+    covered = 0
+    words = {t: w for w in question.split() for t in tokenize_german(w)}
+    for term in terms:
+        if term_present(term, present):
+            covered += 1
+            continue
+        if related is not None:
+            synonyms = related(words.get(term, term))
+            if any(set(tokenize_german(s)) & present for s in synonyms):
+                covered += 1
+    return covered / len(terms)

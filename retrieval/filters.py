@@ -78,6 +78,20 @@ class DocumentCatalog:
             excluded.update(doc_id for _, doc_id in versions if doc_id != keep)
         return excluded
 
+    def fassung_fallbacks(self, as_of: str | None) -> dict[str, str]:
+        """Laws of which no Fassung in the corpus was in force on ``as_of``: law -> the Stand
+        (ISO date) of the oldest Fassung, which is used instead."""
+        if not as_of:
+            return {}
+        limit = date_to_int(as_of)
+        oldest: dict[str, int] = {}
+        for info in self.documents.values():
+            if info.get("kind") == "law" and info.get("law"):
+                stand = int(info.get("stand_date") or 0)
+                oldest[info["law"]] = min(stand, oldest.get(info["law"], stand))
+        return {law: f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}"
+                for law, d in sorted(oldest.items()) if d and d > limit}
+
     def allowed_documents(self, search_filter: SearchFilter) -> set[str]:
         allowed = set(self.documents)
         if search_filter.kinds:

@@ -5,6 +5,8 @@ Checks, for each sentence:
 2. every number and date in the sentence occurs in the cited passage;
 3. it is supported: high lexical containment in a passage sentence (same language), or
    high embedding similarity (other language), and no negation flip;
+4. the supporting sentence is not part of an example or worked case (its role, see
+   ``index.roles``), unless the question asked for an example;
 Unsupported sentences are flagged "nicht belegt" and never shown as cited. Uncited
 sentences get a citation post hoc only where the check passes.
 """
@@ -18,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from index.german import tokenize_german
+from index.roles import EXAMPLE, role_of
 from retrieval.injection import is_instruction_like
 from retrieval.answer import LEAD, UNSUPPORTED, VERIFIED, Citation, SentenceCheck
 from fundstelle.sentences import split_sentences
@@ -124,8 +127,19 @@ class Verifier:
     def _negation_flip(sentence: str, evidence: str) -> bool:
         return bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(evidence))
 
+    def support_in(self, sentence: str, citation: Citation, *, cross_language: bool = False,
+                   allow_examples: bool = False) -> SupportResult:
+        """``support`` against a citation's passage; support found only in an example sentence
+        of the passage does not count (an example illustrates a rule, it does not state it)."""
+        result = self.support(sentence, citation.passage, cross_language=cross_language)
+        if (result.supported and not allow_examples and citation.roles and result.span
+                and role_of(citation.roles, *result.span) == EXAMPLE):
+            return SupportResult(False, result.score, result.span, "stammt aus einem Beispiel, nicht aus der Regel")
+        return result
+
     def verify(self, answer_text: str, citations: Sequence[Citation], *, cross_language: bool = False,
-               attach_post_hoc: bool = True) -> tuple[list[SentenceCheck], list[Citation], str]:
+               attach_post_hoc: bool = True, allow_examples: bool = False
+               ) -> tuple[list[SentenceCheck], list[Citation], str]:
         """Check an answer (e.g. from an LLM). Returns sentence checks, the citations still used
         (renumbered in order of first use) and the cleaned answer text."""
         by_number = {c.number: c for c in citations}
@@ -144,7 +158,8 @@ class Verifier:
             supported_by: list[int] = []
             best = SupportResult(False, 0.0, None, "keine Quelle angegeben")
             for number in valid:
-                result = self.support(sentence, by_number[number].passage, cross_language=cross_language)
+                result = self.support_in(sentence, by_number[number], cross_language=cross_language,
+                                         allow_examples=allow_examples)
                 if result.supported:
                     supported_by.append(number)
                     by_number[number].support_span = by_number[number].support_span or result.span
@@ -155,7 +170,8 @@ class Verifier:
                 for citation in citations:
                     if citation.number in valid:
                         continue
-                    result = self.support(sentence, citation.passage, cross_language=cross_language)
+                    result = self.support_in(sentence, citation, cross_language=cross_language,
+                                             allow_examples=allow_examples)
                     if result.supported:
                         supported_by.append(citation.number)
                         citation.support_span = citation.support_span or result.span

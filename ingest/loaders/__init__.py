@@ -13,6 +13,7 @@ from pathlib import Path
 
 from fundstelle.settings import Settings
 from index.chunk import LoadedDocument
+from index.roles import mark_roles
 from ingest.errors import IngestError
 from ingest.loaders.base import SourceInfo
 
@@ -79,4 +80,7 @@ def load_document(source: SourceInfo, settings: Settings) -> LoadedDocument:
         raise IngestError(path, f"could not be parsed by the {name} loader ({type(exc).__name__}: {str(exc)[:100]})") from exc
     if not document.chunks:
         raise IngestError(path, "no citable text found")
+    for chunk in document.chunks:
+        # Sentence roles (norm, example, history ...) go into the chunk store with the chunk.
+        chunk.extra["roles"] = mark_roles(chunk)
     return document

@@ -79,3 +79,20 @@ def test_cross_lingual_sentence_supported_by_german_passage(verifier):
     checks, _, _ = verifier.verify("No measurable targets in the strict sense were defined at the start of the "
                                    "initiative. [1]", citations, cross_language=True)
     assert checks[0].status == VERIFIED
+
+
+def test_a_sentence_taken_from_an_example_is_not_supported(verifier):
+    passage = ("Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC erfolgte. Beispiel: Beim "
+               "Rententräger ist der Versicherungsverlauf offensichtlich nicht vollständig gespeichert.")
+    example_start = passage.index("Beispiel:")
+    cited = citation(1, passage, "FW § 5 SGB II, Rz. 5.13")
+    cited.roles = [[0, example_start - 1, "norm"], [example_start, len(passage), "example"]]
+    checks, used, _ = verifier.verify("Beim Rententräger ist der Versicherungsverlauf offensichtlich nicht "
+                                      "vollständig gespeichert. [1]", [cited])
+    assert checks[0].status == UNSUPPORTED and "Beispiel" in checks[0].reason and used == []
+    checks, _, _ = verifier.verify("Es ist nicht erforderlich, dass die Antragstellung durch das JC erfolgte. [1]",
+                                   [cited])
+    assert checks[0].status == VERIFIED
+    checks, _, _ = verifier.verify("Beim Rententräger ist der Versicherungsverlauf offensichtlich nicht "
+                                   "vollständig gespeichert. [1]", [cited], allow_examples=True)
+    assert checks[0].status == VERIFIED

@@ -1,0 +1,190 @@
+"""Calibrating answerability: ``python -m evaluation calibrate ../shared/eval/dev.jsonl``.
+
+Asks every question of a gold file once with answerability switched off, records the
+evidence features of each answer (best sentence similarity, coverage of the question's key
+terms, unknown terms, unstated premises), and chooses the thresholds on the *tuning* half
+only: the most abstention on unanswerable questions with at most ``MAX_FALSE_ABSTENTION``
+false abstention, ties to the lower thresholds. Writes them to ``retrieval/answerability.json``
+(which the assistant reads) together with both halves' figures and the trade-off curve of
+the check half, and draws that curve (``docs/abstention-curve.png``). Deterministic: the same
+index and gold file give the same file.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from evaluation.split import CHECK, TUNING, half_of
+
+log = logging.getLogger(__name__)
+
+MAX_FALSE_ABSTENTION = 0.05
+SIMILARITY_GRID = [round(0.70 + 0.005 * i, 3) for i in range(41)]    # 0.70 … 0.90
+COVERAGE_GRID = [round(0.05 * i, 2) for i in range(15)]              # 0.00 … 0.70
+
+
+@dataclass
+class Features:
+    """What answerability decides on, for one question."""
+
+    id: str
+    half: str
+    answerable: bool
+    german: bool
+    similarity: float
+    coverage: float
+    unknown: bool      # a German question naming terms the corpus never uses (after lemmas, synonyms)
+    premise: bool      # the question presupposes what the top passages do not state
+    no_answer: bool    # no passage, no word, or no quotable sentence at all
+    evidence: dict | None = None   # every evidence feature of the answer (margin, agreement ...), for study
+
+
+def abstains(f: Features, min_similarity: float, min_coverage: float, min_similarity_cross: float | None = None) -> bool:
+    """The assistant's rule (``retrieval.answerability``) applied to recorded features."""
+    floor = min_similarity if f.german or min_similarity_cross is None else min_similarity_cross
+    return (f.no_answer or (f.german and f.unknown) or f.similarity < floor
+            or (f.german and f.coverage < min_coverage) or f.premise)
+
+
+def rates(features: Sequence[Features], min_similarity: float, min_coverage: float,
+          min_similarity_cross: float | None = None) -> dict[str, float | None]:
+    answerable = [f for f in features if f.answerable]
+    unanswerable = [f for f in features if not f.answerable]
+    false_abst = sum(abstains(f, min_similarity, min_coverage, min_similarity_cross) for f in answerable)
+    abst = sum(abstains(f, min_similarity, min_coverage, min_similarity_cross) for f in unanswerable)
+    return {"abstention": round(abst / len(unanswerable), 4) if unanswerable else None,
+            "false_abstention": round(false_abst / len(answerable), 4) if answerable else None,
+            "answerable": len(answerable), "unanswerable": len(unanswerable)}
+
+
+def choose(features: Sequence[Features]) -> tuple[float, float]:
+    """(min_similarity, min_coverage) with the highest abstention at false abstention
+    <= MAX_FALSE_ABSTENTION; ties: lower false abstention, then the higher (more cautious)
+    thresholds, so a group without unanswerable examples still gets the strictest threshold
+    its answerable questions allow."""
+    best: tuple | None = None
+    for similarity in SIMILARITY_GRID:
+        for cov in COVERAGE_GRID:
+            r = rates(features, similarity, cov)
+            if r["false_abstention"] is not None and r["false_abstention"] > MAX_FALSE_ABSTENTION:
+                continue
+            key = (r["abstention"] or 0.0, -(r["false_abstention"] or 0.0), similarity, cov)
+            if best is None or key > best[0]:
+                best = (key, similarity, cov)
+    if best is None:
+        return SIMILARITY_GRID[0], COVERAGE_GRID[0]
+    return best[1], best[2]
+
+
+def choose_all(features: Sequence[Features]) -> dict[str, float]:
+    """German questions: similarity and coverage; questions in other languages: similarity
+    alone (the lexical rules do not apply to them). Each group is chosen on its own, so
+    neither spends the other's false-abstention budget."""
+    german = [f for f in features if f.german]
+    similarity, cov = choose(german)
+    other = [Features(**{**vars(f), "german": True, "coverage": 1.0, "unknown": False})
+             for f in features if not f.german]
+    cross = choose(other)[0] if other else similarity
+    return {"min_similarity": similarity, "min_similarity_cross": cross, "min_coverage": cov}
+
+
+def curve(features: Sequence[Features], min_coverage: float) -> list[dict[str, float]]:
+    """Abstention vs. false abstention as the similarity threshold moves (coverage fixed)."""
+    points = []
+    for similarity in SIMILARITY_GRID:
+        r = rates(features, similarity, min_coverage)
+        points.append({"min_similarity": similarity, "abstention": r["abstention"],
+                       "false_abstention": r["false_abstention"]})
+    return points
+
+
+def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: bool = True) -> list[Features]:
+    """Ask every question with answerability off and record its features."""
+    from evaluation.runner import ask_all
+    from retrieval.answerability import premise_terms
+
+    saved = assistant.thresholds
+    assistant.thresholds = None
+    try:
+        asked = ask_all(assistant, [item["question"] for item in items], k=k, mode="extractive", progress=progress,
+                        desc="Calibration")
+    finally:
+        assistant.thresholds = saved
+    out = []
+    for item, result in zip(items, asked):
+        answer = result.answer
+        evidence = answer.evidence if answer is not None else {}
+        german = (answer.language if answer is not None else "de") == "de"
+        unknown = bool(german and answer is not None and assistant.unknown_terms(answer.question))
+        premise = bool(answer is not None and premise_terms(answer.question, answer.passages[:3]))
+        out.append(Features(id=item["id"], half=half_of(item["id"]), answerable=bool(item["answerable"]),
+                            german=german, similarity=float(evidence.get("best_similarity", 0.0)),
+                            coverage=float(evidence.get("coverage", 0.0)), unknown=unknown, premise=premise,
+                            no_answer=answer is None or answer.abstained, evidence=dict(evidence)))
+    return out
+
+
+def calibrate(features: Sequence[Features]) -> dict[str, Any]:
+    tuning = [f for f in features if f.half == TUNING]
+    check = [f for f in features if f.half == CHECK]
+    chosen = choose_all(tuning)
+    args = (chosen["min_similarity"], chosen["min_coverage"], chosen["min_similarity_cross"])
+    return {
+        "thresholds": chosen,
+        "rule": f"chosen on the tuning half, German and other-language questions apart: most abstention with "
+                f"false abstention <= {MAX_FALSE_ABSTENTION}, ties to the stricter threshold",
+        "tuning": rates(tuning, *args),
+        "check": rates(check, *args),
+        "all": rates(features, *args),
+        "check_curve": curve(check, chosen["min_coverage"]),
+        "tuning_curve": curve(tuning, chosen["min_coverage"]),
+        "features": [vars(f) for f in features],
+    }
+
+
+def draw(result: dict[str, Any], path: Path) -> None:
+    """The check half's trade-off curve (and the tuning half's, dashed), the chosen point marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for name, style in (("check_curve", "-o"), ("tuning_curve", "--")):
+        points = [p for p in result[name] if p["abstention"] is not None and p["false_abstention"] is not None]
+        ax.plot([p["false_abstention"] for p in points], [p["abstention"] for p in points], style, markersize=3,
+                label=f"{name.split('_')[0]} half")
+    chosen = result["check"]
+    ax.plot([chosen["false_abstention"]], [chosen["abstention"]], "r*", markersize=14,
+            label=f"chosen (sim ≥ {result['thresholds']['min_similarity']}, other languages "
+                  f"≥ {result['thresholds']['min_similarity_cross']}, coverage ≥ {result['thresholds']['min_coverage']})")
+    ax.set_xlabel("false abstention (answerable questions refused)")
+    ax.set_ylabel("abstention (unanswerable questions refused)")
+    ax.set_title("Answerability trade-off, dev set (one similarity threshold varied)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def run_calibration(gold_path: Path, settings, *, retriever: str = "hybrid", k: int = 10, out: Path,
+                    chart: Path | None, progress: bool = True) -> dict[str, Any]:
+    from evaluation.gold import load_gold
+    from evaluation.indexes import corpus_index
+    from evaluation.runner import open_assistant
+
+    items = load_gold(gold_path)
+    index_settings, _ = corpus_index(settings, progress=progress)
+    assistant = open_assistant(index_settings, retriever)
+    features = collect(assistant, items, k=k, progress=progress)
+    result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features)}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if chart is not None:
+        draw(result, chart)
+    return result

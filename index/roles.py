@@ -1,0 +1,156 @@
+"""Sentence roles: what each sentence of a chunk is there for.
+
+    from index.roles import mark_roles, role_spans, role_of
+    chunk.extra["roles"] = mark_roles(chunk)      # [[start, end, role], ...] over chunk.text
+    role_of(role_spans(chunk), start, end)        # -> "norm", "example", ...
+
+Roles are decided from the document's structure (source kind, the Landtag question part,
+the Weisung's Änderungshistorie, § titles of transitional rules) and from wording that the
+documents themselves use to mark a sentence's purpose ("Beispiel:", "Abwandlung",
+"in der bis … geltenden Fassung", "BGBl.", "im Sinne dieses Buches"). Answers quote norms and
+definitions; examples, change histories and questions only when asked for, or never.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from fundstelle.sentences import split_sentences
+
+NORM = "norm"                # law text; a Weisung's rule
+DEFINITION = "definition"    # a legal definition ("… im Sinne dieses Buches ist, wer …")
+EXAMPLE = "example"          # Beispiel blocks, worked cases with invented persons or dates
+HISTORY = "history"          # change history, transitional and temporary (Covid) rules
+PROCEDURE = "procedure"      # internal procedure notes (forms, IT systems, documentation)
+QUESTION = "question"        # a Landtag question or the questioners' Vorbemerkung
+ROLES = (NORM, DEFINITION, EXAMPLE, HISTORY, PROCEDURE, QUESTION)
+
+# German labels for the source card.
+ROLE_LABELS = {NORM: "Regel", DEFINITION: "Definition", EXAMPLE: "Beispiel", HISTORY: "Rechtsänderung/Übergang",
+               PROCEDURE: "Verfahrenshinweis", QUESTION: "Frage"}
+
+# A paragraph that opens a worked case: the Weisungen's own block labels.
+_EXAMPLE_BLOCK = re.compile(r"^\s*(?:\(\d+[a-z]?\)\s*)?(?:\d+\.\s*)?(Beispiele?|Fallbeispiele?|Beispielsfall|"
+                            r"Beispielrechnung|Berechnungsbeispiel|Abwandlung|Lösung|Variante|Fallgestaltung)\b"
+                            r"(?:\s*\d+)?\s*[:.(–-]?", re.IGNORECASE)
+_EXAMPLE_INLINE = re.compile(r"\b(Beispiele?|Fallbeispiel|Abwandlung)\s*\d*\s*:")
+# Invented persons ("Frau A", "Herr B.", "Familie M") and concrete calendar dates of a scenario.
+_INVENTED_PERSON = re.compile(r"\b(Herr|Frau|Familie|Ehepaar|Person|Kind|Mutter|Vater|Sohn|Tochter|Partner|"
+                              r"Partnerin|Antragsteller|Antragstellerin)\s+[A-ZÄÖÜ]\b\.?(?!\w)")
+_CONCRETE_DATE = re.compile(r"\b(?:[Aa]m|vom)\s+(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)?\d{2}\b|\d{1,2}\.\s*"
+                            r"(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|"
+                            r"Dezember)(?:\s+(?:19|20)\d{2})?\b)")
+# A date that is part of a citation (court decision, gazette, the document's own Stand), not a scenario.
+_CITED_DATE = re.compile(r"\b(Urteil\w*|Beschluss\w*|Entscheidung|Az|BSG|BVerfG|LSG|EuGH|BAG|BGH|BFH|BVerwG|SG|BGBl|Gesetz(?:es)?|Verordnung|Stand|Fassung|"
+                         r"Erlass|Schreiben|Rundschreiben|Weisung|Drucksache|Drs)\b[^.;]{0,40}\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄ][a-zä]+ \d{4})")
+_HISTORY = re.compile(r"in der (?:bis|ab|vom|am)\b[^.;]{0,60}\bgeltenden Fassung|\bBGBl\.|"
+                      r"\b(?:Änderungs|Anpassungs)?[Gg]esetz(?:es)? vom \d{1,2}\.|\bmit Wirkung (?:vom|zum|ab) \d|"
+                      r"\b\w+gesetz(?:es)? (?:19|20)\d{2}\b|"
+                      r"\bÜbergangs(?:regelung|vorschrift)|\b(?:tritt|treten|trat|traten) .{0,40}in Kraft\b|"
+                      r"\bin Kraft getreten\b|^\(?weggefallen\)?\.?$|\bAnpassung aufgrund\b|"
+                      r"\b[Rr]edaktionelle (?:Anpassung|Änderung)")
+# § titles of transitional, temporary and commencement rules (gii "Überschrift").
+_HISTORY_TITLE = re.compile(r"Übergangs(?:regelung|vorschrift)|aus Anlass der COVID|COVID-19|Vorübergehende "
+                            r"Sonderregelung|Inkrafttreten|Außerkrafttreten|^\(?weggefallen\)?$", re.IGNORECASE)
+_DEFINITION = re.compile(r"\bim Sinne (?:dieses|dieser) (?:Buches|Gesetzes|Verordnung|Vorschrift)\b|\b(?:ist|sind), wer\b|\b(?:gilt|gelten) als\b|"
+                         r"^Als \w[^.]{0,80} (?:gilt|gelten)\b|\bversteht man\b|\bwird definiert\b|"
+                         r"^Zu[rm]? \w+ gehören\b|\bsind (?:Personen|alle), die\b")
+_PROCEDURE = re.compile(r"\b(ALLEGRO|VerBIS|Vordrucks?|Vordrucke|Fachverfahren|IT-Verfahren|Textbaustein\w*|"
+                        r"BK-Text\w*|aktenkundig|zu dokumentieren|Vermerk|Arbeitshilfe\w*|Geschäftsanweisung)\b")
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in re.finditer(r"\n\s*\n", text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _question_end(text: str) -> int:
+    """End of the leading question part of a Landtag Frage/Antwort chunk ("3. Welche …? (Bitte …)")."""
+    end = 0
+    for start, stop in split_sentences(text):
+        if text[start:stop].strip().endswith("?"):
+            end = stop
+        elif end or start > 600:
+            break
+    aside = re.match(r"\s*\([^()]{0,400}\)", text[end:]) if end else None
+    return end + aside.end() if aside else end
+
+
+def _cut_at(spans: list[tuple[int, int]], cut: int, text: str) -> list[tuple[int, int]]:
+    """Sentence spans with the one that straddles ``cut`` (the end of a Landtag question and
+    its "(Bitte …)" aside) split there, so the answer after it is not marked a question."""
+    out = []
+    for start, end in spans:
+        if start < cut < end:
+            rest = cut
+            while rest < end and text[rest].isspace():
+                rest += 1
+            out.append((start, cut))
+            if rest < end:
+                out.append((rest, end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def mark_roles(chunk: Any) -> list[list]:
+    """[[start, end, role], ...] for every sentence of ``chunk.text`` (a ``Chunk``)."""
+    text: str = chunk.text
+    kind: str = chunk.kind
+    locator: dict = chunk.locator or {}
+    extra: dict = chunk.extra or {}
+    out: list[list] = []
+    if kind == "landtag":
+        question_until = _question_end(text) if locator.get("frage") else 0
+        preamble = locator.get("teil") == "vorbemerkung"
+    else:
+        question_until, preamble = 0, False
+    whole_history = (kind == "ba" and locator.get("part") == "Änderungshistorie") or (
+        kind == "law" and bool(_HISTORY_TITLE.search(str(extra.get("paragraph_title", "")))))
+    for p_start, p_end in _paragraphs(text):
+        paragraph = text[p_start:p_end]
+        in_example = kind != "law" and bool(_EXAMPLE_BLOCK.match(paragraph))
+        spans = [(p_start + s, p_start + e) for s, e in split_sentences(paragraph)]
+        for start, end in _cut_at(spans, question_until, text):
+            sentence = text[start:end]
+            if preamble or end <= question_until:
+                role = QUESTION
+            elif whole_history:
+                role = HISTORY
+            elif kind != "law" and (in_example or _EXAMPLE_INLINE.search(sentence)):
+                role = EXAMPLE
+                in_example = True   # the rest of the paragraph is the worked case
+            elif _HISTORY.search(sentence.strip()):
+                role = HISTORY
+            elif kind != "law" and (_INVENTED_PERSON.search(sentence) or (
+                    _CONCRETE_DATE.search(sentence) and not _CITED_DATE.search(sentence))):
+                role = EXAMPLE
+            elif _DEFINITION.search(sentence.strip()):
+                role = DEFINITION
+            elif kind == "ba" and _PROCEDURE.search(sentence):
+                role = PROCEDURE
+            else:
+                role = NORM
+            out.append([start, end, role])
+    return out
+
+
+def role_spans(chunk: Any) -> list[list]:
+    """The roles stored with the chunk at ingest, or marked now for chunks ingested before roles existed."""
+    stored = (chunk.extra or {}).get("roles")
+    return stored if stored else mark_roles(chunk)
+
+
+def role_of(spans: Sequence[Sequence], start: int, end: int) -> str:
+    """Role of the character range [start, end): the role of the sentence overlapping it most
+    (a stricter role wins a tie: example, question and history outrank norm)."""
+    best, best_overlap = NORM, 0
+    for s, e, role in spans:
+        overlap = min(end, e) - max(start, s)
+        if overlap > best_overlap or (overlap == best_overlap and overlap > 0 and role in (EXAMPLE, QUESTION, HISTORY)):
+            best, best_overlap = role, overlap
+    return best

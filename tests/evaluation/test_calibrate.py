@@ -1,0 +1,47 @@
+"""Choosing the answerability thresholds on the tuning half, and the file the assistant reads."""
+from __future__ import annotations
+
+import json
+
+from evaluation.calibrate import Features, abstains, calibrate, choose, draw, rates
+from retrieval.answerability import Thresholds
+
+
+def _features() -> list[Features]:
+    out = []
+    # 20 answerable questions with similarities 0.80 … 0.895, 6 unanswerable 0.74 … 0.815, both halves alike.
+    for half in ("tuning", "check"):
+        for i in range(20):
+            out.append(Features(f"a{half}{i}", half, True, True, 0.80 + 0.005 * i, 0.9, False, False, False))
+        for i in range(6):
+            out.append(Features(f"u{half}{i}", half, False, True, 0.74 + 0.015 * i, 0.9, False, False, False))
+    return out
+
+
+def test_the_chosen_thresholds_keep_false_abstention_within_the_limit_on_the_tuning_half():
+    features = _features()
+    similarity, coverage = choose([f for f in features if f.half == "tuning"])
+    tuning = rates([f for f in features if f.half == "tuning"], similarity, coverage)
+    assert tuning["false_abstention"] <= 0.05
+    # The highest threshold that refuses at most one answerable question in 20: five of six refused.
+    assert similarity == 0.805 and coverage == 0.7   # ties go to the stricter coverage threshold
+    assert tuning["abstention"] == round(5 / 6, 4)
+
+
+def test_unknown_terms_and_premises_abstain_whatever_the_thresholds():
+    unknown = Features("x", "tuning", False, True, 0.95, 1.0, True, False, False)
+    premise = Features("y", "tuning", False, True, 0.95, 1.0, False, True, False)
+    foreign_unknown = Features("z", "tuning", False, False, 0.95, 0.0, True, False, False)
+    assert abstains(unknown, 0.7, 0.0) and abstains(premise, 0.7, 0.0)
+    assert not abstains(foreign_unknown, 0.7, 0.5), "coverage and unknown terms are German-only rules"
+
+
+def test_the_calibration_file_is_what_the_assistant_reads(tmp_path):
+    result = calibrate(_features())
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(result), encoding="utf-8")
+    thresholds = Thresholds.load(path)
+    assert thresholds.min_similarity == result["thresholds"]["min_similarity"]
+    assert result["check"]["false_abstention"] <= 0.05 and result["check_curve"]
+    draw(result, tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"

@@ -1,0 +1,81 @@
+"""Sentence roles: marked from the documents' structure and wording (texts from the corpus)."""
+from __future__ import annotations
+
+from index.chunk import Chunk
+from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, QUESTION, mark_roles, role_of, role_spans
+
+# FW § 5 SGB II, Rz. 5.13 (Fachliche Weisungen, Stand 23.09.2024), shortened.
+WEISUNG_WITH_EXAMPLE = (
+    "(1) § 5 Absatz 3 Satz 1 SGB II befugt das JC sowohl Rechtsbehelfe als auch Rechtsmittel gegen Entscheidungen "
+    "des vorrangig verpflichteten Leistungsträgers einzulegen.\n\n"
+    "Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC erfolgte.\n\n"
+    "Beispiel: Beim Rententräger ist der Versicherungsverlauf offensichtlich nicht vollständig gespeichert. Es ist "
+    "zu vermuten, dass dennoch ein Anspruch auf Altersrente besteht. Es ist daher ein Rechtsbehelf gegen den "
+    "Versagungsbescheid einzulegen.")
+
+
+def _chunk(text: str, kind: str = "ba", locator: dict | None = None, extra: dict | None = None) -> Chunk:
+    return Chunk(doc_id="d", kind=kind, doc_type="", title="", label="FW § 5 SGB II, Rz. 5.13", text=text,
+                 locator=locator or {"weisung": "§ 5 SGB II", "rz": "5.13"}, extra=extra or {})
+
+
+def _roles(chunk: Chunk) -> list[tuple[str, str]]:
+    return [(chunk.text[s:e], role) for s, e, role in mark_roles(chunk)]
+
+
+def test_every_sentence_of_a_beispiel_block_is_an_example_and_the_rule_before_it_is_not():
+    roles = _roles(_chunk(WEISUNG_WITH_EXAMPLE))
+    assert roles[0][1] == NORM and roles[1][1] == NORM
+    assert [role for _, role in roles[2:]] == [EXAMPLE, EXAMPLE, EXAMPLE]
+
+
+def test_a_scenario_with_an_invented_person_or_date_is_an_example_but_a_cited_decision_is_not():
+    roles = _roles(_chunk("Frau A beantragt am 08.07.2023 erneut Bürgergeld. Die Entscheidung des BSG vom "
+                          "04.08.1981 ist zu beachten."))
+    assert [role for _, role in roles] == [EXAMPLE, NORM]
+
+
+def test_the_change_history_of_a_weisung_is_history():
+    chunk = _chunk("Fassung vom 01.01.2025\n\n• Rz. 5.4b: Anpassung aufgrund der Artikel 4 und 5 des "
+                   "Haushaltsfinanzierungsgesetzes 2024.", locator={"weisung": "§ 5 SGB II", "part": "Änderungshistorie"})
+    assert {role for _, role in _roles(chunk)} == {HISTORY}
+
+
+def test_a_transitional_paragraph_of_a_law_is_history_and_a_legal_definition_is_a_definition():
+    transitional = _chunk("(1) § 21 Absatz 4 Satz 1 ist weiter anzuwenden.", kind="law",
+                          locator={"law": "SGB II", "paragraph": "81", "absatz": "1"},
+                          extra={"paragraph_title": "Übergangsregelung aus Anlass des Haushaltsfinanzierungsgesetzes 2024"})
+    definition = _chunk("(1) Arbeitslos ist, wer Arbeitnehmerin oder Arbeitnehmer ist und nicht in einem "
+                        "Beschäftigungsverhältnis steht.", kind="law",
+                        locator={"law": "SGB III", "paragraph": "138", "absatz": "1"})
+    assert _roles(transitional)[0][1] == HISTORY
+    assert _roles(definition)[0][1] == DEFINITION
+
+
+def test_a_landtag_question_is_a_question_and_the_government_answer_is_not():
+    chunk = _chunk("3. Welche messbaren Zielgrößen wurden zu Beginn der Initiative definiert? (Bitte nach Jahren "
+                   "ausweisen) Die Landesregierung hat keine eigenen Zielgrößen festgelegt.", kind="landtag",
+                   locator={"anfrage": "5591", "frage": "3"})
+    roles = _roles(chunk)
+    assert roles[0][1] == QUESTION
+    assert roles[-1] == ("Die Landesregierung hat keine eigenen Zielgrößen festgelegt.", NORM)
+
+
+def test_roles_stored_at_ingest_are_used_and_marked_now_when_missing():
+    chunk = _chunk(WEISUNG_WITH_EXAMPLE)
+    stored = _chunk(WEISUNG_WITH_EXAMPLE, extra={"roles": [[0, len(WEISUNG_WITH_EXAMPLE), HISTORY]]})
+    assert role_spans(chunk) == mark_roles(chunk)
+    assert role_spans(stored) == [[0, len(WEISUNG_WITH_EXAMPLE), HISTORY]]
+    start = WEISUNG_WITH_EXAMPLE.index("Beispiel:")
+    assert role_of(role_spans(chunk), start, start + 20) == EXAMPLE
+
+
+def test_the_core_index_keeps_roles_in_the_chunk_store(core_index_settings):
+    from index.store import ChunkStore  # noqa: F401 - the store the index uses
+    from index.chunk_index import ChunkIndex
+
+    index = ChunkIndex(core_index_settings, create=False)
+    landtag = [c for c in index.store.get_chunks([cid for cid, meta in index.store.iter_metadata()
+                                                  if meta["kind"] == "landtag"]).values()]
+    assert landtag and all(c.extra.get("roles") for c in landtag)
+    assert any(role == QUESTION for c in landtag for _, _, role in c.extra["roles"])

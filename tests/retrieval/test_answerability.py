@@ -1,0 +1,110 @@
+"""Answerability, premises, partial answers and Rechtsstand honesty on the real core index."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from index.roles import EXAMPLE, NORM, role_of
+from retrieval.answerability import PARTIAL_LEAD, Thresholds, decide, premise_terms, unknown_sections
+from retrieval.extractive import Evidence
+from retrieval.prompts import ABSTAIN
+
+
+def test_a_question_about_a_paragraph_the_sources_lack_gets_the_honest_reply(assistant):
+    answer = assistant.ask("Was regelt § 999 SGB II?")
+    assert answer.abstained and answer.status == "abstained"
+    assert answer.text == ABSTAIN["de"]
+    assert "§ 999" in answer.abstain_reason
+
+
+@pytest.mark.parametrize("question", ["???", "…!?"])
+def test_a_question_of_punctuation_only_gets_the_honest_reply(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.text == ABSTAIN["de"] and answer.citations == []
+
+
+def test_a_false_premise_is_not_accepted(assistant):
+    answer = assistant.ask("Warum wurde die Förderung der Eingliederung 2031 abgeschafft?")
+    assert answer.abstained, "a question resting on an unstated premise is not answered as asked"
+    assert answer.status in ("premise", "abstained")
+    if answer.status == "premise":
+        assert answer.text.startswith("Die Quellen enthalten keine Angabe dazu, dass")
+        assert "2031" in answer.text.split("Sie sagen dazu:")[0]
+
+
+def test_a_rechtsstand_before_the_oldest_fassung_is_announced_in_the_first_line(assistant):
+    answer = assistant.ask("Was gilt nach § 14 SGB II für die Unterstützung erwerbsfähiger Leistungsberechtigter?",
+                           as_of="2020-01-01")
+    first_line = answer.text.splitlines()[0]
+    assert first_line.startswith("Rechtsstand 01.01.2020")
+    assert "Fassung vom 27.02.2025" in first_line and "SGB II" in first_line
+    assert answer.rechtsstand["as_of"] == "2020-01-01"
+    assert answer.rechtsstand["fallbacks"]["SGB II"] == "2025-02-27"
+    assert json.loads(answer.to_json())["rechtsstand"]["fallbacks"]["SGB II"] == "2025-02-27"
+
+
+def test_a_rechtsstand_with_a_fassung_in_force_gets_no_notice(assistant):
+    answer = assistant.ask("Was gilt nach § 14 SGB II für die Unterstützung erwerbsfähiger Leistungsberechtigter?",
+                           as_of="2025-06-30", kinds=["law"])
+    assert not answer.text.startswith("Rechtsstand")
+    assert "SGB II" not in answer.rechtsstand.get("fallbacks", {})
+
+
+@pytest.mark.parametrize("question", [
+    "Welche Leistungen zur Eingliederung in Arbeit bekommen Langzeitarbeitslose?",
+    "Welche Eingliederungsleistungen erhalten erwerbsfähige Leistungsberechtigte nach dem Bürgergeldgesetze?",
+])
+def test_inflected_forms_of_corpus_words_are_not_unknown(assistant, question):
+    assert assistant.unknown_terms(question) == []
+
+
+@pytest.mark.parametrize("question", [
+    "How much is the broadcasting licence fee for a flat in Munich?",
+    "Скільки коштує абонемент у фітнес-клуб у Мюнхені?",
+])
+def test_a_foreign_language_question_about_something_the_corpus_never_mentions_abstains(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert not any(s.status == "verified" for s in answer.sentences)
+
+
+def test_an_example_sentence_is_never_first_when_a_rule_sentence_is_retrieved(assistant):
+    answer = assistant.ask("Welche Daten zur Zugehörigkeit zu einer Gewerkschaft oder Religionsgemeinschaft "
+                           "dürfen bei der Vermittlung erhoben werden?")
+    assert not answer.abstained
+    first = next(s for s in answer.sentences if s.markers)
+    citation = next(c for c in answer.citations if c.number == first.markers[0])
+    assert citation.roles and role_of(citation.roles, *citation.support_span) != EXAMPLE
+    assert any(role == NORM for p in answer.passages for _, _, role in p.roles)
+
+
+def test_coverage_below_the_threshold_is_a_partial_answer_said_as_such():
+    evidence = Evidence(best_similarity=0.85, best_overlap=0.2, top_dense=0.85, coverage=0.2)
+    thresholds = Thresholds(min_similarity=0.8, min_similarity_cross=0.8, min_coverage=0.5)
+    assert decide(evidence, "de", thresholds).status == "partial"
+    assert decide(evidence, "en", thresholds).status == "answered"
+    assert decide(Evidence(0.7, 0.0, 0.7, 1.0), "de", thresholds).status == "abstained"
+
+
+def test_partial_answers_name_the_nearest_places(assistant):
+    saved = assistant.thresholds
+    assistant.thresholds = Thresholds(min_similarity=0.0, min_similarity_cross=0.0, min_coverage=1.01)
+    try:
+        answer = assistant.ask("Ab wann gilt man als langzeitarbeitslos?")
+    finally:
+        assistant.thresholds = saved
+    assert answer.abstained and answer.status == "partial"
+    assert answer.text.startswith(PARTIAL_LEAD)
+    assert answer.citations and answer.citations[0].label in answer.text
+
+
+def test_premise_and_section_rules_read_the_retrieved_text():
+    class Text:
+        label, title, stand = "§ 18 Abs. 1 SGB III", "Langzeitarbeitslose", "Stand 2026"
+        text = "Langzeitarbeitslos ist, wer ein Jahr und länger arbeitslos ist."
+
+    assert premise_terms("Seit wann ist man 2019 langzeitarbeitslos?", [Text()]) == ["2019"]
+    assert premise_terms("Ab wann ist man langzeitarbeitslos?", [Text()]) == []
+    assert unknown_sections("Was regelt § 18 SGB III?", [Text()]) == []
+    assert unknown_sections("Was regelt § 999 SGB III?", [Text()]) == ["§ 999"]

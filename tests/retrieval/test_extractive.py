@@ -1,0 +1,60 @@
+"""Extractive scoring and selection: roles, the order of the answer, readable quotes."""
+from __future__ import annotations
+
+from index.roles import EXAMPLE, HISTORY, NORM
+from retrieval.extractive import Candidate, ExtractiveAnswerer, readable
+
+
+def test_absatz_numbers_and_list_markers_are_left_out_of_quoted_prose():
+    assert readable("(2) Bei erwerbsfähigen Leistungsberechtigten ist ein Betrag abzusetzen.") == \
+        "Bei erwerbsfähigen Leistungsberechtigten ist ein Betrag abzusetzen."
+    assert readable("• Gewerkschaft,") == "Gewerkschaft,"
+    assert readable("Satz eins gilt. (3) Satz zwei gilt.") == "Satz eins gilt. Satz zwei gilt."
+
+
+def test_a_table_row_is_read_as_label_and_value():
+    assert readable("58. Lebensjahr | 24 Monate") == "58. Lebensjahr: 24 Monate"
+
+
+def _candidate(hit, start, text, score, role=NORM, kind="ba", norm="§ 22 SGB II"):
+    return Candidate(hit, start, start + len(text), text, similarity=score, score=score, role=role, kind=kind,
+                     norm=norm)
+
+
+def test_the_governing_law_sentence_comes_first_and_one_weisung_explanation_follows():
+    answerer = ExtractiveAnswerer(embedder=None)
+    weisung = _candidate(0, 0, "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen.", 0.86)
+    other_weisung = _candidate(1, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.83)
+    law = _candidate(2, 0, "Bedarfe für Unterkunft und Heizung werden in Höhe der tatsächlichen Aufwendungen "
+                           "anerkannt, soweit diese angemessen sind.", 0.83, kind="law")
+    chosen = answerer.select([weisung, other_weisung, law], question="Werden meine Mietkosten übernommen?")
+    assert [c.kind for c in chosen] == ["law", "ba"]
+    assert chosen[1] is weisung
+
+
+def test_the_figure_sentence_is_added_when_an_amount_is_asked():
+    answerer = ExtractiveAnswerer(embedder=None)
+    rule = _candidate(0, 0, "Vom Einkommen ist ein Grundfreibetrag abzusetzen.", 0.86, norm="")
+    figure = _candidate(0, 60, "Der Grundfreibetrag beträgt 100 Euro monatlich.", 0.83, norm="")
+    assert answerer.select([rule, figure], question="Wie hoch ist der Grundfreibetrag?") == [rule, figure]
+    assert answerer.select([rule, figure], question="Gibt es einen Grundfreibetrag?") == [rule]
+
+
+def test_examples_and_histories_are_penalised_unless_asked_for():
+    answerer = ExtractiveAnswerer(embedder=None)
+    question = "Wird das Einkommen angerechnet?"
+    assert answerer.role_adjustment(question, EXAMPLE) > 0
+    assert answerer.role_adjustment(question, HISTORY) > 0
+    assert answerer.role_adjustment("Gibt es ein Beispiel für die Anrechnung?", EXAMPLE) == 0
+    assert answerer.role_adjustment("Was galt früher für die Anrechnung?", HISTORY) == 0
+    assert answerer.role_adjustment(question, NORM) == 0
+
+
+def test_a_near_tie_from_another_passage_is_quoted_too_but_not_a_distant_one():
+    answerer = ExtractiveAnswerer(embedder=None)
+    best = _candidate(0, 0, "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen.", 0.86, norm="")
+    near = _candidate(1, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.85, norm="")
+    far = _candidate(2, 0, "Die Heizkosten werden gesondert geprüft.", 0.80, norm="")
+    near_example = _candidate(3, 0, "Frau A wohnt in einer zu großen Wohnung.", 0.855, role=EXAMPLE, norm="")
+    chosen = answerer.select([best, near, far, near_example], question="Werden meine Mietkosten übernommen?")
+    assert chosen == [best, near]
