@@ -17,6 +17,7 @@ from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, 
 from fundstelle.settings import Settings
 from index.chunk import Chunk
 from index.lexical import LexicalIndex
+from index.norm_index import NormIndex
 from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,16 @@ class ChunkIndex:
                                        where=where, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
 
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embeddings of those ``ids`` that have one (no model call)."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=list(ids), include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None:
+            return {}
+        return {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], vectors)}
+
     def embedded(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` have an embedding in the collection."""
         if not ids:
@@ -186,6 +197,7 @@ class ChunkIndex:
         """BM25 over every chunk in the store (embedded or not), saved beside the collection."""
         lexical = lexical_from_store(self.store)
         lexical.save(self.settings.lexical_path)
+        norms_from_store(self.store, lexical).save(self.settings.norm_index_path)
         self.store.set_meta("content_version", lexical.version)
         self._stamp_version(lexical.version)
         return lexical
@@ -227,6 +239,25 @@ class ChunkIndex:
             raise IndexError_("lexical index is missing or out of date: run `python -m ingest`")
         log.info("lexical index missing or stale; rebuilding from the chunk store")
         return self._rebuild_lexical()
+
+
+    def load_norms(self, lexical: LexicalIndex) -> NormIndex:
+        """The norm index matching ``lexical`` (rebuilt from the chunk store when missing or stale)."""
+        norms = NormIndex.load(self.settings.norm_index_path)
+        if norms is not None and norms.version == lexical.version:
+            return norms
+        log.info("norm index missing or stale; rebuilding from the chunk store")
+        norms = norms_from_store(self.store, lexical)
+        norms.save(self.settings.norm_index_path)
+        return norms
+
+
+def norms_from_store(store: ChunkStore, lexical: LexicalIndex) -> NormIndex:
+    """Norm profiles, unit context and the reference graph of every chunk of ``store``, in the
+    lexical index's chunk order and token form."""
+    records = store.get_records(lexical.ids)
+    chunks = [(cid, Chunk.from_record(records[cid][1] or "", records[cid][2])) for cid in lexical.ids if cid in records]
+    return NormIndex.build(chunks, store.edges(), lexical.tokens, lexical.version)
 
 
 def lexical_from_store(store: ChunkStore) -> LexicalIndex:

@@ -130,7 +130,7 @@ class Assistant:
         timings["embed_query"] = (time.perf_counter() - t0) * 1000
         result = self.searcher.search(question, search_filter, k=k, query_vector=query_vector)
         timings.update({f"search_{key}": v for key, v in result.timings.items() if key != "embed_query"})
-        passages = [_passage(hit) for hit in result.hits]
+        passages = [_passage(hit, self.searcher.links(hit.chunk_id)) for hit in result.hits]
         settings_used = {"kinds": list(search_filter.kinds), "as_of": as_of, "k": k, "mode": mode,
                          "documents": list(search_filter.documents), "laws": list(search_filter.laws),
                          "retriever": self.searcher.retriever}
@@ -236,12 +236,13 @@ class Assistant:
         self._answer_extractively(answer, hits, candidates, language)
 
 
-def _passage(hit: Hit) -> Passage:
+def _passage(hit: Hit, links: list[str]) -> Passage:
     chunk = hit.chunk
     return Passage(chunk_id=hit.chunk_id, label=chunk.label, kind=chunk.kind, doc_type=chunk.doc_type,
                    title=chunk.title, stand=chunk.stand, stand_date=chunk.stand_date, page=chunk.page_start,
                    url=chunk.url, text=chunk.text, score=round(hit.score, 6), dense_rank=hit.dense_rank,
-                   lexical_rank=hit.lexical_rank, locator=chunk.locator, doc_id=chunk.doc_id)
+                   lexical_rank=hit.lexical_rank, locator=chunk.locator, doc_id=chunk.doc_id,
+                   reasons=dict(hit.reasons), links=links)
 
 
 def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:
