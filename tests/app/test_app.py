@@ -2,6 +2,8 @@
 answer with markers and source cards, filter, share, export, give feedback."""
 from __future__ import annotations
 
+import pytest
+
 import io
 import re
 import sqlite3
@@ -13,6 +15,8 @@ from streamlit.testing.v1 import AppTest
 from app_support.export import to_docx, to_markdown
 from tests.app.conftest import APP, TIMEOUT, ask, texts
 from tests.app.markdown_check import rendered_text
+
+pytestmark = pytest.mark.slow
 
 NRW = "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
 LANGZEIT = "Ab wann gilt man als langzeitarbeitslos?"

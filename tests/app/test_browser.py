@@ -20,6 +20,8 @@ from tests.app.hostile import QUESTION as HOSTILE_QUESTION
 from tests.app.hostile import build_hostile_index
 from tests.conftest import free_port, settings_env, stop_process, wait_for_port
 
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

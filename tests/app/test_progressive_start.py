@@ -4,6 +4,8 @@ back (a hold file, not a timing race); once the hold is lifted and the dense ind
 complete, the same app process answers through hybrid retrieval."""
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 import sys
 
@@ -13,6 +15,8 @@ from fundstelle.settings import REPO_ROOT
 from index.chunk_index import ChunkIndex
 from tests.app.test_browser import LOAD_MS, NRW, browser, start_app  # noqa: F401  (fixture)
 from tests.conftest import make_settings, settings_env, stop_process
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 FILES = ["landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt", "sgb2/rbsfv_2026/BJNR0F30B0025.xml"]
 ANSWERS = "[data-testid='stChatMessage']"

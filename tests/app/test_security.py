@@ -9,6 +9,8 @@ from tests.app.conftest import ask, new_session, texts
 from tests.app.hostile import QUESTION, build_hostile_index
 from tests.app.markdown_check import active_content, rendered_text
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def hostile_settings(tmp_path_factory):
@@ -48,7 +50,8 @@ def test_hostile_title_is_text_in_card_heading_and_citation(hostile_app):
 
 def test_document_without_web_address_gets_no_original_button(hostile_app):
     at = ask(hostile_app, QUESTION)
-    assert at.get("link_button") == [] or all("evil" not in b.proto.url for b in at.get("link_button"))
+    assert at.session_state.turns[-1].answer.citations, "the hostile document is cited"
+    assert at.get("link_button") == []
 
 
 def test_hostile_question_is_echoed_as_text(hostile_app):

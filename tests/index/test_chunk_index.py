@@ -8,9 +8,12 @@ from index.lexical import LexicalIndex
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings
 
+pytestmark = pytest.mark.slow
+
 LAW = "sgb2/rbsfv_2026/BJNR0F30B0025.xml"
 
 
+@pytest.mark.server
 def test_ingest_through_a_chroma_server(tmp_path, corpus_dir, chroma_server):
     settings = make_settings(tmp_path / "data", chroma_host=chroma_server["host"], chroma_port=chroma_server["port"])
     report = run_ingest([corpus_dir / LAW], settings, progress=False)

@@ -17,6 +17,8 @@ from index.writer import IndexWriter
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, settings_env
 
+pytestmark = pytest.mark.slow
+
 FILES = ["landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt", "sgb2/rbsfv_2026/BJNR0F30B0025.xml",
          "sgb2/gii_stand_2026-04-23/BJNR295500003.xml"]
 

@@ -13,6 +13,8 @@ import pytest
 from fundstelle.settings import REPO_ROOT
 from tests.conftest import make_settings, settings_env
 
+pytestmark = pytest.mark.slow
+
 FILES = ["sgb2/rbsfv_2026/BJNR0F30B0025.xml", "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml",
          "landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt"]
 

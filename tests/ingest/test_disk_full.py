@@ -13,6 +13,8 @@ from index.chunk_index import ChunkIndex
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, settings_env
 
+pytestmark = [pytest.mark.slow, pytest.mark.root]
+
 BIG = "sgb3/gii_stand_2026-04-22/BJNR059500997.xml"
 SMALL = "sgb2/rbsfv_2026/BJNR0F30B0025.xml"
 

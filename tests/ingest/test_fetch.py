@@ -34,6 +34,7 @@ def mirror_server(tmp_path, corpus_dir):
     server.shutdown()
 
 
+@pytest.mark.slow
 def test_fetch_from_mirror_downloads_and_verifies(tmp_path, mirror_server):
     settings = make_settings(tmp_path / "data", corpus=tmp_path / "fetched")
     only = ["rbsfv-2026", "landtag-nrw-18-ka-5591-antwort"]

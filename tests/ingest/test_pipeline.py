@@ -10,6 +10,8 @@ from ingest.pipeline import run_ingest
 from tests.conftest import make_settings
 from tests.fixtures.bad_files import make_bad_batch
 
+pytestmark = pytest.mark.slow
+
 SMALL = ["sgb2/rbsfv_2026/BJNR0F30B0025.xml", "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml"]
 
 

@@ -21,6 +21,8 @@ from index.lexical import LexicalIndex
 from ingest.snapshot import SnapshotError, export_snapshot, import_snapshot
 from tests.conftest import CORPUS, make_settings, settings_env
 
+pytestmark = pytest.mark.slow
+
 QUESTIONS = [
     "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?",
     "Ab wann gilt man als langzeitarbeitslos?",
@@ -209,6 +211,7 @@ def test_second_import_replaces_the_index(imported, snapshot, core_answers):
     assert answers(settings, QUESTIONS[:1]) == core_answers[:1]
 
 
+@pytest.mark.server
 def test_import_into_a_chroma_server(snapshot, core_answers, tmp_path, chroma_server):
     settings = make_settings(tmp_path / "data", chroma_host=chroma_server["host"], chroma_port=chroma_server["port"])
     import_snapshot(settings, snapshot[0], progress=False)

@@ -9,6 +9,8 @@ import pytest
 from retrieval.answer import UNSUPPORTED, VERIFIED, FilterError, QuestionError
 from retrieval.verify import MARKER
 
+pytestmark = pytest.mark.slow
+
 TARGETS_LABEL = "Antwort auf Kleine Anfrage 5591, zu Frage 3"
 TARGETS_SENTENCE = "Messbare Zielgrößen im engeren Sinne wurden zu Beginn der Initiative nicht definiert"
 

@@ -1,12 +1,16 @@
 """`python -m retrieval ask` as a user runs it."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import subprocess
 import sys
 
 from fundstelle.settings import REPO_ROOT
 from tests.conftest import settings_env
+
+pytestmark = pytest.mark.slow
 
 
 def ask(settings, *args):

@@ -5,6 +5,8 @@ import io
 import json
 import sqlite3
 
+import pytest
+
 from retrieval.feedback import FeedbackStore, export_jsonl
 from tests.app.answers import initiative_answer
 from tests.conftest import make_settings
@@ -59,6 +61,7 @@ def test_jsonl_export_without_feedback_file_is_empty(tmp_path):
     assert export_jsonl(make_settings(tmp_path / "data"), out) == 0 and out.getvalue() == ""
 
 
+@pytest.mark.slow
 def test_evaluation_feedback_command_exports_jsonl(tmp_path):
     import subprocess
     import sys

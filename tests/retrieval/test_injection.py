@@ -8,6 +8,8 @@ from retrieval.answer import UNSUPPORTED, VERIFIED
 from retrieval.injection import PLACEHOLDER, is_instruction_like, neutralise
 from tests.conftest import RecordingChatModel, make_settings
 
+pytestmark = pytest.mark.slow
+
 INJECTED = """Merkblatt Eingliederungszuschuss
 
 Arbeitgeber können für die Einstellung von Arbeitnehmerinnen und Arbeitnehmern mit Vermittlungshemmnissen einen \

@@ -12,6 +12,8 @@ from index.chunk_index import ChromaUnavailableError
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, stop_process, wait_for_port
 
+pytestmark = [pytest.mark.slow, pytest.mark.server]
+
 FILES = ["landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt", "sgb2/rbsfv_2026/BJNR0F30B0025.xml"]
 
 

@@ -35,8 +35,8 @@ def all_docs():
 
 
 @pytest.fixture(scope="module")
-def fw16(all_docs):
-    return all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_16_Stand_26_03_2025.pdf"]
+def fw16():
+    return _load(FW16)
 
 
 def _chunk(doc, label: str, part: int = 1):
@@ -51,6 +51,7 @@ def _letters(text: str) -> str:
 
 # -- FW § 16 SGB II: margin layout -----------------------------------------------------------
 
+@pytest.mark.slow
 def test_fw16_rz_16_1_is_cited_with_its_page_and_stand(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, Rz. 16.1")
     assert (chunk.page_start, chunk.page_end) == (9, 9)
@@ -59,6 +60,7 @@ def test_fw16_rz_16_1_is_cited_with_its_page_and_stand(fw16):
     assert chunk.url == "https://www.arbeitsagentur.de/ueber-uns/veroeffentlichungen/gesetze-und-weisungen#page=9"
 
 
+@pytest.mark.slow
 def test_fw16_rz_16_1_locator_has_weisung_rz_and_section(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, Rz. 16.1")
     assert chunk.locator == {"weisung": "§ 16 SGB II", "rz": "16.1", "section": "1.2 Leistungsgrundsätze"}
@@ -66,6 +68,7 @@ def test_fw16_rz_16_1_locator_has_weisung_rz_and_section(fw16):
     assert chunk.title == "Fachliche Weisungen § 16 SGB II – Leistungen zur Eingliederung"
 
 
+@pytest.mark.slow
 def test_fw16_rz_16_1_text_is_the_paragraph_without_furniture_or_margin(fw16):
     text = _chunk(fw16, "FW § 16 SGB II, Rz. 16.1").text
     assert text.startswith("(1) Für die individuelle Leistungserbringung bedarf es einer dokumentierten "
@@ -76,11 +79,13 @@ def test_fw16_rz_16_1_text_is_the_paragraph_without_furniture_or_margin(fw16):
         assert furniture not in text
 
 
+@pytest.mark.slow
 def test_fw16_margin_keyword_goes_to_extra(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, Rz. 16.1")
     assert chunk.extra["margin_note"] == "Erforderlichkeit, Wirtschaftlichkeit und Sparsamkeit"
 
 
+@pytest.mark.slow
 def test_fw16_hyphenation_at_line_end_is_repaired(fw16):
     text = _chunk(fw16, "FW § 16 SGB II, Rz. 16.1").text
     # The PDF breaks "sämtli-/cher" and "vorzuneh-/men" at line ends.
@@ -88,12 +93,14 @@ def test_fw16_hyphenation_at_line_end_is_repaired(fw16):
     assert "-\n" not in text and "Leistun-" not in text
 
 
+@pytest.mark.slow
 def test_fw16_rz_with_letter_suffix_is_its_own_unit(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, Rz. 16.11a")
     assert chunk.text.startswith("(1) Mit dem Haushaltsfinanzierungsgesetz 2024 vom 22.12.2023")
     assert chunk.extra["margin_note"].startswith("Übergang hinsichtlich der beruflichen Weiterbildung")
 
 
+@pytest.mark.slow
 def test_fw16_rz_continues_over_a_page_break(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, Rz. 16.9")
     assert (chunk.page_start, chunk.page_end) == (11, 12)
@@ -101,6 +108,7 @@ def test_fw16_rz_continues_over_a_page_break(fw16):
                                "des Lebensunterhalts.")
 
 
+@pytest.mark.slow
 def test_fw16_margin_keyword_offset_by_half_a_line_still_finds_its_paragraph(fw16):
     # On page 14 "Vermittlungsangebot (16.14)" sits half a line below "(1) Eine Pflichtleistung …".
     chunk = _chunk(fw16, "FW § 16 SGB II, Rz. 16.14")
@@ -108,6 +116,7 @@ def test_fw16_margin_keyword_offset_by_half_a_line_still_finds_its_paragraph(fw1
                                  "(§ 16 Absatz 1 Satz 1")
 
 
+@pytest.mark.slow
 def test_fw16_change_log_is_its_own_chunk_not_rz_content(fw16):
     changelog = " ".join(c.text for c in fw16.chunks if c.label == "FW § 16 SGB II, Änderungshistorie")
     assert "Rz. 16.31: Mit dem Gesetz zur Förderung der beruflichen Weiterbildung im Strukturwandel" in changelog
@@ -116,6 +125,7 @@ def test_fw16_change_log_is_its_own_chunk_not_rz_content(fw16):
     assert "Strukturwandel und zur Weiterentwicklung der Ausbildungsförderung vom 20.05.2020 wurde" not in rz_text
 
 
+@pytest.mark.slow
 def test_fw16_quoted_law_is_labelled_gesetzestext(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, Gesetzestext")
     assert chunk.locator == {"weisung": "§ 16 SGB II", "part": "Gesetzestext"}
@@ -124,17 +134,20 @@ def test_fw16_quoted_law_is_labelled_gesetzestext(fw16):
             "Buches.") in chunk.text
 
 
+@pytest.mark.slow
 def test_fw16_text_before_the_first_rz_is_labelled_by_page(fw16):
     chunk = _chunk(fw16, "FW § 16 SGB II, S. 9")
     assert chunk.locator["page"] == "9"
     assert chunk.text.startswith("(1) Zur Unterstützung der Teilnahme an abschlussorientierter Weiterbildung")
 
 
+@pytest.mark.slow
 def test_fw16_table_of_contents_is_left_out(fw16):
     assert "Inhaltsverzeichnis" not in fw16.text
     assert "......" not in fw16.text
 
 
+@pytest.mark.slow
 def test_fw16_annex_is_labelled_anlage(fw16):
     labels = {c.label for c in fw16.chunks}
     assert "FW § 16 SGB II, Anlage 1" in labels
@@ -142,6 +155,7 @@ def test_fw16_annex_is_labelled_anlage(fw16):
 
 # -- other Weisungen -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_weisung_on_several_paragraphs_names_the_paragraph_of_each_rz(all_docs):
     doc = all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_11_11a_11b_Einkommen.pdf"]
     assert _chunk(doc, "FW § 11 SGB II, Rz. 11.1").extra["margin_note"] == "Begriff des Einkommens"
@@ -151,11 +165,13 @@ def test_weisung_on_several_paragraphs_names_the_paragraph_of_each_rz(all_docs):
     assert doc.title == "Fachliche Weisungen §§ 11–11b SGB II – Zu berücksichtigendes Einkommen"
 
 
+@pytest.mark.slow
 def test_quoted_law_of_several_paragraphs_gets_one_unit_per_paragraph(all_docs):
     doc = all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_11_11a_11b_Einkommen.pdf"]
     assert _chunk(doc, "FW § 11a SGB II, Gesetzestext").text.startswith("§ 11a")
 
 
+@pytest.mark.slow
 def test_sgb3_weisung_rz_headings_in_the_text(all_docs):
     doc = all_docs["ba_weisungen/sgb3/FW_SGB_III_Par_44_Vermittlungsbudget.pdf"]
     chunk = _chunk(doc, "FW § 44 SGB III, Rz. V.44.01")
@@ -166,6 +182,7 @@ def test_sgb3_weisung_rz_headings_in_the_text(all_docs):
     assert _chunk(doc, "FW § 44 SGB III, Rz. 44.01").text.startswith("44.01 – Zielsetzung")
 
 
+@pytest.mark.slow
 def test_sgb3_margin_keywords_are_not_in_the_text(all_docs):
     doc = all_docs["ba_weisungen/sgb3/FW_SGB_III_Par_44_Vermittlungsbudget.pdf"]
     chunk = _chunk(doc, "FW § 44 SGB III, Rz. V.44.02")
@@ -173,6 +190,7 @@ def test_sgb3_margin_keywords_are_not_in_the_text(all_docs):
     assert "Räumliche Zuständig" not in chunk.text
 
 
+@pytest.mark.slow
 def test_eingliederungszuschuss_rz_names_its_paragraph_and_procedure_rz_the_weisung(all_docs):
     doc = all_docs["ba_weisungen/sgb3/FW_SGB_III_Par_88-92_Eingliederungszuschuss.pdf"]
     assert _chunk(doc, "FW § 89 SGB III, Rz. 89.1").locator["weisung"] == "§ 89 SGB III"
@@ -181,12 +199,14 @@ def test_eingliederungszuschuss_rz_names_its_paragraph_and_procedure_rz_the_weis
         "(1) Die Antragstellung ist grundsätzlich an keine Form gebunden.")
 
 
+@pytest.mark.slow
 def test_repealed_rz_gets_no_unit(all_docs):
     labels = {c.label for c in all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_07_Leistungsberechtigte.pdf"].chunks}
     assert "FW § 7 SGB II, Rz. 7.49" in labels
     assert not any(label.startswith("FW § 7 SGB II, Rz. 7.50") for label in labels)  # "aufgehoben (7.50 – 7.51)"
 
 
+@pytest.mark.slow
 def test_margin_block_below_the_last_line_belongs_to_the_next_page(all_docs):
     # FW § 10: "geringerwertige Arbeit (10.35)" stands at the foot of page 19, its text is on page 20.
     chunk = _chunk(all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_10_Zumutbarkeit.pdf"], "FW § 10 SGB II, Rz. 10.35")
@@ -203,6 +223,7 @@ def _dev_cases():
             for quote in row["evidence"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("case_id", "source", "locator", "page", "quote"), _dev_cases())
 def test_dev_evidence_is_in_the_chunk_with_the_gold_label(all_docs, case_id, source, locator, page, quote):
     doc = all_docs[source]
@@ -213,6 +234,7 @@ def test_dev_evidence_is_in_the_chunk_with_the_gold_label(all_docs, case_id, sou
             case_id, [(c.label, c.page_start, c.page_end) for c in found])
 
 
+@pytest.mark.slow
 def test_every_weisung_of_the_corpus_loads(all_docs):
     assert len(all_docs) == 15
     for name, doc in all_docs.items():
@@ -221,6 +243,7 @@ def test_every_weisung_of_the_corpus_loads(all_docs):
         assert sum("rz" in c.locator for c in doc.chunks) >= 10, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [p.relative_to(CORPUS).as_posix() for p in WEISUNGEN])
 def test_chunk_text_is_its_span_of_the_document_text_and_not_empty(all_docs, name):
     doc = all_docs[name]
@@ -303,6 +326,7 @@ def test_page_without_margin_column_goes_on_in_the_last_rz(tmp_path):
     assert "Seite 2" not in last[-1].text
 
 
+@pytest.mark.slow
 def test_long_rz_is_split_into_parts_with_the_same_label(all_docs):
     path = CORPUS / "ba_weisungen" / "sgb2" / "FW_SGB_II_Par_19_Buergergeld_2023.pdf"
     whole = _chunk(all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_19_Buergergeld_2023.pdf"], "FW § 19 SGB II, Rz. 19.5")
