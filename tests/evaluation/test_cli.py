@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 GOLD_KEYS = ["n_answerable", "n_unanswerable", "evidence_recall@1", "evidence_recall@5", "evidence_recall@10",
              "mrr@10", "answer_support", "citation_precision", "markers_resolvable", "sentences_verified",
-             "abstention", "false_abstention", "latency_p50_ms", "latency_p95_ms", "config", "per_question"]
+             "abstention", "false_abstention", "latency_p50_ms", "latency_p95_ms", "halves", "config", "per_question"]
 SQUAD_KEYS = ["n", "n_impossible", "recall@1", "recall@5", "mrr@10", "answer_in_citations", "abstention",
               "false_abstention", "latency_p50_ms", "latency_p95_ms", "config"]
 
@@ -92,7 +92,7 @@ def test_gold_per_question_rows_follow_the_gold_file(gold_run):
 
 def test_gold_writes_markdown_and_chart_and_prints_summary(gold_run):
     result, out = gold_run
-    assert "| regelbedarf-alleinstehend | other | de | yes |" in (out / "report.md").read_text(encoding="utf-8")
+    assert "| regelbedarf-alleinstehend | check | other | de | yes |" in (out / "report.md").read_text(encoding="utf-8")
     assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
     assert "evidence_recall@5" in result.stdout and "hybrid retriever, extractive mode" in result.stdout
 
