@@ -909,7 +909,7 @@ def _label(unit: _Unit, meta: _Meta) -> tuple[str, dict[str, str]]:
     if unit.kind == "vorbemerkung":
         return f"{anfrage}, Vorbemerkung", {**locator, "teil": "vorbemerkung"}
     if unit.kind == "beantwortung":
-        return f"Antwort auf {anfrage}", {**locator, "teil": "antwort"}
+        return f"Antwort auf {anfrage}, Einleitung", {**locator, "teil": "antwort"}
     if unit.kind == "vorbemerkung_lr":
         return (f"Antwort auf {anfrage}, Vorbemerkung der Landesregierung",
                 {**locator, "teil": "vorbemerkung_landesregierung"})

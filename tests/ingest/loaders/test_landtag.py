@@ -171,7 +171,7 @@ def test_ka5591_url_in_answer_text_loses_its_scheme_and_is_kept_in_extra(ka):
 
 
 def test_ka5591_answer_sentence_is_its_own_chunk(ka):
-    (chunk,) = by_label(ka, "Antwort auf Kleine Anfrage 5591")
+    (chunk,) = by_label(ka, "Antwort auf Kleine Anfrage 5591, Einleitung")
     assert chunk.text.startswith("Der Minister für Arbeit, Gesundheit und Soziales hat die Kleine Anfrage "
                                  "5591 mit Schreiben vom 30. Juni 2025 namens der Landesregierung")
     assert chunk.text.endswith("Gleichstellung, Flucht und Integration beantwortet.")
@@ -235,7 +235,7 @@ def test_pdf_is_an_answer_with_title_and_stand(pdf):
 def test_pdf_labels_carry_drucksache_and_page(pdf):
     assert [c.label for c in pdf.chunks] == [
         "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567, S. 1",
-        "Antwort auf Kleine Anfrage 5591, Drs. 18/14567, S. 2",
+        "Antwort auf Kleine Anfrage 5591, Einleitung, Drs. 18/14567, S. 2",
         "Antwort auf Kleine Anfrage 5591, Vorbemerkung der Landesregierung, Drs. 18/14567, S. 2",
         "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567, S. 2",
         "Antwort auf Kleine Anfrage 5591, zu Frage 2, Drs. 18/14567, S. 2",
