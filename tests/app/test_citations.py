@@ -60,3 +60,29 @@ def test_law_original_is_the_paragraph_page():
 def test_javascript_or_relative_urls_give_no_original_link():
     for url in ("javascript:alert(1)", "data:text/html,<script>", "/etc/passwd", "", "https:///nohost"):
         assert original_url(replace(from_passage(ka_passage()), url=url)) == "", url
+
+
+def test_stand_says_stand_once_when_the_text_starts_with_another_word():
+    ref = replace(from_passage(sgb3_passage()), stand="Ausfertigung 13.05.2011", stand_date="2025-12-31")
+    assert stand_text(ref) == "Stand: 31.12.2025; Ausfertigung 13.05.2011"
+
+
+def test_stand_says_stand_once_when_the_text_has_its_own():
+    ref = replace(from_passage(fw_passage()), stand="Stand: Januar 2025", stand_date="2025-01-15")
+    assert stand_text(ref) == "Stand: 15.01.2025; Januar 2025"
+    assert stand_text(ref).count("Stand") == 1
+
+
+def test_stand_prefix_follows_the_interface_language():
+    ref = replace(from_passage(sgb3_passage()), stand="Ausfertigung 13.05.2011", stand_date="2025-12-31")
+    assert stand_text(ref, "en") == "As of: 31.12.2025; Ausfertigung 13.05.2011"
+
+
+def test_card_label_uses_the_short_law_name_and_the_citation_keeps_the_official_one():
+    ref = replace(from_passage(sgb3_passage()), label="§ 3 Abs. 1 SGB2§48aFKV", stand="", stand_date="")
+    assert ref.short_label == "§ 3 Abs. 1 Kennzahlen-VO"
+    assert format_citation(ref) == "§ 3 Abs. 1 Kennzahlen-VO (SGB2§48aFKV)"
+
+
+def test_well_known_abbreviations_stay_as_they_are():
+    assert from_passage(sgb3_passage()).short_label == "§ 18 Abs. 1 SGB III"
