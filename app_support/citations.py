@@ -102,6 +102,18 @@ def stand_text(ref: SourceRef, lang: str = "de") -> str:
     return "; ".join(parts)
 
 
+_ANSWER_IN_TITLE = re.compile(r"\s*\(Antwort de[rs] [^()]*\)\s*$")
+
+
+def display_title(ref: SourceRef) -> str:
+    """The document title as a card shows it. The questioners' own parts of a Landtag answer
+    (their Vorbemerkung, their questions) do not get a title that calls them the answer."""
+    title = " ".join((ref.title or "").split())
+    if ref.kind == "landtag" and not ref.label.startswith("Antwort"):
+        title = _ANSWER_IN_TITLE.sub("", title)
+    return title
+
+
 def _has_page(label: str) -> bool:
     return bool(re.search(r"\bS\.\s*\d", label))
 

@@ -95,3 +95,12 @@ def originals_server(settings: Settings):
     except OSError as exc:
         log.warning("cannot serve the originals from %s: %s", settings.corpus, exc)
         return None
+
+
+@st.cache_resource(show_spinner=False)
+def answer_worker():
+    """Threads that compute answers for all sessions, so an answer outlives the script run
+    that asked for it (a rerun caused by the next question does not cancel it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="fundstelle-answer")

@@ -15,6 +15,7 @@ import logging
 import re
 import time
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -30,7 +31,7 @@ from retrieval.answer import Answer, FilterError, QuestionError
 
 from app_support import runtime
 from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, kind_colour,
-                                   german_date, kind_label, original_url, stand_text)
+                                   display_title, german_date, kind_label, original_url, stand_text)
 from app_support.export import NEAREST_IN_ABSTENTION, export_filename, mode_name, to_docx, to_markdown
 from app_support.feedback import FeedbackStore
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
@@ -48,6 +49,10 @@ REPEAT_SECONDS = 1.0
 # The chat box accepts far more than a question may have, so an over-long paste reaches the
 # server and gets a message instead of vanishing in the browser.
 PASTE_LIMIT_FACTOR = 20
+# While an answer is computed, the page checks this often for questions sent meanwhile.
+# Streamlit keeps only the newest chat submission that arrives while the script is between
+# two of its own calls, so the waiting loop makes such a call this often (see _wait_for).
+POLL_SECONDS = 0.02
 
 
 @dataclass
@@ -60,6 +65,8 @@ class Turn:
     error: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     submitted: float = field(default_factory=time.monotonic)
+    # The answer being computed in a worker thread (outlives the script run that started it).
+    future: Future | None = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
@@ -350,8 +357,12 @@ def _short(text: str, limit: int = 60) -> str:
 
 # -- asking: a queue of questions -------------------------------------------------------------
 # Every submission becomes a Turn in ``session_state.turns`` at once, in a widget callback
-# (callbacks run before the rerun they cause, so a question sent while another is being
-# answered is never lost); the page answers the first unanswered turn, shows it, and reruns.
+# (callbacks run before the rerun they cause). The first unanswered turn is answered in a
+# worker thread; the page waits for it in short steps, each a Streamlit call at which a
+# question sent meanwhile is taken in (Streamlit would otherwise merge several submissions
+# that arrive during one long call into the last one). A rerun caused by such a question does
+# not stop the answer: the next run waits for the same worker. Then the page shows the
+# answer and reruns for the next turn.
 def _enqueue(question: str, options: AskOptions | None = None) -> None:
     state = st.session_state
     if not (question or "").strip():
@@ -399,9 +410,26 @@ def _too_long_box(settings: Settings, lang: str) -> None:
         st.button(t("shorten_submit", lang), key="shorten-send", on_click=_on_shortened, type="primary")
 
 
+def _start_answer(assistant, turn: Turn, settings: Settings, lang: str) -> None:
+    if turn.future is None:
+        turn.future = runtime.answer_worker().submit(_answer, assistant, turn, settings, lang)
+
+
+def _wait_for(turn: Turn) -> None:
+    """Wait for the worker answering ``turn``; raises what it raised (IndexUnavailable)."""
+    slot = st.empty()
+    while not turn.future.done():
+        time.sleep(POLL_SECONDS)
+        slot.empty()              # a Streamlit call: where a question sent meanwhile is taken in
+    try:
+        turn.future.result()
+    finally:
+        if not turn.done:         # failed (index unavailable): "Erneut versuchen" starts it again
+            turn.future = None
+
+
 def _answer(assistant, turn: Turn, settings: Settings, lang: str) -> None:
-    """Answer ``turn`` in place. The result is stored before any Streamlit call, so a rerun
-    requested meanwhile (another question sent) cannot lose it."""
+    """Answer ``turn`` in place (runs in a worker thread: no Streamlit calls here)."""
     try:
         turn.answer = assistant.ask(turn.question, **turn.options.ask_kwargs())
     except QuestionError as exc:
@@ -464,6 +492,7 @@ def _render_answer(turn: Turn, lang: str) -> None:
         st.caption(t("unsupported_legend", lang))
     if answer.citations:
         st.markdown(f"**{t('sources', lang)}**")
+        st.caption(t("supporting", lang))
         for citation in answer.citations:
             _source_card(from_citation(citation, answer), lang, key=f"card-{turn.id}-{citation.number}",
                          anchor=card_anchor(turn.anchor_prefix, citation.number))
@@ -498,18 +527,17 @@ def _source_card(ref: SourceRef, lang: str, *, key: str, anchor: str | None = No
             st.badge(kind_label(ref.kind, lang), color=kind_colour(ref.kind))
             if ref.page:
                 st.badge(t("page", lang, page=int(ref.page)), color="gray", icon=":material/description:")
-        meta = [escape_inline(ref.title)] if ref.title else []
+        meta = [escape_inline(display_title(ref))] if ref.title else []
         stand = stand_text(ref, lang)
         if stand:
             meta.append(escape_inline(stand))
         if meta:
             st.caption(" · ".join(meta))
         st.markdown(highlight(ref.text, ref.support_span))
-        if ref.support_span:
-            st.caption(t("supporting", lang))
-        _original_buttons(ref, lang)
-        st.caption(t("copy_citation", lang))
-        st.code(format_citation(ref), language=None, wrap_lines=True)
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            _original_buttons(ref, lang)
+            with st.popover(t("copy_citation", lang), icon=":material/content_copy:", type="tertiary"):
+                st.code(format_citation(ref), language=None, wrap_lines=True)
 
 
 def _remember_originals(documents: list[dict], settings: Settings) -> None:
@@ -530,16 +558,13 @@ def _original_buttons(ref: SourceRef, lang: str) -> None:
     local = "" if ref.kind == "law" or not port else local_url(
         state.get("originals_host") or "127.0.0.1", port, (state.get("source_paths") or {}).get(ref.doc_id, ""),
         ref.page)
-    if not (local or official):
-        return
-    with st.container(horizontal=True, gap="small"):
-        if local:
-            st.link_button(t("open_original", lang), local, icon=":material/open_in_new:")
-            if official:
-                st.link_button(t("open_official", lang), official, icon=":material/public:", type="tertiary")
-        else:
-            st.link_button(t("open_original", lang), official, icon=":material/open_in_new:",
-                           help=t("open_law", lang) if ref.kind == "law" else None)
+    if local:
+        st.link_button(t("open_original", lang), local, icon=":material/open_in_new:")
+        if official:
+            st.link_button(t("open_official", lang), official, icon=":material/public:", type="tertiary")
+    elif official:
+        st.link_button(t("open_original", lang), official, icon=":material/open_in_new:",
+                       help=t("open_law", lang) if ref.kind == "law" else None)
 
 
 def _render_actions(turn: Turn, settings: Settings, lang: str) -> None:
@@ -613,7 +638,8 @@ def main() -> None:
     _too_long_box(settings, lang)
     if pending is not None:
         try:
-            _answer(assistant, pending, settings, lang)
+            _start_answer(assistant, pending, settings, lang)
+            _wait_for(pending)
         except IndexUnavailable as problem:
             _show_unavailable(problem, settings, lang)   # "Erneut versuchen" answers it again
             return

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app_support.citations import format_citation, from_citation, from_passage, german_date, original_url, stand_text
+from app_support.citations import (display_title, format_citation, from_citation, from_passage, german_date,
+                                   original_url, stand_text)
 from tests.app.answers import fw_passage, initiative_answer, ka_passage, sgb3_passage
 
 
@@ -86,3 +87,10 @@ def test_card_label_uses_the_short_law_name_and_the_citation_keeps_the_official_
 
 def test_well_known_abbreviations_stay_as_they_are():
     assert from_passage(sgb3_passage()).short_label == "§ 18 Abs. 1 SGB III"
+
+
+def test_questioners_vorbemerkung_is_not_titled_as_the_answer():
+    title = "Arbeitsmarkt-Integration (Antwort der Landesregierung auf die Kleine Anfrage 5591)"
+    vorbemerkung = replace(from_passage(ka_passage()), label="Kleine Anfrage 5591, Vorbemerkung", title=title)
+    assert display_title(vorbemerkung) == "Arbeitsmarkt-Integration"
+    assert display_title(replace(vorbemerkung, label="Antwort auf Kleine Anfrage 5591, zu Frage 3")) == title
