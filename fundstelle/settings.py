@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         return self.data / "lexical" / self.collection
 
     @property
+    def norm_index_path(self) -> Path:
+        return self.data / "lexical" / f"{self.collection}-norms"
+
+    @property
     def chunk_store_path(self) -> Path:
         return self.data / "chunks" / f"{self.collection}.sqlite"
 

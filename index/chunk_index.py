@@ -17,6 +17,7 @@ from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, 
 from fundstelle.settings import Settings
 from index.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
 from index.lexical import LexicalIndex
+from index.norm_index import NormIndex
 from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -352,6 +353,7 @@ class ChunkIndex:
         """BM25 over every chunk in the store (embedded or not), saved beside the collection."""
         lexical = lexical_from_store(self.store)
         lexical.save(self.settings.lexical_path)
+        norms_from_store(self.store, lexical).save(self.settings.norm_index_path)
         self.store.set_meta("content_version", lexical.version)
         self._stamp_version(lexical.version)
         return lexical
@@ -388,6 +390,25 @@ class ChunkIndex:
             raise IndexError_("lexical index is missing or out of date: run `python -m ingest`")
         log.info("lexical index missing or stale; rebuilding from the chunk store")
         return self.rebuild_lexical()
+
+
+    def load_norms(self, lexical: LexicalIndex) -> NormIndex:
+        """The norm index matching ``lexical`` (rebuilt from the chunk store when missing or stale)."""
+        norms = NormIndex.load(self.settings.norm_index_path)
+        if norms is not None and norms.version == lexical.version:
+            return norms
+        log.info("norm index missing or stale; rebuilding from the chunk store")
+        norms = norms_from_store(self.store, lexical)
+        norms.save(self.settings.norm_index_path)
+        return norms
+
+
+def norms_from_store(store: ChunkStore, lexical: LexicalIndex) -> NormIndex:
+    """Norm profiles, unit context and the reference graph of every chunk of ``store``, in the
+    lexical index's chunk order and token form."""
+    records = store.get_records(lexical.ids)
+    chunks = [(cid, Chunk.from_record(records[cid][1] or "", records[cid][2])) for cid in lexical.ids if cid in records]
+    return NormIndex.build(chunks, store.edges(), lexical.tokens, lexical.version)
 
 
 def lexical_from_store(store: ChunkStore) -> LexicalIndex:

@@ -117,6 +117,21 @@ class LexicalIndex:
             digest.update(chunk_id.encode("utf-8") + b"\n")
         return digest.hexdigest()[:20]
 
+    def tokens(self, text: str) -> list[str]:
+        """The index's own tokens of ``text`` (stems, with compound parts the corpus knows)."""
+        return self._tokens(text)
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        """Token -> id of every token the indexed corpus uses."""
+        return self._retriever.vocab_dict if self._retriever is not None else {}
+
+    def token_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk (in ``ids`` order) for ``tokens``."""
+        if not tokens or self._retriever is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
+
     def _tokens(self, text: str) -> list[str]:
         tokens = tokenize_german(text)
         stem = _stemmer().stemWord

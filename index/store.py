@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from index.chunk import CHUNKER_VERSION, Chunk, LoadedDocument
+from index.references import Edge, unit_edges
 
 Record = tuple[str, str, dict[str, Any]]   # (chunk id, text, flat metadata)
 
@@ -31,6 +32,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id);
 CREATE INDEX IF NOT EXISTS chunks_by_priority ON chunks (priority, doc_id, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edges (
+    source TEXT NOT NULL, doc_id TEXT NOT NULL, kind TEXT NOT NULL, norm TEXT NOT NULL, absatz TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS edges_by_doc ON edges (doc_id);
+CREATE INDEX IF NOT EXISTS edges_by_source ON edges (source);
 """
 
 
@@ -61,10 +66,15 @@ class ChunkStore:
         rows = [(cid, document.doc_id, seq, priority, chunk.text,
                  json.dumps(chunk.to_metadata(document.sha256, len(wanted), source_path), ensure_ascii=False))
                 for seq, (cid, chunk) in enumerate(wanted.items())]
+        # The reference graph is part of the document's record: written and replaced with it.
+        edges = [(e.source, document.doc_id, e.kind, e.norm, e.absatz) for cid, chunk in wanted.items()
+                 for e in unit_edges(cid, chunk.kind, chunk.locator, chunk.text, str(chunk.extra.get("weisung_doc", "")))]
         with self._lock, self._db:
             existing = {r[0] for r in self._db.execute("SELECT id FROM chunks WHERE doc_id=?", (document.doc_id,))}
             self._db.execute("DELETE FROM chunks WHERE doc_id=?", (document.doc_id,))
+            self._db.execute("DELETE FROM edges WHERE doc_id=?", (document.doc_id,))
             self._db.executemany("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?)", edges)
             self._db.execute("INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
                              (document.doc_id, document.sha256, CHUNKER_VERSION, len(wanted), source_path, priority))
         return len(set(wanted) - existing), len(existing - set(wanted))
@@ -76,6 +86,11 @@ class ChunkStore:
             for seq, (cid, text, meta) in enumerate(records):
                 self._db.execute("INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
                                  (cid, meta["doc_id"], seq, priority, text or "", json.dumps(meta, ensure_ascii=False)))
+                self._db.execute("DELETE FROM edges WHERE source=?", (cid,))
+                self._db.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?)", [
+                    (e.source, meta["doc_id"], e.kind, e.norm, e.absatz)
+                    for e in unit_edges(cid, meta["kind"], json.loads(meta.get("locator_json") or "{}"), text or "",
+                                        str(json.loads(meta.get("extra_json") or "{}").get("weisung_doc", "")))])
                 self._db.execute(
                     "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?)",
                     (meta["doc_id"], meta.get("doc_sha256", ""), meta.get("chunker", CHUNKER_VERSION),
@@ -91,12 +106,14 @@ class ChunkStore:
     def remove_document(self, doc_id: str) -> int:
         with self._lock, self._db:
             removed = self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,)).rowcount
+            self._db.execute("DELETE FROM edges WHERE doc_id=?", (doc_id,))
             self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
         return removed
 
     def clear(self) -> None:
         with self._lock, self._db:
             self._db.execute("DELETE FROM chunks")
+            self._db.execute("DELETE FROM edges")
             self._db.execute("DELETE FROM documents")
             self._db.execute("DELETE FROM meta")
 
@@ -177,6 +194,12 @@ class ChunkStore:
                                         part).fetchall()
                 out.update({cid: (cid, text, json.loads(meta)) for cid, text, meta in rows})
         return out
+
+    def edges(self) -> list[Edge]:
+        """The reference graph: every edge of every stored chunk (see ``index.references``)."""
+        with self._lock:
+            rows = self._db.execute("SELECT source, kind, norm, absatz FROM edges ORDER BY rowid").fetchall()
+        return [Edge(*row) for row in rows]
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
         return {cid: Chunk.from_record(text, meta) for cid, (_, text, meta) in self.get_records(ids).items()}

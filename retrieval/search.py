@@ -19,7 +19,9 @@ import numpy as np
 from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
 from index.chunk_index import ChromaUnavailableError, ChunkIndex
+from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex
+from index.norm_index import NormIndex
 from retrieval.filters import DocumentCatalog, SearchFilter
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,20 @@ log = logging.getLogger(__name__)
 # rank fusion (R@1 0.943 vs 0.932 on GermanQuAD; see README "Retrieval").
 LEXICAL_SHARE = 0.4
 RETRIEVERS = ("hybrid", "dense", "bm25")
+
+
+@dataclass(frozen=True)
+class RetrievalWeights:
+    """How much each structural signal adds (chosen on the dev tuning half; README "Ablation").
+    A weight of 0 turns its lever off."""
+
+    expansion: float = 0.3           # BM25 of the question words' lemmas and synonyms
+    context: float = 0.5             # BM25 of the unit's context field (norm title, definitions, headings)
+    norm: float = 0.3                # the norm route's z-score, added to each unit of that norm
+    norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
+    norm_top: int = 3                # the law Absätze of this many best norms join the candidates
+    graph: float = 0.3               # share of the gap to the hit that brought a neighbour, added to it
+    graph_top: int = 5               # hits whose graph neighbours are considered
 
 
 @dataclass
@@ -43,6 +59,10 @@ class Hit:
     # True while the chunk has no embedding yet (progressive start): its dense score is
     # unknown, not low, so it is ranked by its BM25 score alone.
     not_embedded: bool = False
+    norm_score: float = 0.0      # z-score of the hit's norm on the norm route
+    graph_bonus: float = 0.0     # what an edge to a better hit added
+    # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,7 +102,8 @@ def fuse_scores(hits: list[Hit], lexical_share: float) -> None:
 class HybridSearcher:
     """Thread-safe searcher over one index; reloads the lexical side when the collection changes."""
 
-    def __init__(self, settings: Settings, index: ChunkIndex | None = None, retriever: str = "hybrid") -> None:
+    def __init__(self, settings: Settings, index: ChunkIndex | None = None, retriever: str = "hybrid",
+                 weights: RetrievalWeights | None = None) -> None:
         if retriever not in RETRIEVERS:
             raise ValueError(f"retriever must be one of {RETRIEVERS}")
         self.settings = settings
@@ -90,6 +111,10 @@ class HybridSearcher:
         self.index = index or ChunkIndex(settings, create=False)
         self._lock = threading.RLock()
         self._lexical: LexicalIndex | None = None
+        self._norms: NormIndex | None = None
+        self._norm_matrix: np.ndarray | None = None
+        self._norm_matrix_version = ""
+        self.weights = weights or RetrievalWeights()
         self._doc_number: dict[str, int] = {}
         self._chunk_doc = np.zeros(0, dtype=np.int32)
         self._chunk_date = np.zeros(0, dtype=np.int64)
@@ -103,6 +128,7 @@ class HybridSearcher:
         """(Re)load the lexical index, the document catalogue and the dense progress."""
         with self._lock:
             self._lexical = self.index.load_lexical()
+            self._norms = self.index.load_norms(self._lexical)
             documents: dict[str, dict] = {}
             chunk_meta: dict[str, tuple[str, int]] = {}
             for cid, meta in self.index.store.iter_metadata():
@@ -200,57 +226,203 @@ class HybridSearcher:
         return mask
 
     def search(self, question: str, search_filter: SearchFilter | None = None, k: int = 10,
-               depth: int = 50, query_vector: np.ndarray | None = None) -> SearchResult:
+               depth: int = 50, query_vector: np.ndarray | None = None,
+               weights: RetrievalWeights | None = None) -> SearchResult:
+        """The ``k`` best passages: dense and BM25 candidates, the units of the best-matching
+        norms and their graph neighbours, ranked by one fused score (see the module doc)."""
+        weights = weights or self.weights
         search_filter = search_filter or SearchFilter()
         timings: dict[str, float] = {}
         with self._lock:
             allowed = self._allowed_mask(search_filter)
             where = self.catalog.chroma_where(search_filter)
             embedded, complete = self.dense_embedded, self.dense_complete
+            lexical, norms = self.lexical, self._norms
         allowed_count = int(allowed.sum()) if allowed is not None else None
         if allowed_count == 0:
             from retrieval.answer import FilterError
 
             raise FilterError(f"Die Filter treffen auf keine Passage zu ({search_filter.describe()}); "
                               "filters match no passage.")
+        use_dense = self.retriever in ("hybrid", "dense") and bool(embedded)
+        use_lexical = self.retriever in ("hybrid", "bm25")
+        structured = norms is not None and self.retriever != "dense" and norms.version == lexical.version
+        vector = None
         dense: list[tuple[str, float]] = []
-        lexical: list[tuple[str, float]] = []
         used = []
-        if self.retriever in ("hybrid", "dense") and embedded:
+        if use_dense:
             t0 = time.perf_counter()
-            vector = query_vector if query_vector is not None else self.index.embedder.embed_query(question)
+            vector = np.asarray(query_vector if query_vector is not None else self.index.embedder.embed_query(question),
+                                dtype=np.float32)
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
-                result = self.index.collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                                                     n_results=n, where=where, include=["distances"])
+                result = self.index.collection.query(query_embeddings=[vector], n_results=n, where=where,
+                                                     include=["distances"])
             dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
+
+        # -- lexical side: the question's terms, their lemmas and synonyms, the context field
         weight = 0.0
-        if self.retriever in ("hybrid", "bm25"):
+        scores = np.zeros(len(lexical.ids), dtype=np.float32)
+        tokens: list[str] = []
+        extra: list[str] = []
+        if use_lexical:
             t0 = time.perf_counter()
-            lexical = self.lexical.search(question, k=depth, mask=allowed)
+            tokens = lexical.tokens(question)
+            scores = lexical.token_scores(tokens)
+            if structured and weights.expansion:
+                extra = expansion_tokens(question, lexical.tokens, lexical.vocabulary)
+                if extra:
+                    scores = scores + weights.expansion * lexical.token_scores(extra)
+            if structured and weights.context:
+                scores = scores + weights.context * norms.context_scores(tokens + extra)
+            if allowed is not None:
+                scores = np.where(allowed, scores, 0.0)
             timings["bm25"] = (time.perf_counter() - t0) * 1000
             weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(question)
-            if lexical:
-                used.append("bm25")
+        top_lexical = [int(i) for i in np.argsort(-scores)[:depth] if scores[i] > 0]
+        if top_lexical:
+            used.append("bm25")
+
+        # -- candidates and their scores
+        position = {cid: i for i, cid in enumerate(lexical.ids)}
         hits: dict[str, Hit] = {}
         for rank, (cid, sim) in enumerate(dense, start=1):
             hits[cid] = Hit(cid, 0.0, dense_rank=rank, dense_similarity=sim)
-        for rank, (cid, score) in enumerate(lexical, start=1):
-            hit = hits.setdefault(cid, Hit(cid, 0.0))
-            hit.lexical_rank, hit.lexical_score = rank, score
-        if dense and not complete:
-            self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
-        fuse_scores(list(hits.values()), LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight)
+        for rank, i in enumerate(top_lexical, start=1):
+            hit = hits.setdefault(lexical.ids[i], Hit(lexical.ids[i], 0.0))
+            hit.lexical_rank = rank
+        norm_z = None
+        if structured:
+            t0 = time.perf_counter()
+            norm_z = self._route_norms(norms, tokens + extra, vector, allowed, weights)
+            for n in np.argsort(-norm_z)[:weights.norm_top]:
+                for cid in norms.units_of(norms.norm_keys[n]):
+                    i = position.get(cid)
+                    if i is not None and (allowed is None or allowed[i]):
+                        hits.setdefault(cid, Hit(cid, 0.0)).reasons.setdefault("norm", norms.norm_keys[n])
+            timings["norms"] = (time.perf_counter() - t0) * 1000
+        share = LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight
+
+        def score_all() -> None:
+            for cid, hit in hits.items():
+                i = position.get(cid)
+                if use_lexical and i is not None:
+                    hit.lexical_score = float(scores[i])
+            if use_dense:
+                self._fill_dense(vector, [h for h in hits.values() if h.dense_similarity is None and not h.not_embedded])
+                if not complete:
+                    self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
+            fuse_scores(list(hits.values()), share)
+            if structured and weights.norm:
+                for hit in hits.values():
+                    n = norms.chunk_norm[position[hit.chunk_id]] if hit.chunk_id in position else -1
+                    hit.norm_score = float(norm_z[n]) if n >= 0 else 0.0
+                    hit.score += weights.norm * hit.norm_score
+
+        score_all()
+        if structured and weights.graph:
+            # A Weisung Rz. among the best brings the Absatz it explains, and the other way round.
+            leaders = sorted(hits.values(), key=lambda h: -h.score)[:weights.graph_top]
+            links = [(leader.chunk_id, cid, relation) for leader in leaders
+                     for cid, relation in self._neighbours(norms, leader.chunk_id)
+                     if cid in position and (allowed is None or allowed[position[cid]])]
+            if any(cid not in hits for _, cid, _ in links):
+                for _, cid, _ in links:
+                    hits.setdefault(cid, Hit(cid, 0.0))
+                score_all()
+            for leader_id, cid, relation in links:
+                leader, hit = hits[leader_id], hits[cid]
+                bonus = weights.graph * max(0.0, leader.score - hit.score)
+                if bonus > hit.graph_bonus:
+                    hit.score += bonus - hit.graph_bonus
+                    hit.graph_bonus = bonus
+                    hit.reasons["graph"] = f"{relation} {leader_id.split('#')[0]}#{leader_id.split('#')[1]}"
         ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
         chunks = self.index.store.get_chunks([h.chunk_id for h in ranked])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
+            self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage)
+
+    # -- the structure of the law ----------------------------------------------------
+    def _norm_vectors(self, norms: NormIndex) -> np.ndarray:
+        """Embeddings of the norm profiles (short texts: where a small model is at its best);
+        computed once per norm index, through the embedding cache."""
+        with self._lock:
+            if self._norm_matrix is None or self._norm_matrix_version != norms.version:
+                texts = norms.profile_texts()
+                self._norm_matrix = (np.asarray(self.index.embedder.embed_passages(texts), dtype=np.float32)
+                                     if texts else np.zeros((0, 1), dtype=np.float32))
+                self._norm_matrix_version = norms.version
+            return self._norm_matrix
+
+    def _route_norms(self, norms: NormIndex, tokens: list[str], vector: np.ndarray | None,
+                     allowed: np.ndarray | None, weights: RetrievalWeights) -> np.ndarray:
+        """z-score of every norm for the question: its profile's BM25 and (with a query vector)
+        embedding similarity, mixed; norms with no searchable unit get the lowest score."""
+        count = len(norms.norm_keys)
+        if not count:
+            return np.zeros(0)
+        searchable = np.zeros(count, dtype=bool)
+        units = norms.chunk_norm if allowed is None else norms.chunk_norm[allowed[:len(norms.chunk_norm)]]
+        searchable[units[units >= 0]] = True
+        if not searchable.any():
+            return np.full(count, -9.0)
+        lexical = norms.norm_scores(tokens)
+        parts = [(weights.norm_lexical_share, lexical)] if lexical.any() else []
+        if vector is not None:
+            parts.append((1.0 - weights.norm_lexical_share if parts else 1.0, self._norm_vectors(norms) @ vector))
+        if not parts:
+            return np.zeros(count)
+        total = np.zeros(count)
+        for share, values in parts:
+            present = values[searchable]
+            total += share * (values - present.mean()) / (present.std() or 1.0)
+        return np.where(searchable, total, total[searchable].min())
+
+    def _fill_dense(self, vector: np.ndarray, hits: list[Hit]) -> None:
+        """Dense similarity of candidates that came by another way (stored vectors, no model call)."""
+        if not hits:
+            return
+        with self.chroma_errors():
+            got = self.index.collection.get(ids=[h.chunk_id for h in hits], include=["embeddings"])
+        vectors = dict(zip(got["ids"], got["embeddings"] if got.get("embeddings") is not None else []))
+        for hit in hits:
+            stored = vectors.get(hit.chunk_id)
+            if stored is not None:
+                hit.dense_similarity = float(np.asarray(stored, dtype=np.float32) @ vector)
+
+    @staticmethod
+    def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:
+        """Units one edge away: the Absatz a Rz. explains; the Rz. that explain an Absatz."""
+        out = []
+        edge = norms.explains(chunk_id)
+        if edge is not None:
+            out += [(cid, "erläutert") for cid in norms.units_of(edge.norm, edge.absatz)]
+        norm, absatz = norms.norm_of(chunk_id), norms.absatz_of(chunk_id)
+        if norm and absatz:
+            for cid in norms.explained_by(norm):
+                explains = norms.explains(cid)
+                if explains is not None and explains.absatz == absatz:
+                    out.append((cid, "erläutert in"))
+        return out
+
+    def _explain(self, hit: "Hit") -> None:
+        """The signals that placed the hit, in words a report and the expert view can show."""
+        reasons = hit.reasons
+        if hit.dense_rank:
+            reasons["dense"] = f"rank {hit.dense_rank}, cos {hit.dense_similarity:.3f}"
+        elif hit.dense_similarity is not None:
+            reasons["dense"] = f"cos {hit.dense_similarity:.3f} (not in the dense top)"
+        if hit.lexical_rank:
+            reasons["bm25"] = f"rank {hit.lexical_rank}, score {hit.lexical_score:.2f}"
+        if hit.norm_score:
+            reasons["norm_route"] = f"{hit.norm_score:+.2f}"
 
     def _mark_not_embedded(self, hits: list[Hit]) -> None:
         """While the dense index is being built, tell chunks without an embedding apart from

@@ -11,6 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
+bash scripts/ensure-thesaurus.sh
 SHARED=${SHARED:-../shared}
 GOLD="$SHARED/eval/dev.jsonl"
 SQUAD="$SHARED/eval/external/germanquad_test.json"

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+bash scripts/ensure-thesaurus.sh
 rc=0
 problem=$(.venv/bin/python -m ingest stats --json 2>&1 >/dev/null) || rc=$?
 if [ "$rc" -ne 0 ] && [[ "$problem" == *"was built with embedding model"* ]]; then

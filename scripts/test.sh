@@ -4,6 +4,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 1
 bash scripts/ensure-chromium.sh || exit 1
+bash scripts/ensure-thesaurus.sh
 .venv/bin/python -m pytest "$@"
 rc=$?
 # pytest exit code 5 means no tests were collected: that is a failure here.

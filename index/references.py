@@ -1,0 +1,201 @@
+"""References between units: "§ 11b Abs. 2 Satz 1 Nr. 3", "§§ 88 bis 92 SGB III", "i. V. m. § 7".
+
+German legal texts cite each other in a small, regular grammar: a § (or §§) with numbers, each
+optionally narrowed by Absatz, Satz and Nummer, joined by "und", "bis", commas or "bzw.", and
+followed by the law ("SGB II", "des Zweiten Buches", "AufenthG", "des Aufenthaltsgesetzes").
+Without a law the citing text's own law is meant. ``parse_references`` reads that grammar;
+``norm_key`` names a norm the same way everywhere ("§ 22 SGB II"), and ``unit_norm`` says which
+norm a unit belongs to: its own § for a law Absatz, the § a Weisung's Rz. explains.
+
+The graph built from this at ingest (``unit_edges``) is what lets retrieval go from a Weisung
+Rz. to the Absatz it explains and back.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Books of the Sozialgesetzbuch by their ordinal ("des Zweiten Buches", "SGB 2", "SGB II").
+_ORDINALS = {"ersten": "I", "zweiten": "II", "dritten": "III", "vierten": "IV", "fünften": "V", "sechsten": "VI",
+             "siebten": "VII", "achten": "VIII", "neunten": "IX", "zehnten": "X", "elften": "XI",
+             "zwölften": "XII", "vierzehnten": "XIV"}
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI", "7": "VII", "8": "VIII", "9": "IX",
+          "10": "X", "11": "XI", "12": "XII", "14": "XIV"}
+
+_NUMBER = r"\d{1,4}[a-z]?\b"
+_ABSATZ = r"(?:Absatz|Absätze|Abs\.)\s*(?P<abs>\d{1,3}[a-z]?)"
+_SATZ = r"(?:Satz|Sätze|S\.)\s*(?P<satz>\d{1,3})"
+_NUMMER = r"(?:Nummer|Nr\.)\s*(?P<nr>\d{1,3}[a-z]?)"
+_DETAIL = rf"(?:\s*{_ABSATZ})?(?:\s*{_SATZ})?(?:\s*{_NUMMER})?"
+_JOIN = r"\s*(?:,|und|oder|sowie|bzw\.|bis|-|–|i\.\s?V\.\s?m\.)\s*"
+# "SGB II", "SGB 2", "des Zweiten Buches Sozialgesetzbuch", "AufenthG", "FreizügG/EU",
+# "des Aufenthaltsgesetzes", "der Sozialversicherungsentgeltverordnung".
+_LAW = (r"(?:(?P<sgb>SGB\s*(?:[IVX]{1,4}|\d{1,2}))\b"
+        r"|(?:des|der)\s+(?P<ord>Ersten|Zweiten|Dritten|Vierten|Fünften|Sechsten|Siebten|Achten|Neunten|Zehnten"
+        r"|Elften|Zwölften|Vierzehnten)\s+Buches(?:\s+Sozialgesetzbuch)?"
+        r"|(?:des|der)\s+(?P<named>[A-ZÄÖÜ][\wäöüß-]*(?:gesetzes|gesetzbuchs|gesetzbuches|verordnung|ordnung))\b"
+        r"|(?P<abbr>[A-Z][A-Za-zäöü]{1,12}(?:G|V|O|B)(?:/EU)?\b|BGB|AO|ZPO|GG|BKGG|BAföG))")
+_HEAD = re.compile(rf"(?P<sign>§§?)\s*(?P<first>{_NUMBER}){_DETAIL}")
+_MORE = re.compile(rf"{_JOIN}(?:§§?\s*)?(?P<num>{_NUMBER}){_DETAIL}")
+_MORE_DETAIL = re.compile(rf"{_JOIN}(?=Absatz|Abs\.|Satz|Nummer|Nr\.){_DETAIL}")
+_TRAIL_LAW = re.compile(rf"\s*(?:\(|,\s*)?{_LAW}")
+_RANGE_WORDS = re.compile(r"bis|-|–")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One cited unit: ``law`` and ``paragraph`` always, ``absatz``/``satz``/``nummer`` when named."""
+
+    law: str
+    paragraph: str
+    absatz: str = ""
+    satz: str = ""
+    nummer: str = ""
+    start: int = 0
+    end: int = 0
+
+    @property
+    def norm(self) -> str:
+        return norm_key(self.paragraph, self.law)
+
+    @property
+    def label(self) -> str:
+        parts = [f"§ {self.paragraph}"]
+        if self.absatz:
+            parts.append(f"Abs. {self.absatz}")
+        if self.satz:
+            parts.append(f"Satz {self.satz}")
+        if self.nummer:
+            parts.append(f"Nr. {self.nummer}")
+        return " ".join(parts + ([self.law] if self.law else []))
+
+
+def norm_key(paragraph: str, law: str) -> str:
+    """The one spelling of a norm: ``norm_key("22", "SGB II") == "§ 22 SGB II"``."""
+    return f"§ {paragraph} {law}".strip()
+
+
+def normalise_law(match: re.Match) -> str:
+    if match.group("ord"):
+        return f"SGB {_ORDINALS[match.group('ord').casefold()]}"
+    if match.group("sgb"):
+        number = re.sub(r"^SGB\s*", "", match.group("sgb"))
+        return f"SGB {_ROMAN.get(number, number)}"
+    return match.group("named") or match.group("abbr") or ""
+
+
+def _expand_range(first: str, last: str) -> list[str]:
+    """"88" … "92" -> 88, 89, 90, 91, 92; "11" … "11b" -> 11, 11a, 11b; anything odd -> both ends."""
+    a, b = re.match(r"(\d+)([a-z]?)", first), re.match(r"(\d+)([a-z]?)", last)
+    if a.group(1) == b.group(1) and b.group(2):
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        end = letters.index(b.group(2))
+        start = letters.index(a.group(2)) if a.group(2) else -1
+        return ([a.group(1)] if start < 0 else []) + [a.group(1) + letters[i] for i in range(max(start, 0), end + 1)]
+    low, high = int(a.group(1)), int(b.group(1))
+    if not a.group(2) and not b.group(2) and 0 < high - low <= 30:
+        return [str(n) for n in range(low, high + 1)]
+    return [first, last]
+
+
+def parse_references(text: str, default_law: str = "") -> list[Reference]:
+    """Every § reference in ``text``, in order; ``default_law`` where the text names none."""
+    out: list[Reference] = []
+    for head in _HEAD.finditer(text):
+        if out and head.start() < out[-1].end:
+            continue  # inside the previous reference's list
+        items = [(head.group("first"), head.group("abs") or "", head.group("satz") or "", head.group("nr") or "",
+                  False)]
+        end = head.end()
+        while True:
+            detail = _MORE_DETAIL.match(text, end)
+            if detail and detail.end() > end and (detail.group("abs") or detail.group("satz") or detail.group("nr")):
+                # "§ 12 Absatz 2 Satz 1 und Absatz 4 Satz 1": another Absatz of the same §.
+                items.append((items[-1][0], detail.group("abs") or items[-1][1], detail.group("satz") or "",
+                              detail.group("nr") or "", False))
+                end = detail.end()
+                continue
+            more = _MORE.match(text, end)
+            if not more:
+                break
+            joiner = text[end:more.start("num")]
+            if head.group("sign") == "§" and "§" not in joiner and not _RANGE_WORDS.search(joiner):
+                break  # "§ 7 und 8 Personen": a single § sign takes one number unless a range follows
+            items.append((more.group("num"), more.group("abs") or "", more.group("satz") or "", more.group("nr") or "",
+                          bool(_RANGE_WORDS.fullmatch(joiner.strip()))))
+            end = more.end()
+        law_match = _TRAIL_LAW.match(text, end)
+        law = normalise_law(law_match) if law_match else default_law
+        if law_match:
+            end = law_match.end()
+        numbers: list[tuple[str, str, str, str]] = []
+        for number, absatz, satz, nummer, is_range_end in items:
+            if is_range_end and numbers and not absatz:
+                for n in _expand_range(numbers[-1][0], number)[1:]:
+                    numbers.append((n, "", "", ""))
+            else:
+                numbers.append((number, absatz, satz, nummer))
+        for number, absatz, satz, nummer in numbers:
+            out.append(Reference(law, number, absatz, satz, nummer, head.start(), end))
+    return out
+
+
+def unit_law(locator: dict[str, str]) -> str:
+    """The law a unit's text means when it names none: a law unit's own law, a Weisung's book."""
+    if locator.get("law"):
+        return locator["law"]
+    match = re.search(r"SGB\s*[IVX]+", locator.get("weisung", ""))
+    return match.group(0) if match else ""
+
+
+def unit_norm(kind: str, locator: dict[str, str]) -> str:
+    """The norm a unit belongs to: "§ 22 SGB II" for § 22 Abs. 1 SGB II and for FW § 22 SGB II,
+    Rz. 22.41; "" when it has none (Landtag answers, a Weisung's front matter over several §§)."""
+    if kind == "law" and locator.get("paragraph"):
+        return norm_key(locator["paragraph"], locator.get("law", ""))
+    weisung = re.fullmatch(r"§\s*(\d+[a-z]?)\s+(SGB\s*[IVX]+)", locator.get("weisung", "").strip())
+    if kind == "ba" and weisung:
+        return norm_key(weisung.group(1), weisung.group(2))
+    return ""
+
+
+@dataclass(frozen=True)
+class Edge:
+    """``source`` (a chunk id) ``kind`` ("explains", "cites") ``norm`` (and ``absatz`` when named)."""
+
+    source: str
+    kind: str
+    norm: str
+    absatz: str = ""
+
+
+def unit_edges(chunk_id: str, kind: str, locator: dict[str, str], text: str, scope: str = "") -> list[Edge]:
+    """The edges of one unit: the norm a Weisung Rz. explains, and every norm its text cites
+    (its own § only with another Absatz).
+
+    A Rz. explains the (norm, Absatz) it cites most among the norms its Weisung covers
+    (``scope``, e.g. "§§ 11–11b SGB II": Rz. 11.50 of that Weisung may be about § 11b Abs. 2);
+    without such a citation, its own norm as a whole."""
+    own = unit_norm(kind, locator)
+    own_absatz = locator.get("absatz", "")
+    refs = parse_references(text, unit_law(locator))
+    edges: dict[tuple[str, str, str], Edge] = {}
+    if kind == "ba" and own:
+        covered = {ref.norm for ref in parse_references(scope, unit_law(locator))} | {own}
+        counts: dict[tuple[str, str], int] = {}
+        for ref in refs:
+            if ref.norm in covered:
+                key = (ref.norm, ref.absatz)
+                counts[key] = counts.get(key, 0) + (2 if ref.absatz else 1)
+        if counts:
+            norm, absatz = max(sorted(counts), key=lambda key: counts[key])
+        else:
+            norm, absatz = own, ""
+        edges[("explains", norm, absatz)] = Edge(chunk_id, "explains", norm, absatz)
+    for ref in refs:
+        if not ref.law:
+            continue
+        if ref.norm == own and (kind != "law" or not ref.absatz or ref.absatz == own_absatz):
+            continue
+        edges.setdefault(("cites", ref.norm, ref.absatz), Edge(chunk_id, "cites", ref.norm, ref.absatz))
+    return list(edges.values())

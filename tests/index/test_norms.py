@@ -1,0 +1,46 @@
+"""Legal definitions, norm profiles and unit context, on texts in the form the corpus has them."""
+from index.chunk import Chunk
+from index.norms import build_profiles, defined_terms
+
+
+def law(paragraph: str, absatz: str, title: str, text: str) -> tuple[str, Chunk]:
+    chunk = Chunk(doc_id="sgb2", kind="law", doc_type="Gesetz", title="Zweites Buch Sozialgesetzbuch",
+                  label=f"§ {paragraph} Abs. {absatz} SGB II", text=text,
+                  locator={"law": "SGB II", "paragraph": paragraph, "absatz": absatz},
+                  extra={"paragraph_title": title})
+    return chunk.id, chunk
+
+
+def rz(paragraph: str, number: str, text: str, headings: list[str]) -> tuple[str, Chunk]:
+    chunk = Chunk(doc_id=f"fw{paragraph}", kind="ba", doc_type="Fachliche Weisung", title=f"FW § {paragraph}",
+                  label=f"FW § {paragraph} SGB II, Rz. {number}", text=text,
+                  locator={"weisung": f"§ {paragraph} SGB II", "rz": number}, extra={"heading_path": headings})
+    return chunk.id, chunk
+
+
+def test_definition_forms_of_german_law():
+    assert defined_terms("(1) Hilfebedürftig ist, wer seinen Lebensunterhalt nicht … sichern kann.") == ["Hilfebedürftig"]
+    assert defined_terms("(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen …") == ["Bedarfsgemeinschaft"]
+    assert defined_terms("Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind.") == [
+        "Langzeitarbeitslose"]
+    assert defined_terms("Als Integration im Sinne dieser Kennzahl gilt, wenn …") == ["Integration"]
+
+
+def test_plain_rules_define_nothing():
+    assert defined_terms("Die Agentur für Arbeit erbringt Leistungen zur Eingliederung in Arbeit.") == []
+
+
+def test_profile_gathers_title_definitions_and_weisung_headings():
+    chunks = [law("7", "3", "Leistungsberechtigte", "(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen …"),
+              rz("7", "7.40", "Zur Bedarfsgemeinschaft nach § 7 Absatz 3 gehören …",
+                 ["Bedarfsgemeinschaft", "Partner in eheähnlicher Gemeinschaft"])]
+    profiles, units = build_profiles(chunks)
+    profile = profiles["§ 7 SGB II"]
+    assert profile.title == "Leistungsberechtigte"
+    assert profile.definitions == ["Bedarfsgemeinschaft"]
+    assert "Partner in eheähnlicher Gemeinschaft" in profile.text()
+    law_id, rz_id = chunks[0][0], chunks[1][0]
+    assert units.norm[law_id] == units.norm[rz_id] == "§ 7 SGB II"
+    # The Absatz the Rz. explains gets the Rz.'s headings as searchable context.
+    assert "Partner in eheähnlicher Gemeinschaft" in units.context[law_id]
+    assert profile.explained_by == [rz_id] and profile.units == [law_id]

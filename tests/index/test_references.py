@@ -1,0 +1,78 @@
+"""Reference parsing on citation forms as they stand in the corpus (laws and Weisungen)."""
+from index.references import norm_key, parse_references, unit_edges, unit_norm
+
+
+def labels(text: str, default_law: str = "SGB II") -> list[str]:
+    return [ref.label for ref in parse_references(text, default_law)]
+
+
+def test_absatz_satz_nummer():
+    assert labels("nach § 11b Abs. 2 Satz 1 Nr. 3 abzusetzen") == ["§ 11b Abs. 2 Satz 1 Nr. 3 SGB II"]
+
+
+def test_written_out_absatz_and_nummer():
+    assert labels("§ 12 Absatz 1 Satz 2 Nummer 7 bedeuten würde") == ["§ 12 Abs. 1 Satz 2 Nr. 7 SGB II"]
+
+
+def test_range_of_paragraphs_with_law():
+    assert labels("nach den §§ 88 bis 92 SGB III gefördert") == [
+        "§ 88 SGB III", "§ 89 SGB III", "§ 90 SGB III", "§ 91 SGB III", "§ 92 SGB III"]
+
+
+def test_range_of_lettered_paragraphs():
+    assert labels("§§ 11–11b") == ["§ 11 SGB II", "§ 11a SGB II", "§ 11b SGB II"]
+
+
+def test_in_verbindung_mit():
+    assert labels("§ 16 Absatz 1 i. V. m. § 44 SGB III", "SGB II") == ["§ 16 Abs. 1 SGB III", "§ 44 SGB III"]
+
+
+def test_second_absatz_of_the_same_paragraph():
+    assert labels("§ 12 Absatz 2 Satz 1 und Absatz 4 Satz 1 ist vorrangig") == [
+        "§ 12 Abs. 2 Satz 1 SGB II", "§ 12 Abs. 4 Satz 1 SGB II"]
+
+
+def test_book_named_by_its_ordinal():
+    assert labels("die nach § 11b des Zweiten Buches Sozialgesetzbuch abzusetzenden Beträge", "SGB XII") == ["§ 11b SGB II"]
+    assert labels("§§ 29 bis 33 des Dritten Buches von den") == [f"§ {n} SGB III" for n in range(29, 34)]
+
+
+def test_other_laws_by_abbreviation_and_name():
+    assert labels("§ 25 Absatz 3 Satz 1 AufenthG.") == ["§ 25 Abs. 3 Satz 1 AufenthG"]
+    assert labels("§ 1603 Absatz 2 Satz 2 BGB ist") == ["§ 1603 Abs. 2 Satz 2 BGB"]
+    assert labels("(§ 20 Abs. 2 SGB X) zu prüfen") == ["§ 20 Abs. 2 SGB X"]
+    assert [r.law for r in parse_references("§ 45a Absatz 1 des Aufenthaltsgesetzes teilnehmen")] == ["Aufenthaltsgesetzes"]
+
+
+def test_alternatives_with_bzw():
+    assert labels("nach §§ 16e bzw. 16i SGB II gefördert") == ["§ 16e SGB II", "§ 16i SGB II"]
+
+
+def test_single_sign_takes_one_number():
+    assert labels("§ 7 und 8 Personen") == ["§ 7 SGB II"]
+
+
+def test_text_without_references():
+    assert parse_references("Die Agentur für Arbeit berät.") == []
+
+
+def test_norm_of_law_absatz_and_weisung_rz():
+    assert unit_norm("law", {"law": "SGB II", "paragraph": "22", "absatz": "1"}) == "§ 22 SGB II"
+    assert unit_norm("ba", {"weisung": "§ 22 SGB II", "rz": "22.41"}) == norm_key("22", "SGB II")
+    assert unit_norm("ba", {"weisung": "§§ 11–11b SGB II", "page": "3"}) == ""
+    assert unit_norm("landtag", {"anfrage": "5591", "frage": "3"}) == ""
+
+
+def test_weisung_rz_explains_the_absatz_it_cites_most():
+    text = ("Nach § 22 Absatz 1 Satz 1 werden Bedarfe anerkannt. Die Angemessenheit (§ 22 Absatz 1) "
+            "richtet sich nach … ; zu den Heizkosten siehe § 22 Absatz 3 und § 12 SGB II.")
+    edges = unit_edges("fw#rz", "ba", {"weisung": "§ 22 SGB II", "rz": "22.4"}, text)
+    explains = [e for e in edges if e.kind == "explains"]
+    assert [(e.norm, e.absatz) for e in explains] == [("§ 22 SGB II", "1")]
+    assert ("cites", "§ 12 SGB II") in {(e.kind, e.norm) for e in edges}
+
+
+def test_law_absatz_cites_other_absatz_of_its_own_paragraph():
+    edges = unit_edges("sgb2#22/3", "law", {"law": "SGB II", "paragraph": "22", "absatz": "3"},
+                       "(3) Rückzahlungen … mindern die Aufwendungen nach § 22 Absatz 1 und § 9.")
+    assert {(e.norm, e.absatz) for e in edges} == {("§ 22 SGB II", "1"), ("§ 9 SGB II", "")}

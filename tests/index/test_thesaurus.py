@@ -1,0 +1,41 @@
+from index.thesaurus import DEFAULT_PATHS, Thesaurus
+
+SAMPLE = """# OpenThesaurus - German Thesaurus in text format
+werdende Mutter (sein);in Umständen;schwanger;gravid (fachspr.)
+umsiedeln;umziehen;den Wohnsitz wechseln;zügeln (schweiz.)
+Lohn;Arbeitsentgelt;Entgelt;Bezahlung
+"""
+
+
+def test_annotations_are_removed_and_sets_are_symmetric():
+    thesaurus = Thesaurus.from_text(SAMPLE)
+    assert "werdende Mutter" in thesaurus.related("schwanger")
+    assert "gravid" in thesaurus.related("schwanger")
+    assert "schwanger" in thesaurus.related("gravid")
+
+
+def test_word_itself_is_not_its_own_synonym():
+    assert "umziehen" not in Thesaurus.from_text(SAMPLE).related("umziehen")
+
+
+def test_lookup_goes_through_the_lemma():
+    # "Löhne" is not in the file; its lemma "Lohn" is.
+    assert "Arbeitsentgelt" in Thesaurus.from_text(SAMPLE).related("Löhne")
+
+
+def test_comment_lines_and_oversized_sets_are_skipped():
+    big = ";".join(f"wort{i}" for i in range(40))
+    thesaurus = Thesaurus.from_text(SAMPLE + big + "\n")
+    assert len(thesaurus) == 3
+    assert thesaurus.related("wort1") == set()
+
+
+def test_unknown_word_has_no_synonyms():
+    assert Thesaurus.from_text(SAMPLE).related("Rundfunkbeitrag") == set()
+
+
+def test_installed_openthesaurus_links_everyday_and_legal_words():
+    thesaurus = Thesaurus.from_file(DEFAULT_PATHS[0])
+    assert len(thesaurus) > 30000
+    assert "Arbeitsentgelt" in thesaurus.related("Lohn")
+    assert "den Wohnsitz wechseln" in thesaurus.related("umziehen")
