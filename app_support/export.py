@@ -43,6 +43,12 @@ def answer_sentences(answer: Answer) -> list[ExportSentence]:
     return out
 
 
+def cited_refs(answer: Answer) -> list[SourceRef]:
+    """The cited sources in marker order. Verification numbers them 1, 2, 3 … in order of
+    first use, so a numbered list shows each marker's number."""
+    return sorted((from_citation(c, answer) for c in answer.citations), key=lambda ref: ref.number or 0)
+
+
 def supporting_sentence(ref: SourceRef) -> str:
     """The sentence of the passage that backs the answer (the whole passage when unknown)."""
     if ref.support_span:
@@ -115,7 +121,7 @@ def to_markdown(answers: Sequence[Answer], *, lang: str = "de", created: datetim
                     lines.append(f"- {md_text(format_citation(ref))}" + _md_link(ref))
                 lines.append("")
         else:
-            refs = [from_citation(c, answer) for c in answer.citations]
+            refs = cited_refs(answer)
             if refs:
                 lines += [f"### {t('export_sources', lang)}", ""]
                 for ref in refs:
@@ -123,7 +129,8 @@ def to_markdown(answers: Sequence[Answer], *, lang: str = "de", created: datetim
                     # second line of the same item (indented to the item's text).
                     item = f"{ref.number}. "
                     lines.append(item + md_text(format_citation(ref)) + _md_link(ref) + "  ")
-                    lines.append(" " * len(item) + f"{t('export_support', lang)}: „{md_text(supporting_sentence(ref))}“")
+                    quote = md_text(supporting_sentence(ref))
+                    lines.append(" " * len(item) + f"{t('export_support', lang)}: „{quote}“")
                 lines.append("")
         lines += [f"*{t('export_settings', lang)}: {md_text(settings_line(answer, lang))}*", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -179,7 +186,7 @@ def to_docx(answers: Sequence[Answer], *, lang: str = "de", created: datetime | 
                     paragraph = document.add_paragraph(_xml_safe(format_citation(ref)), style="List Bullet")
                     _docx_link(paragraph, ref)
         else:
-            refs = [from_citation(c, answer) for c in answer.citations]
+            refs = cited_refs(answer)
             if refs:
                 document.add_heading(t("export_sources", lang), level=3)
                 numbering = _restarted_numbering(document)
@@ -187,8 +194,8 @@ def to_docx(answers: Sequence[Answer], *, lang: str = "de", created: datetime | 
                     paragraph = document.add_paragraph(_xml_safe(format_citation(ref)), style="List Number")
                     _set_numbering(paragraph, numbering)
                     _docx_link(paragraph, ref)
-                    quote = paragraph.add_run(f"\n{t('export_support', lang)}: „{_xml_safe(supporting_sentence(ref))}“")
-                    quote.italic = True
+                    quote = _xml_safe(supporting_sentence(ref))
+                    paragraph.add_run(f"\n{t('export_support', lang)}: „{quote}“").italic = True
         settings = document.add_paragraph()
         run = settings.add_run(f"{t('export_settings', lang)}: {_xml_safe(settings_line(answer, lang))}")
         run.font.size = Pt(8)

@@ -116,9 +116,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ingest_status_added": "neu eingelesen",
         "ingest_status_unchanged": "unverändert",
         "ingest_status_failed": "fehlgeschlagen",
+        "ingest_status_missing": "Datei fehlt",
         "ingest_status_skipped": "übersprungen",
-        "no_index_summary": "{documents} Dokumente, {chunks} Passagen im Index ({added} neu eingelesen, "
-                            "{unchanged} unverändert, {failed} fehlgeschlagen).",
+        "no_index_summary": "Fertig: {documents} Dokumente, {chunks} Passagen im Index ({added} neu eingelesen, "
+                            "{unchanged} unverändert, {missing} Dateien fehlen, {failed} fehlgeschlagen).",
         "export_title": "Fundstelle – Antworten mit Quellen",
         "export_created": "Erstellt am {date} mit Fundstelle.",
         "export_notice": "Keine Rechtsberatung: Jede Aussage ist an der angegebenen Quelle zu prüfen.",
@@ -228,9 +229,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ingest_status_added": "read in",
         "ingest_status_unchanged": "unchanged",
         "ingest_status_failed": "failed",
+        "ingest_status_missing": "file missing",
         "ingest_status_skipped": "skipped",
-        "no_index_summary": "{documents} documents, {chunks} passages in the index ({added} read in, "
-                            "{unchanged} unchanged, {failed} failed).",
+        "no_index_summary": "Done: {documents} documents, {chunks} passages in the index ({added} read in, "
+                            "{unchanged} unchanged, {missing} files missing, {failed} failed).",
         "export_title": "Fundstelle – answers with sources",
         "export_created": "Created on {date} with Fundstelle.",
         "export_notice": "Not legal advice: check every statement against the source given.",

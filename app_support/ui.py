@@ -243,7 +243,7 @@ def _run_ingest(settings: Settings, lang: str) -> None:
 
 
 _INGEST_STATUS = {"added": "added", "updated": "added", "unchanged": "unchanged", "failed": "failed",
-                  "missing": "failed"}
+                  "missing": "missing"}
 
 
 def ingest_rows(outcomes, lang: str) -> list[dict]:
@@ -254,7 +254,8 @@ def ingest_rows(outcomes, lang: str) -> list[dict]:
 
 def ingest_summary(rows: list[dict], lang: str) -> str:
     """The summary above the table, counted from the table's own rows."""
-    count = {state: sum(1 for row in rows if row["state"] == state) for state in ("added", "unchanged", "failed")}
+    count = {state: sum(1 for row in rows if row["state"] == state)
+             for state in ("added", "unchanged", "missing", "failed")}
     return t("no_index_summary", lang, documents=len(rows), chunks=sum(row["chunks"] for row in rows), **count)
 
 
@@ -274,7 +275,7 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
                        ("opt_mode", settings.answer_mode), ("opt_k", min(settings.k, MAX_K))):
         if key not in state:
             state[key] = value
-    titles = {d["doc_id"]: _document_name(d) for d in documents}
+    titles = {d["doc_id"]: document_name(d) for d in documents}
     doc_ids = sorted(titles, key=lambda doc_id: natural_key(titles[doc_id]))
     laws = assistant.laws()
     # Values from a shared link that this index does not know are dropped, not an error.
@@ -311,7 +312,7 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
             st.rerun()
 
 
-def _document_name(document: dict) -> str:
+def document_name(document: dict) -> str:
     """A short name for the narrow sidebar: "SGB II (Fassung 23.04.2026)", "FW § 16 SGB II – …"."""
     if document.get("kind") == "law" and document.get("law"):
         title = short_law_name(document["law"])
@@ -508,9 +509,9 @@ def _further_passages(refs: list[SourceRef], turn: Turn, lang: str) -> None:
     with st.container(key=f"more-{turn.id}"):
         st.markdown(f"**{t('more_sources', lang, n=len(refs))}**")
         st.caption(t("more_sources_caption", lang))
+        labels = [escape_inline(f"{ref.short_label} · {kind_label(ref.kind, lang)}") for ref in refs]
         chosen = st.radio(t("more_sources_pick", lang), list(range(len(refs))), index=None,
-                          key=f"more-pick-{turn.id}", label_visibility="collapsed",
-                          format_func=lambda i: escape_inline(f"{refs[i].short_label} · {kind_label(refs[i].kind, lang)}"))
+                          key=f"more-pick-{turn.id}", label_visibility="collapsed", format_func=labels.__getitem__)
         if chosen is not None:
             _source_card(refs[chosen], lang, key=f"more-card-{turn.id}")
 
