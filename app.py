@@ -11,4 +11,4 @@ from app_support.ui import main
 
 _settings = Settings()
 setup_logging(_settings.log_path, _settings.log_level)
-main()
+main(_settings)

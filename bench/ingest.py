@@ -51,6 +51,7 @@ def main() -> int:
     from fundstelle.embeddings import load_embedder_for
     from fundstelle.settings import Settings
     from index.chunk_index import ChunkIndex, embedding_text
+    from index.writer import IndexWriter
     from ingest.pipeline import run_ingest
 
     with tempfile.TemporaryDirectory(prefix="fundstelle-bench-") as tmp:
@@ -63,13 +64,11 @@ def main() -> int:
         with PeakRSS() as rss:
             t0 = time.perf_counter()
             report = run_ingest([corpus] if args.corpus else None, settings, progress=True,
-                                index=ChunkIndex(settings, embedder=model))
+                                index=IndexWriter(settings, embedder=model))
             total = time.perf_counter() - t0
         t1 = time.perf_counter()
         again = run_ingest([corpus] if args.corpus else None, settings, progress=False)
         rerun = time.perf_counter() - t1
-        from index.chunk_index import ChunkIndex
-
         index = ChunkIndex(settings)
         tokens = 0
         tokenize_seconds = None

@@ -33,7 +33,8 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> int:
     from fundstelle.settings import Settings
 
-    default_gold = Settings().corpus.parent / "eval" / "dev.jsonl"
+    settings = Settings()
+    default_gold = settings.corpus.parent / "eval" / "dev.jsonl"
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold", type=Path, default=default_gold)
     parser.add_argument("--out", type=Path, default=Path("bench-results/query.json"))
@@ -55,14 +56,14 @@ def main() -> int:
         # Uncached: sentence embeddings computed for every question (as for questions never
         # asked before); the Assistant build and the first answer are the cold start.
         t0 = time.perf_counter()
-        uncached_assistant = Assistant(Settings(embedding_cache=False), retriever=args.retriever)
+        uncached_assistant = Assistant(settings.model_copy(update={"embedding_cache": False}), retriever=args.retriever)
         build = time.perf_counter() - t0
         t1 = time.perf_counter()
         uncached_assistant.ask(questions[0])
         first = time.perf_counter() - t1
         uncached = timed(uncached_assistant)
         # Cached (the default): a first pass fills the text-hash cache, the second is measured.
-        cached_assistant = Assistant(Settings(), retriever=args.retriever)
+        cached_assistant = Assistant(settings, retriever=args.retriever)
         timed(cached_assistant)
         cached = timed(cached_assistant)
     data = {"machine": machine(), "commit": commit(), "questions": len(questions), "retriever": args.retriever,

@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and compare reports.",
         epilog="Settings come from FUNDSTELLE_* environment variables (FUNDSTELLE_DATA, FUNDSTELLE_EMBEDDING, ...). "
                "Evaluation indexes live in <data>/eval-index/. " + METRICS_HELP)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{gold,squad,compare,feedback}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{gold,squad,ablation,compare,feedback}")
 
     gold = sub.add_parser(
         "gold", help="evaluate on a gold JSONL file with evidence quotes",
@@ -68,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "all paragraphs stay in the index.", epilog=METRICS_HELP)
     squad.add_argument("file", type=Path, help="SQuAD-style JSON file")
     _common(squad)
+
+    ablation = sub.add_parser(
+        "ablation", help="retrieval with each lever of the legal-aware search turned off in turn",
+        description="Retrieval only: evidence recall@1/@5 and MRR@10 on the gold set's tuning and check halves, and "
+                    "paragraph recall@1 and MRR@10 on a SQuAD-style file (--squad), for all levers on, each one "
+                    "off, and all off. Prints a Markdown table (the README's ablation table).")
+    ablation.add_argument("gold", type=Path, help="gold file (e.g. ../shared/eval/dev.jsonl)")
+    ablation.add_argument("--squad", type=Path, default=None, help="SQuAD-style file (e.g. GermanQuAD test)")
+    ablation.add_argument("--limit", type=int, default=None, metavar="N", help="ask only N SQuAD questions")
+    ablation.add_argument("--k", type=int, default=DEFAULT_K, help=f"passages per question (default {DEFAULT_K})")
 
     compare = sub.add_parser("compare", help="compare report.json files side by side",
                              description="Print the numbers and configuration of several reports side by side.")
@@ -126,10 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 console.print(output)
             return 0
+        settings = Settings()
         if args.command == "feedback":
-            from app_support.feedback import export_jsonl
+            from retrieval.feedback import export_jsonl
 
-            settings = Settings()
             if args.out:
                 with args.out.open("w", encoding="utf-8") as handle:
                     count = export_jsonl(settings, handle, include_answer=args.with_answer)
@@ -140,8 +150,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.k < 1 or (args.limit is not None and args.limit < 1):
             errors.print("error: --k and --limit must be at least 1")
             return 2
-        settings = Settings()
         setup_logging(settings.log_path, settings.log_level)
+        if args.command == "ablation":
+            from evaluation.ablation import markdown, run_ablation
+
+            rows = run_ablation(args.gold, settings, args.squad, args.limit, k=args.k)
+            print(markdown(rows))
+            return 0
         if args.command == "gold":
             from evaluation.gold import run_gold
 

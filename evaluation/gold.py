@@ -12,6 +12,7 @@ from typing import Any
 
 from evaluation import metrics
 from evaluation.indexes import EvaluationError, corpus_index
+from evaluation.split import HALVES, half_of
 from evaluation.runner import DEFAULT_K, answer_modes, ask_all, case_of, open_assistant, passages_of, run_config
 from fundstelle.settings import Settings
 
@@ -75,7 +76,13 @@ def question_row(item: dict[str, Any], case: dict[str, Any], passages: list, ask
         "sentences": len(claims) if not case["abstained"] else 0,
         "sentences_verified": sum(s == metrics.VERIFIED for s in claims) if not case["abstained"] else 0,
         "latency_ms": round(asked.latency_ms, 1),
+        "half": half_of(item["id"]),
         "retrieved": [p.label for p in passages[:LABELS_KEPT]],
+        # Why the top passages and the evidence passage ranked where they did (a miss must be
+        # explainable from the report alone).
+        "why_top": [_why(p) for p in passages[:LABELS_KEPT]],
+        "why_evidence": _why(passages[rank - 1]) if answerable and (rank := metrics.evidence_rank(
+            [p.text for p in passages], evidence)) else "",
         "cited": [c.label for c in answer.citations[:LABELS_KEPT]] if answer is not None else [],
         "answer": answer.text if answer is not None else "",
         "abstain_reason": answer.abstain_reason if answer is not None else "",
@@ -83,10 +90,24 @@ def question_row(item: dict[str, Any], case: dict[str, Any], passages: list, ask
     }
 
 
-def summarise(rows: list[dict[str, Any]], cases: list[dict[str, Any]], config: dict[str, Any]) -> dict[str, Any]:
-    """The report: exactly the keys of the gold report, in the documented order."""
+def _why(passage) -> str:
+    reasons = getattr(passage, "reasons", None) or {}
+    return f"{passage.label}: " + "; ".join(f"{k} {v}" for k, v in reasons.items())
+
+
+def summarise(rows: list[dict[str, Any]], cases: list[dict[str, Any]], config: dict[str, Any],
+              halves: bool = True) -> dict[str, Any]:
+    """The report: exactly the keys of the gold report, in the documented order; with
+    ``halves`` also the same figures for the tuning and the check half (``evaluation.split``)."""
     ranks = [row["evidence_rank"] for row in rows if row["answerable"]]
     latencies = [row["latency_ms"] for row in rows]
+    by_half = {}
+    if halves:
+        for half in HALVES:
+            picked = [i for i, row in enumerate(rows) if row.get("half") == half]
+            if picked:
+                part = summarise([rows[i] for i in picked], [cases[i] for i in picked], {}, halves=False)
+                by_half[half] = {k: v for k, v in part.items() if k not in ("config", "per_question", "halves")}
     return {
         "n_answerable": sum(1 for row in rows if row["answerable"]),
         "n_unanswerable": sum(1 for row in rows if not row["answerable"]),
@@ -102,12 +123,13 @@ def summarise(rows: list[dict[str, Any]], cases: list[dict[str, Any]], config: d
         "false_abstention": metrics.false_abstention(cases),
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
+        "halves": by_half,
         "config": config,
         "per_question": rows,
     }
 
 
-def run_gold(gold_path: Path | str, settings: Settings | None = None, corpus: Path | str | None = None,
+def run_gold(gold_path: Path | str, settings: Settings, corpus: Path | str | None = None,
              mode: str | None = None, retriever: str = "hybrid", out: Path | str | None = None, *,
              k: int = DEFAULT_K, limit: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Evaluate the assistant on a gold JSONL file and return the report dict.
@@ -117,7 +139,6 @@ def run_gold(gold_path: Path | str, settings: Settings | None = None, corpus: Pa
     asked once with ``k`` passages; with ``out`` the report files are written there
     (``report.json``, ``report.md``, ``chart.png``). ``limit`` asks only the first N questions.
     """
-    settings = settings or Settings()
     gold_path = Path(gold_path)
     items = load_gold(gold_path)[:limit] if limit else load_gold(gold_path)
     index_settings, _ = corpus_index(settings, Path(corpus) if corpus else None, progress=progress)

@@ -60,7 +60,7 @@ def corpus_index(settings: Settings, corpus: Path | None = None, *, progress: bo
     pruned. The configured corpus is ingested through the catalogue (as ``python -m ingest``
     does); any other folder file by file.
     """
-    from ingest.pipeline import run_ingest
+    from ingest import run_ingest
 
     corpus = (corpus or settings.corpus).expanduser().resolve()
     if not corpus.is_dir():
@@ -91,12 +91,7 @@ def paragraph_index(settings: Settings, paragraphs: Mapping[str, Paragraph], *, 
     is chunked like any text file a user adds (long paragraphs become parts with one label).
     Document ids are ``paragraph:<pid>``. Returns the settings for that index.
     """
-    from tqdm import tqdm
-
-    from ingest.errors import IngestError
-    from index.chunk_index import ChunkIndex
-    from ingest.loaders import load_document
-    from ingest.loaders.base import SourceInfo, file_sha256
+    from ingest import SourceInfo, run_ingest
 
     if not paragraphs:
         raise EvaluationError("no paragraphs to index")
@@ -104,28 +99,16 @@ def paragraph_index(settings: Settings, paragraphs: Mapping[str, Paragraph], *, 
     target = eval_settings(settings, name)
     folder = target.data / "paragraphs"
     folder.mkdir(exist_ok=True)
-    index = ChunkIndex(target)
-    states = index.document_states()
-    todo = []
+    sources = []
     for pid, paragraph in paragraphs.items():
         path = folder / f"{pid}.txt"
         if not path.exists():
             path.write_text(paragraph.context, encoding="utf-8")
-        source = SourceInfo(doc_id=paragraph_doc_id(pid), path=path, kind="other", loader="generic",
-                            title=paragraph.title)
-        if not index.is_complete(states.get(source.doc_id), file_sha256(path)):
-            todo.append(source)
-    with tqdm(total=len(todo), unit="paragraph", desc="Indexing paragraphs", disable=not progress or not todo) as bar:
-        for source in todo:
-            try:
-                document = load_document(source, target)
-            except IngestError as exc:
-                log.warning("paragraph %s not indexed: %s", source.doc_id, exc.reason)
-            else:
-                index.sync_document(document, source.path.name)
-            bar.update(1)
-    for doc_id in set(states) - {paragraph_doc_id(pid) for pid in paragraphs}:
-        index.remove_document(doc_id)
-    if not len(index.rebuild_lexical()):
+        sources.append(SourceInfo(doc_id=paragraph_doc_id(pid), path=path, kind="other", loader="generic",
+                                  title=paragraph.title))
+    report = run_ingest(None, target, sources=sources, prune=True, progress=progress)
+    for failure in report.failures:
+        log.warning("paragraph %s not indexed: %s", failure.doc_id, failure.message)
+    if not report.total_chunks:
         raise EvaluationError("no paragraph could be indexed")
     return target

@@ -84,6 +84,12 @@ def _ratio(hits: Any, total: Any) -> str:
 def gold_markdown(report: Mapping[str, Any], title: str) -> str:
     rows = report.get("per_question", [])
     lines = _summary_md(title, report)
+    halves = report.get("halves") or {}
+    if halves:
+        keys = [k for k in next(iter(halves.values())) if not k.startswith("latency")]
+        lines += ["## Tuning half and check half", "",
+                  markdown_table(["metric", *halves], [(k, *(format_value(k, halves[h].get(k)) for h in halves))
+                                                      for k in keys]), ""]
     lines += ["## Questions that miss a criterion", ""]
     misses = []
     for row in rows:
@@ -96,7 +102,10 @@ def gold_markdown(report: Mapping[str, Any], title: str) -> str:
         if row["answerable"]:
             if row["evidence_rank"] is None or row["evidence_rank"] > 5:
                 rank = format_value("", row["evidence_rank"])
-                misses.append(f"{name} evidence not in the top 5 (rank {rank}); gold {gold}; retrieved {retrieved}")
+                why = " | ".join(row.get("why_top") or [])
+                evidence_why = f"; evidence passage: {row['why_evidence']}" if row.get("why_evidence") else ""
+                misses.append(f"{name} evidence not in the top 5 (rank {rank}); gold {gold}; retrieved {retrieved}"
+                              f" (why: {why}){evidence_why}")
             if row["abstained"]:
                 misses.append(f"{name} abstained on an answerable question "
                               f"({row.get('abstain_reason') or 'no reason given'})")
@@ -115,12 +124,12 @@ def gold_markdown(report: Mapping[str, Any], title: str) -> str:
                           f"sentences not verified")
     lines += (misses or ["None."]) + ["", "## Per question", ""]
     lines.append(markdown_table(
-        ["id", "kind", "lang", "answerable", "evidence rank", "abstained", "supported", "citations holding",
-         "markers ok", "sentences verified", "ms"],
-        [(row["id"], row.get("kind", ""), row.get("lang", ""), row["answerable"], row["evidence_rank"],
+        ["id", "half", "kind", "lang", "answerable", "evidence rank", "abstained", "supported", "citations holding",
+         "markers ok", "sentences verified", "ms", "why the top passage ranked first"],
+        [(row["id"], row.get("half", ""), row.get("kind", ""), row.get("lang", ""), row["answerable"], row["evidence_rank"],
           row["abstained"], row["supported"], _ratio(row["citations_holding"], row["citations"]),
           f"{row['markers_resolvable']}/{row['markers']}", f"{row['sentences_verified']}/{row['sentences']}",
-          f"{row['latency_ms']:.0f}") for row in rows]))
+          f"{row['latency_ms']:.0f}", (row.get("why_top") or [""])[0]) for row in rows]))
     return "\n".join(lines) + "\n"
 
 

@@ -125,7 +125,7 @@ def passage_paragraph(passage) -> str:
     return paragraph_of(doc_id)
 
 
-def run_squad(path: Path | str, settings: Settings | None = None, mode: str | None = None,
+def run_squad(path: Path | str, settings: Settings, mode: str | None = None,
               retriever: str = "hybrid", out: Path | str | None = None, *, k: int = DEFAULT_K,
               limit: int | None = None, progress: bool = True) -> dict[str, Any]:
     """Evaluate paragraph retrieval and answers on a SQuAD-style file; return the report dict.
@@ -135,7 +135,6 @@ def run_squad(path: Path | str, settings: Settings | None = None, mode: str | No
     files are written there (``report.json``, ``report.md``, ``chart.png`` and
     ``per_question.jsonl``).
     """
-    settings = settings or Settings()
     path = Path(path)
     squad = load_squad(path)
     questions = spread(squad.questions, limit)

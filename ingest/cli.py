@@ -197,13 +197,13 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
 
     from tqdm import tqdm
 
+    from index.writer import IndexWriter
     from ingest.background import EmbedderLock, hold_while_requested
-    from index.chunk_index import ChunkIndex
 
     started = time.perf_counter()
     with EmbedderLock(settings):
-        index = ChunkIndex(settings)
-        if not index.store.count():
+        index = IndexWriter(settings)
+        if not index.dense_progress()[1]:
             errors.print(f"error: the index in {settings.data} holds no chunks yet: run `python -m ingest` "
                          "(or `python -m ingest --no-embed`) first", markup=False, highlight=False)
             return 1
@@ -303,16 +303,25 @@ def _fetch(args: argparse.Namespace, settings: Settings) -> int:
 def _stats(args: argparse.Namespace, settings: Settings) -> int:
     from index.chunk_index import ChunkIndex
 
-    index = ChunkIndex(settings, create=False)
-    states = index.document_states()
+    index = ChunkIndex(settings)
+    states: dict[str, dict] = {}
+    for _, meta in index.iter_metadata():
+        state = states.setdefault(meta["doc_id"], {"kind": meta.get("kind"), "title": meta.get("title"),
+                                                   "stand": meta.get("stand"), "law": meta.get("law"),
+                                                   "fassung": meta.get("fassung"), "chunks": 0})
+        state["chunks"] += 1
+    embedded: dict[str, int] = {}
+    for _, _, meta in index.iter_records(include=("metadatas",)):
+        embedded[meta.get("doc_id", "")] = embedded.get(meta.get("doc_id", ""), 0) + 1
     by_kind: dict[str, int] = {}
     for state in states.values():
-        by_kind[state["kind"]] = by_kind.get(state["kind"], 0) + state["present"]
+        by_kind[state["kind"]] = by_kind.get(state["kind"], 0) + state["chunks"]
     data = {"collection": settings.collection, "embedding_model": index.model_name, "embedding_dim": index.model_dim,
-            "chunks": index.count(), "documents": len(states), "by_kind": by_kind,
-            "sources": {doc_id: {"kind": s["kind"], "chunks": s["present"], "title": s["title"],
+            "chunks": sum(s["chunks"] for s in states.values()), "embedded": sum(embedded.values()),
+            "documents": len(states), "by_kind": by_kind, "reference_graph": index.graph_size(),
+            "sources": {doc_id: {"kind": s["kind"], "chunks": s["chunks"], "title": s["title"],
                                  "stand": s["stand"] if s["kind"] == "law" else None, "law": s["law"],
-                                 "fassung": s["fassung"], "complete": s["present"] == s["expected"]}
+                                 "fassung": s["fassung"], "complete": embedded.get(doc_id, 0) == s["chunks"]}
                         for doc_id, s in sorted(states.items())}}
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -322,7 +331,9 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
         table.add_column(column, overflow="fold")
     for doc_id, s in data["sources"].items():
         stand = f"{s['fassung']} – {s['stand']}" if s["kind"] == "law" else ""
-        table.add_row(doc_id, s["kind"], str(s["chunks"]) + ("" if s["complete"] else " (incomplete)"), stand)
+        table.add_row(doc_id, s["kind"], str(s["chunks"]) + ("" if s["complete"] else " (not all embedded)"), stand)
     console.print(table)
     console.print("By kind: " + ", ".join(f"{k}: {n}" for k, n in sorted(by_kind.items())), highlight=False)
+    console.print("Reference graph: " + (", ".join(f"{n} {k}" for k, n in sorted(data["reference_graph"].items()))
+                                         or "no edges"), highlight=False)
     return 0

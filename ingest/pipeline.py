@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from fundstelle.settings import Settings
 from ingest.catalogue import Catalogue, load_catalogue
 from ingest.errors import IngestError
-from index.chunk_index import ChunkIndex
+from index.writer import IndexWriter
 from ingest.loaders import load_document
 from ingest.loaders.base import SourceInfo, file_sha256
 
@@ -125,6 +125,11 @@ def discover_sources(paths: Sequence[Path] | None, settings: Settings, catalogue
     return sources, skipped, missing
 
 
+def corpus_sources(settings: Settings) -> list[SourceInfo]:
+    """The sources a default run (``run_ingest(None, settings)``) reads, in reading order."""
+    return discover_sources(None, settings, load_catalogue(settings.catalogue))[0]
+
+
 def _embedding_priority(info: SourceInfo, catalogue: Catalogue) -> int:
     """Most asked first, so a partly built index already answers the common questions:
     Landtag documents, then the current Fassung of each law, then BA documents and anything
@@ -137,29 +142,33 @@ def _embedding_priority(info: SourceInfo, catalogue: Catalogue) -> int:
     return 2 if info.kind == "ba" else 3
 
 
-def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = None, *, prune: bool = False,
-               reindex: bool = False, index: ChunkIndex | None = None, progress: bool = True,
-               on_document: Callable[[DocumentOutcome], None] | None = None, embed: bool = True) -> IngestReport:
-    """Ingest ``paths`` (default: the configured corpus) into the index.
+def run_ingest(paths: Sequence[Path] | None, settings: Settings, *, prune: bool = False,
+               reindex: bool = False, index: IndexWriter | None = None, progress: bool = True,
+               on_document: Callable[[DocumentOutcome], None] | None = None, embed: bool = True,
+               sources: Sequence[SourceInfo] | None = None) -> IngestReport:
+    """Ingest ``paths`` (default: the configured corpus) into the index; or exactly ``sources``
+    (document ids, kinds and loaders given by the caller) instead of discovered files.
 
     Two phases: (1) parse and chunk every changed document into the chunk store and rebuild
     the BM25 index: seconds, after which questions can be answered by keyword search;
     (2) with ``embed`` (the default), embed every chunk the dense index lacks, most asked
-    sources first (``ChunkIndex.embed_pending``; the app runs the same step in the background).
+    sources first (``IndexWriter.embed_pending``; the app runs the same step in the background).
     """
     from tqdm import tqdm
 
-    settings = settings or Settings()
     started = time.perf_counter()
     catalogue = load_catalogue(settings.catalogue)
     if index is None:
-        index = ChunkIndex(settings, check_model=not reindex)
+        index = IndexWriter(settings, check_model=not reindex)
     if reindex:
         index.drop()
-        index = ChunkIndex(settings, embedder=index.embedder)
-    sources, skipped, missing = discover_sources(paths, settings, catalogue)
+        index = IndexWriter(settings, embedder=index.embedder)
+    if sources is None:
+        sources, skipped, missing = discover_sources(paths, settings, catalogue)
+    else:
+        sources, skipped, missing = list(sources), [], []
     report = IngestReport(skipped=skipped, outcomes=list(missing))
-    states = index.store.document_states()
+    states = index.document_states()
     docs_bar = tqdm(sources, unit="doc", desc="Reading", disable=not progress)
     for source in docs_bar:
         docs_bar.set_postfix_str(source.path.name[:40])
@@ -198,7 +207,7 @@ def run_ingest(paths: Sequence[Path] | None = None, settings: Settings | None = 
     return report
 
 
-def embed_into(index: ChunkIndex, report: IngestReport, settings: Settings, *, progress: bool = True) -> None:
+def embed_into(index: IndexWriter, report: IngestReport, settings: Settings, *, progress: bool = True) -> None:
     """Phase 2 of ``run_ingest``: embed what the collection lacks; failures go to the report."""
     from tqdm import tqdm
 
@@ -255,7 +264,7 @@ def embed_into(index: ChunkIndex, report: IngestReport, settings: Settings, *, p
     report.pending = max(0, total - embedded)
 
 
-def _read_one(source: SourceInfo, settings: Settings, index: ChunkIndex, states: dict, report: IngestReport,
+def _read_one(source: SourceInfo, settings: Settings, index: IndexWriter, states: dict, report: IngestReport,
               priority: int) -> DocumentOutcome:
     """Phase 1 for one document: parse and chunk it into the store unless it is unchanged."""
     rel = _relative(source.path, settings.corpus) or str(source.path)
@@ -264,18 +273,18 @@ def _read_one(source: SourceInfo, settings: Settings, index: ChunkIndex, states:
         if not source.path.exists():
             raise IngestError(source.path, "file not found")
         sha = file_sha256(source.path) if source.path.is_file() else ""
-        if sha and index.store.is_current(source.doc_id, sha, states):
+        if sha and index.is_current(source.doc_id, sha, states):
             state = states[source.doc_id]
             outcome.status, outcome.chunks, outcome.unchanged = "unchanged", state["chunks"], state["chunks"]
             if state["priority"] != priority:
-                index.store.set_priority(source.doc_id, priority)
+                index.set_priority(source.doc_id, priority)
             return outcome
         t0 = time.perf_counter()
         document = load_document(source, settings)
         outcome.parse_seconds = time.perf_counter() - t0
         report.parse_seconds += outcome.parse_seconds
         outcome.pages = document.pages
-        new, removed = index.store.put_document(document, rel, priority)
+        new, removed = index.put_document(document, rel, priority)
         outcome.chunks = len({c.id for c in document.chunks})
         outcome.removed = removed
         outcome.status = "added" if source.doc_id not in states else "updated"

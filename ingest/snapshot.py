@@ -517,7 +517,7 @@ def _fill(settings: Settings, client, collection, temp_store: Path, files: Path,
             collection.upsert(ids=[r[0] for r in batch], embeddings=np.asarray(page, dtype=np.float32),
                               documents=[r[1] for r in batch], metadatas=[r[2] for r in batch])
             if cache is not None:
-                keys = [CachedEmbedder._key(embedding_text(Chunk.from_record(text, meta))) for _, text, meta in batch]
+                keys = [CachedEmbedder.key(embedding_text(Chunk.from_record(text, meta))) for _, text, meta in batch]
                 with cache:
                     cache.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?, ?)",
                                       [(model, key, np.asarray(vec, dtype=np.float32).tobytes())

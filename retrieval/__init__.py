@@ -1,7 +1,13 @@
-"""Retrieval and verified, cited answers.
+"""Retrieval: reads the index and answers with verified, cited statements.
 
+Owns hybrid search (dense + BM25, score fusion, filters), the extractive and LLM answer
+paths, citation verification, language detection, prompt-injection guards, the feedback
+store for answers, the LangChain retriever and the ``python -m retrieval`` CLI. It reads
+through ``index.chunk_index.ChunkIndex`` only and never imports ingest.
+
+    from fundstelle import Settings
     from retrieval import Assistant
-    answer = Assistant().ask("Ab wann gilt man als langzeitarbeitslos?")
+    answer = Assistant(Settings()).ask("Ab wann gilt man als langzeitarbeitslos?")
 """
 from retrieval.answer import Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
 

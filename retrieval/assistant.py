@@ -1,7 +1,7 @@
 """``Assistant``: one entry point for the UI, the CLI and evaluation scripts.
 
     from retrieval import Assistant
-    assistant = Assistant()                       # build once (loads model, index, BM25)
+    assistant = Assistant(Settings())             # build once (loads model, index, BM25)
     answer = assistant.ask("Ab wann gilt man als langzeitarbeitslos?")
     print(answer.text); print([c.label for c in answer.citations])
 
@@ -15,7 +15,7 @@ import unicodedata
 from typing import Iterable
 
 
-from fundstelle.settings import Settings
+from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
@@ -51,9 +51,9 @@ def validate_question(question: str, max_chars: int) -> str:
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None, *, retriever: str = "hybrid", index: ChunkIndex | None = None,
+    def __init__(self, settings: Settings, *, retriever: str = "hybrid", index: ChunkIndex | None = None,
                  chat_model=None) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings
         self.searcher = HybridSearcher(self.settings, index=index, retriever=retriever)
         self.index = self.searcher.index
         self.embedder = self.index.embedder
@@ -112,8 +112,8 @@ class Assistant:
         if mode not in ("extractive", "llm"):
             raise QuestionError(f"unknown answer mode '{mode}' (extractive or llm)")
         k = self.settings.k if k is None else int(k)
-        if not 1 <= k <= 50:
-            raise QuestionError(f"k must be between 1 and 50, not {k}")
+        if not 1 <= k <= MAX_K:
+            raise QuestionError(f"k must be between 1 and {MAX_K}, not {k}")
         try:
             search_filter = SearchFilter.build(kinds=kinds, documents=documents, laws=laws, as_of=as_of,
                                                stand_from=stand_from, stand_to=stand_to)
@@ -131,7 +131,7 @@ class Assistant:
         timings["embed_query"] = (time.perf_counter() - t0) * 1000
         result = self.searcher.search(question, search_filter, k=k, query_vector=query_vector)
         timings.update({f"search_{key}": v for key, v in result.timings.items() if key != "embed_query"})
-        passages = [_passage(hit) for hit in result.hits]
+        passages = [_passage(hit, self.searcher.links(hit.chunk_id)) for hit in result.hits]
         settings_used = {"kinds": list(search_filter.kinds), "as_of": as_of, "k": k, "mode": mode,
                          "documents": list(search_filter.documents), "laws": list(search_filter.laws),
                          "retriever": self.searcher.retriever}
@@ -237,12 +237,13 @@ class Assistant:
         self._answer_extractively(answer, hits, candidates, language)
 
 
-def _passage(hit: Hit) -> Passage:
+def _passage(hit: Hit, links: list[str]) -> Passage:
     chunk = hit.chunk
     return Passage(chunk_id=hit.chunk_id, label=chunk.label, kind=chunk.kind, doc_type=chunk.doc_type,
                    title=chunk.title, stand=chunk.stand, stand_date=chunk.stand_date, page=chunk.page_start,
                    url=chunk.url, text=chunk.text, score=round(hit.score, 6), dense_rank=hit.dense_rank,
-                   lexical_rank=hit.lexical_rank, locator=chunk.locator, doc_id=chunk.doc_id)
+                   lexical_rank=hit.lexical_rank, locator=chunk.locator, doc_id=chunk.doc_id,
+                   reasons=dict(hit.reasons), links=links)
 
 
 def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:

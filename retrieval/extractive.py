@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from index.lexical import tokenize_german
+from index.german import tokenize_german
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
 from fundstelle.sentences import split_sentences

@@ -1,7 +1,7 @@
 """A LangChain ``BaseRetriever`` over the Fundstelle index, with metadata filters.
 
     from retrieval.retriever import FundstelleRetriever
-    retriever = FundstelleRetriever.from_settings(kinds=["law"], as_of="2025-06-30", k=5)
+    retriever = FundstelleRetriever.from_settings(Settings(), kinds=["law"], as_of="2025-06-30", k=5)
     docs = retriever.invoke("Ab wann gilt man als langzeitarbeitslos?")
     docs[0].metadata["label"]   # '§ 18 Abs. 1 SGB III'
 """
@@ -32,9 +32,9 @@ class FundstelleRetriever(BaseRetriever):
     stand_to: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, retriever: str = "hybrid", **kwargs: Any
+    def from_settings(cls, settings: Settings, retriever: str = "hybrid", **kwargs: Any
                       ) -> "FundstelleRetriever":
-        return cls(searcher=HybridSearcher(settings or Settings(), retriever=retriever), **kwargs)
+        return cls(searcher=HybridSearcher(settings, retriever=retriever), **kwargs)
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         search_filter = SearchFilter.build(kinds=self.kinds, documents=self.documents, laws=self.laws,

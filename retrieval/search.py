@@ -38,9 +38,10 @@ class RetrievalWeights:
     """How much each structural signal adds (chosen on the dev tuning half; README "Ablation").
     A weight of 0 turns its lever off."""
 
+    lexical_share: float = LEXICAL_SHARE  # BM25's share in the dense/BM25 mix
     expansion: float = 0.3           # BM25 of the question words' lemmas and synonyms
-    context: float = 0.5             # BM25 of the unit's context field (norm title, definitions, headings)
-    norm: float = 0.3                # the norm route's z-score, added to each unit of that norm
+    context: float = 0.25            # BM25 of the unit's context field (norm title, definitions, headings)
+    norm: float = 0.15               # the norm route's z-score, added to each unit of that norm
     norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.3               # share of the gap to the hit that brought a neighbour, added to it
@@ -99,6 +100,14 @@ def fuse_scores(hits: list[Hit], lexical_share: float) -> None:
         hit.score = float((1 - share) * d + share * l)
 
 
+def _norm_label(norm: str, absatz: str) -> str:
+    """"§ 22 SGB II" with Absatz "1" -> "§ 22 Abs. 1 SGB II"."""
+    if not absatz:
+        return norm
+    sign, number, law = (norm.split(" ", 2) + ["", ""])[:3]
+    return f"{sign} {number} Abs. {absatz} {law}".strip()
+
+
 class HybridSearcher:
     """Thread-safe searcher over one index; reloads the lexical side when the collection changes."""
 
@@ -131,7 +140,7 @@ class HybridSearcher:
             self._norms = self.index.load_norms(self._lexical)
             documents: dict[str, dict] = {}
             chunk_meta: dict[str, tuple[str, int]] = {}
-            for cid, meta in self.index.store.iter_metadata():
+            for cid, meta in self.index.iter_metadata():
                 chunk_meta[cid] = (meta["doc_id"], int(meta.get("stand_date") or 0))
                 info = documents.setdefault(meta["doc_id"], {
                     "doc_id": meta["doc_id"], "kind": meta.get("kind"), "title": meta.get("title"),
@@ -153,7 +162,7 @@ class HybridSearcher:
 
     def _update_dense_progress(self) -> None:
         with self.chroma_errors():
-            embedded = self.index.collection.count()
+            embedded, _ = self.index.dense_progress()
         self.dense_embedded = min(embedded, self.dense_total)
 
     @property
@@ -173,14 +182,12 @@ class HybridSearcher:
     def ensure_current(self) -> None:
         """One cheap call: reload the BM25 side and the document catalogue when another
         process (an ingest run, another app worker's admin) changed the collection."""
-        local = self.index.store.get_meta("content_version")
+        local = self.index.local_version()
         with self.chroma_errors():
             stamped = self.index.stamped_version() if self.settings.uses_chroma_server else None
         if stamped and stamped != local and stamped != self.lexical.version:
             # Another machine ingested into the shared collection: take its chunks over.
-            self.index.store.clear()
-            self.index._fill_store_from_collection()
-            self.index.rebuild_lexical()
+            self.index.refresh_from_collection()
             self.refresh()
         elif local and local != self.lexical.version:
             self.refresh()
@@ -258,9 +265,7 @@ class HybridSearcher:
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
-                result = self.index.collection.query(query_embeddings=[vector], n_results=n, where=where,
-                                                     include=["distances"])
-            dense = [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0])]
+                dense = self.index.query_dense(vector, n, where)
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
 
@@ -305,7 +310,7 @@ class HybridSearcher:
                     if i is not None and (allowed is None or allowed[i]):
                         hits.setdefault(cid, Hit(cid, 0.0)).reasons.setdefault("norm", norms.norm_keys[n])
             timings["norms"] = (time.perf_counter() - t0) * 1000
-        share = LEXICAL_SHARE * weight if self.retriever == "hybrid" else weight
+        share = weights.lexical_share * weight if self.retriever == "hybrid" else weight
 
         def score_all() -> None:
             for cid, hit in hits.items():
@@ -342,7 +347,7 @@ class HybridSearcher:
                     hit.graph_bonus = bonus
                     hit.reasons["graph"] = f"{relation} {leader_id.split('#')[0]}#{leader_id.split('#')[1]}"
         ranked = sorted(hits.values(), key=lambda h: -h.score)[:k]
-        chunks = self.index.store.get_chunks([h.chunk_id for h in ranked])
+        chunks = self.index.chunks([h.chunk_id for h in ranked])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
             self._explain(hit)
@@ -390,12 +395,11 @@ class HybridSearcher:
         if not hits:
             return
         with self.chroma_errors():
-            got = self.index.collection.get(ids=[h.chunk_id for h in hits], include=["embeddings"])
-        vectors = dict(zip(got["ids"], got["embeddings"] if got.get("embeddings") is not None else []))
+            vectors = self.index.vectors([h.chunk_id for h in hits])
         for hit in hits:
             stored = vectors.get(hit.chunk_id)
             if stored is not None:
-                hit.dense_similarity = float(np.asarray(stored, dtype=np.float32) @ vector)
+                hit.dense_similarity = float(stored @ vector)
 
     @staticmethod
     def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:
@@ -410,6 +414,24 @@ class HybridSearcher:
                 explains = norms.explains(cid)
                 if explains is not None and explains.absatz == absatz:
                     out.append((cid, "erläutert in"))
+        return out
+
+    def links(self, chunk_id: str, limit: int = 3) -> list[str]:
+        """The unit's neighbours in the reference graph, as a card shows them: "Erläutert in FW
+        § 22 SGB II, Rz. 22.41" (for an Absatz), "Erläutert § 22 Abs. 1 SGB II" (for a Rz.),
+        "Verweist auf § 12 Abs. 2 SGB II"."""
+        norms = self._norms
+        if norms is None:
+            return []
+        out: list[str] = []
+        explains = norms.explains(chunk_id)
+        if explains is not None:
+            out.append(f"Erläutert {_norm_label(explains.norm, explains.absatz)}")
+        explained_in = [cid for cid, relation in self._neighbours(norms, chunk_id) if relation == "erläutert in"]
+        labels = self.index.chunks(explained_in[:limit])
+        out += [f"Erläutert in {labels[cid].label}" for cid in explained_in[:limit] if cid in labels]
+        cited = [e for e in norms.links(chunk_id) if e.kind == "cites"][:limit]
+        out += [f"Verweist auf {_norm_label(e.norm, e.absatz)}" for e in cited]
         return out
 
     def _explain(self, hit: "Hit") -> None:
@@ -430,6 +452,6 @@ class HybridSearcher:
         if not hits:
             return
         with self.chroma_errors():
-            present = set(self.index.collection.get(ids=[h.chunk_id for h in hits], include=[])["ids"])
+            present = self.index.embedded([h.chunk_id for h in hits])
         for hit in hits:
             hit.not_embedded = hit.chunk_id not in present

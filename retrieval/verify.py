@@ -17,7 +17,7 @@ from typing import Sequence
 
 import numpy as np
 
-from index.lexical import tokenize_german
+from index.german import tokenize_german
 from retrieval.injection import is_instruction_like
 from retrieval.answer import LEAD, UNSUPPORTED, VERIFIED, Citation, SentenceCheck
 from fundstelle.sentences import split_sentences

@@ -24,16 +24,16 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from fundstelle.settings import Settings
 from index.chunk import LoadedDocument
-from ingest.errors import IngestError, NeedsOCRError
 from ingest.loaders import generic
 from ingest.loaders.base import SourceInfo, file_sha256
 from ingest.loaders.generic import DocumentText, Section
+from ingest.pdf import StyledLine, read_pages, styled_lines
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ PREFIX = "BA-Statistik"
 GLOSSARY = "Glossar"
 METHOD_REPORT = "Methodenbericht"
 
-_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|,b\b|-b\b", re.IGNORECASE)
 _SECTION_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(\S.*)$")
 _NOT_A_UNIT = re.compile(r"^(inhalt|inhaltsverzeichnis|abbildungsverzeichnis|tabellenverzeichnis|impressum)$",
                          re.IGNORECASE)
@@ -83,16 +82,7 @@ def _is_letter_heading(heading: str) -> bool:
 
 
 # ---------------------------------------------------------------------------------------
-# PDF: lines with their font
-
-
-@dataclass
-class _Line:
-    page: int
-    text: str
-    bold: bool = False
-    size: float = 0.0
-    y: float | None = None        # baseline height on the page (PDF units, from the bottom)
+# PDF: headings and units from the styled lines (``ingest.pdf.styled_lines``)
 
 
 @dataclass
@@ -107,102 +97,23 @@ class _Group:
     lines: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _multiply(m: list[float], n: list[float]) -> list[float]:
-    """Product of two PDF matrices [a b c d e f] (text matrix x current transformation)."""
-    return [m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
-            m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
-            m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5]]
+def _read_pdf(path: Path) -> tuple[list[list[StyledLine]], list[str], object]:
+    return read_pages(path, styled_lines, lambda number: [], lambda lines: "".join(line.text for line in lines))
 
 
-def _font_is_bold(font_dict) -> bool:
-    if not font_dict:
-        return False
-    try:
-        font = font_dict.get_object() if hasattr(font_dict, "get_object") else font_dict
-        if _BOLD_FONT.search(str(font.get("/BaseFont", ""))):
-            return True
-        descriptor = font.get("/FontDescriptor")
-        descriptor = descriptor.get_object() if descriptor is not None else None
-        return bool(descriptor and float(descriptor.get("/FontWeight", 0) or 0) >= 600)
-    except Exception:  # odd font dictionaries only cost the bold flag
-        return False
-
-
-def _page_lines(page, number: int) -> list[_Line]:
-    """The page's text lines (pypdf's extraction) with font weight and size.
-
-    pypdf's ``visitor_text`` reports each text run with its font and matrices; runs on
-    the same baseline are one line. A text line of ``extract_text`` gets the style of the
-    run line with the same characters (spaces ignored).
-    """
-    runs: list[tuple[float, str, bool, float]] = []
-
-    def visit(text, cm, tm, font_dict, font_size) -> None:
-        if not text or not text.strip():
-            return
-        matrix = _multiply(list(tm), list(cm))
-        scale = math.hypot(matrix[2], matrix[3]) or 1.0
-        runs.append((matrix[5], text, _font_is_bold(font_dict), round(float(font_size or 0) * scale, 1)))
-
-    text = page.extract_text(visitor_text=visit) or ""
-    styles: dict[str, deque[tuple[bool, float, float]]] = defaultdict(deque)
-    group: list[tuple[float, str, bool, float]] = []
-
-    def close() -> None:
-        if group:
-            key = re.sub(r"\s+", "", "".join(run[1] for run in group))
-            styles[key].append((all(run[2] for run in group), max(run[3] for run in group), group[0][0]))
-            group.clear()
-
-    for run in runs:
-        if group and abs(run[0] - group[-1][0]) > 2.0:
-            close()
-        group.append(run)
-    close()
-    lines = []
-    for raw in text.split("\n"):
-        key = re.sub(r"\s+", "", raw)
-        bold, size, y = styles[key].popleft() if styles.get(key) else (False, 0.0, None)
-        lines.append(_Line(number, raw, bold, size, y))
-    return lines
-
-
-def _read_pdf(path: Path) -> tuple[list[list[_Line]], list[str], object]:
-    from ingest.pdf import open_pdf
-
-    reader = open_pdf(path)
-    pages: list[list[_Line]] = []
-    warnings: list[str] = []
-    for number, page in enumerate(reader.pages, start=1):
-        try:
-            pages.append(_page_lines(page, number))
-        except Exception as exc:  # one broken page must not lose the document
-            log.warning("%s: page %d could not be read: %s", path, number, exc)
-            warnings.append(f"page {number}: unreadable ({type(exc).__name__})")
-            pages.append([])
-    if not pages:
-        raise IngestError(path, "PDF has no pages")
-    empty = [n for n, lines in enumerate(pages, start=1) if len("".join(l.text for l in lines).strip()) < 5]
-    if len(empty) == len(pages):
-        raise NeedsOCRError(path, f"no text layer on any of its {len(pages)} pages (scanned?): needs OCR")
-    if empty:
-        warnings.append(f"pages without text (need OCR): {', '.join(map(str, empty[:20]))}")
-    return pages, warnings, reader
-
-
-def _without_furniture(pages: list[list[_Line]]) -> list[list[_Line]]:
+def _without_furniture(pages: list[list[StyledLine]]) -> list[list[StyledLine]]:
     """Drop running headers, footers and page numbers (see generic.furniture_lines)."""
     drops = generic.furniture_lines([[line.text for line in lines] for lines in pages])
     return [[line for i, line in enumerate(lines) if i not in drop] for lines, drop in zip(pages, drops)]
 
 
-def _heading_candidate(line: _Line, body_size: float) -> bool:
+def _heading_candidate(line: StyledLine, body_size: float) -> bool:
     text = " ".join(line.text.split())
     return (line.bold and 0 < len(text) <= 120 and line.size >= body_size - 0.5
             and not text.endswith((".", ",", ";", ":")) and "...." not in text and any(c.isalpha() for c in text))
 
 
-def _paragraph_gap(lines: list[_Line], headings: set[int]) -> float:
+def _paragraph_gap(lines: list[StyledLine], headings: set[int]) -> float:
     """Vertical distance between body lines above which a new paragraph begins: PDFs have
     no blank lines, but paragraphs are set with extra space between them."""
     gaps = sorted(round(a.y - b.y, 1) for a, b in zip(lines, lines[1:])
@@ -213,7 +124,7 @@ def _paragraph_gap(lines: list[_Line], headings: set[int]) -> float:
     return gaps[len(gaps) // 4] * 1.3     # a low quartile is the plain line spacing
 
 
-def _groups(pages: list[list[_Line]], glossary: bool, title: str) -> list[_Group]:
+def _groups(pages: list[list[StyledLine]], glossary: bool, title: str) -> list[_Group]:
     """Cut the lines into heading groups (entries or sections)."""
     lines = [line for page in pages for line in page if line.text.strip()]
     sizes: Counter[float] = Counter()
@@ -230,7 +141,7 @@ def _groups(pages: list[list[_Line]], glossary: bool, title: str) -> list[_Group
     paragraph_gap = _paragraph_gap(lines, candidate_ids)
     first_page = lines[0].page if lines else 1
     groups = [_Group(None, first_page, False)]
-    previous_line: _Line | None = None
+    previous_line: StyledLine | None = None
     for line in lines:
         text = " ".join(line.text.split())
         if id(line) not in candidate_ids:
@@ -255,7 +166,7 @@ def _groups(pages: list[list[_Line]], glossary: bool, title: str) -> list[_Group
     return groups
 
 
-def _pdf_title(source: SourceInfo, reader, pages: list[list[_Line]]) -> str:
+def _pdf_title(source: SourceInfo, reader, pages: list[list[StyledLine]]) -> str:
     if source.title:
         return source.title
     title = generic.pdf_metadata_title(reader)

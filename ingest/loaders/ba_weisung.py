@@ -36,162 +36,29 @@ labelled by its page, "FW § 16 SGB II, S. 9".
 from __future__ import annotations
 
 import logging
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from fundstelle.settings import Settings
 from index.chunk import LoadedDocument
-from ingest.errors import IngestError, NeedsOCRError
+from ingest.errors import IngestError
 from ingest.loaders.base import PageMap, SourceInfo, file_sha256, unit_chunks
-from ingest.pdf import open_pdf
+from ingest.pdf import PositionedLine, PositionedPage, positioned_lines, read_pages
 from ingest.textutil import repair_hyphenation
 
 log = logging.getLogger(__name__)
 
 # ----------------------------------------------------------------------------------------
-# Page geometry: text lines with positions
+# Page geometry: text lines with positions (``ingest.pdf.positioned_lines``)
 # ----------------------------------------------------------------------------------------
-
-# Helvetica/Arial advance widths (1/1000 em) for ASCII; other characters are measured by
-# their base letter. Only used to estimate where a text fragment ends on its line.
-_WIDTHS = dict(zip(
-    " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
-    (278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, *[556] * 10,
-     278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556,
-     833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-     333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333,
-     500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584),
-))
-
-
-def _text_width(text: str, size: float) -> float:
-    total = 0
-    for char in text:
-        width = _WIDTHS.get(char)
-        if width is None:
-            base = unicodedata.normalize("NFD", char)[:1]
-            width = _WIDTHS.get(base, 611 if char == "ß" else 556)
-        total += width
-    return total * size / 1000
-
-
-@dataclass
-class _Line:
-    """One line of text on a page, as drawn: a run of fragments on one baseline."""
-
-    page: int                 # 1-based physical page index
-    x: float                  # left edge
-    y: float                  # baseline, from the bottom of the page
-    end: float                # estimated right edge
-    size: float               # font size in points
-    bold: bool
-    text: str
-    role: str = "body"        # body | margin | furniture | footnote
-
-    @property
-    def clean(self) -> str:
-        return " ".join(self.text.split())
-
-
-@dataclass
-class _Page:
-    number: int
-    width: float
-    height: float
-    lines: list[_Line] = field(default_factory=list)
-
 
 # A margin column starts right of this x (the body column ends at about 405-420 pt).
 _MARGIN_MIN_X = 405.0
 
 
-def _fragments(page) -> list[tuple[float, float, str, float, bool]]:
-    """(x, y, text, size, bold) of every text fragment, in content-stream order."""
-    out: list[tuple[float, float, str, float, bool]] = []
-
-    def visit(text, cm, tm, font_dict, font_size):
-        if not text:
-            return
-        a = tm[0] * cm[0] + tm[1] * cm[2]
-        b = tm[0] * cm[1] + tm[1] * cm[3]
-        c = tm[2] * cm[0] + tm[3] * cm[2]
-        d = tm[2] * cm[1] + tm[3] * cm[3]
-        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-        size = abs(font_size) * math.sqrt(abs(a * d - b * c)) or abs(font_size)
-        font = str(font_dict.get("/BaseFont", "")) if font_dict else ""
-        out.append((x, y, text, size, "bold" in font.lower()))
-
-    page.extract_text(visitor_text=visit)
-    return out
-
-
-def _is_script(line: _Line, x: float, y: float, size: float) -> bool:
-    """A superscript (footnote mark) after the text, or normal text after a raised footnote
-    number at the start of a line: smaller type, slightly off the baseline, continuing right."""
-    small, large = sorted((size, line.size))
-    return small < 0.8 * large and abs(line.y - y) < 0.7 * large and x >= line.end - 3
-
-
-def _page_lines(page, number: int) -> _Page:
-    """Group the fragments of a page into lines.
-
-    A new line starts at a line break, a change of baseline, or a wide gap that opens into
-    the margin column (some files draw the margin keyword right after the body text on the
-    same baseline). Empty fragments and pypdf's bare line breaks carry no position.
-    """
-    box = page.mediabox
-    result = _Page(number, float(box.width), float(box.height))
-    current: _Line | None = None
-    broken = False  # the previous fragment ended with a line break
-
-    def close() -> None:
-        nonlocal current
-        if current is not None and current.text.strip():
-            result.lines.append(current)
-        current = None
-
-    for x, y, text, size, bold in _fragments(page):
-        if text == "\n":
-            broken = True
-            continue
-        pieces = text.split("\n")
-        for index, piece in enumerate(pieces):
-            if index > 0:
-                broken = True
-                if not piece:
-                    continue
-            if not piece.strip() and current is None:
-                continue
-            # pypdf reports a line break between text objects even when the second one goes
-            # on along the same baseline (a paragraph's first letter drawn apart).
-            continues = (current is not None and abs(current.y - y) <= 2.0
-                         and current.end - size <= x <= current.end + 2 * size)
-            new_line = (
-                current is None or (broken and not continues)
-                or (abs(current.y - y) > max(2.0, 0.3 * size) and not _is_script(current, x, y, size))
-                or (x >= _MARGIN_MIN_X and x - current.end > max(12.0, 1.2 * size) and piece.strip())
-                or x < current.x - 2 * size
-            )
-            broken = False
-            if new_line:
-                close()
-                if not piece.strip():
-                    continue
-                current = _Line(number, x, y, x, size, bold, "")
-            elif x - current.end > 0.8 * size and not current.text.endswith(" ") and not piece.startswith(" "):
-                piece = " " + piece  # a gap the fragment text does not show
-            current.text += piece
-            current.end = max(current.end, x + _text_width(piece, size))
-            if piece.strip():
-                current.bold = current.bold and bold
-                if size > current.size + 0.5:  # the line began with a raised footnote number
-                    current.y = y
-                current.size = max(current.size, size)
-    close()
-    return result
+def _page_lines(page, number: int) -> PositionedPage:
+    return positioned_lines(page, number, column_x=_MARGIN_MIN_X)
 
 
 # ----------------------------------------------------------------------------------------
@@ -263,7 +130,7 @@ class _Layout:
     margin_x: float | None    # left edge of the margin column holding "(16.1)" markers
 
 
-def _measure(pages: list[_Page]) -> _Layout:
+def _measure(pages: list[PositionedPage]) -> _Layout:
     sizes, lefts, gaps, margin_xs = [], [], [], []
     for page in pages:
         previous = None
@@ -294,11 +161,11 @@ def _margin_rz(text: str) -> re.Match[str] | None:
     return None
 
 
-def _mark_furniture(page: _Page) -> list[str]:
+def _mark_furniture(page: PositionedPage) -> list[str]:
     """Set role "furniture" on headers, footers and page numbers; return the running
     headers under the title line ("Gesetzestext", "Anlage 2", "Abgrenzung BG - HG")."""
     running: list[str] = []
-    header: _Line | None = None
+    header: PositionedLine | None = None
     for line in page.lines:
         text = line.clean
         if line.y > page.height - 110 and _HEADER.match(text):
@@ -324,7 +191,7 @@ def _mark_furniture(page: _Page) -> list[str]:
     return running
 
 
-def _is_full_width(page: _Page) -> bool:
+def _is_full_width(page: PositionedPage) -> bool:
     """Pages without a margin column (change log, law text, annexes): body lines run on to
     the right page margin."""
     body = [line for line in page.lines if line.role == "body" and line.x < 300]
@@ -332,7 +199,7 @@ def _is_full_width(page: _Page) -> bool:
     return len(body) > 0 and len(wide) >= max(2, 0.2 * len(body))
 
 
-def _mark_margin(page: _Page, layout: _Layout) -> None:
+def _mark_margin(page: PositionedPage, layout: _Layout) -> None:
     """Set role "margin" on the lines of the right margin column.
 
     With Rz. markers in the margin, only lines aligned with a marker of this page or with
@@ -352,7 +219,7 @@ def _mark_margin(page: _Page, layout: _Layout) -> None:
             line.role = "margin"
 
 
-def _mark_footnotes(page: _Page, layout: _Layout) -> None:
+def _mark_footnotes(page: PositionedPage, layout: _Layout) -> None:
     """Footnotes: small type at the foot of the page, below all text of body size."""
     body = [line for line in page.lines if line.role == "body"]
     normal = [line.y for line in body if line.size >= layout.body_size - 0.6]
@@ -366,7 +233,7 @@ def _mark_footnotes(page: _Page, layout: _Layout) -> None:
             line.role = "footnote"
 
 
-def _is_toc_page(page: _Page) -> bool:
+def _is_toc_page(page: PositionedPage) -> bool:
     body = [line for line in page.lines if line.role == "body"]
     dotted = [line for line in body if _TOC_LINE.search(line.clean)]
     return bool(body) and len(dotted) >= max(3, 0.4 * len(body))
@@ -409,9 +276,9 @@ def _append(out: str, text: str, separator: str) -> str:
     return out + separator + text
 
 
-def _margin_blocks(page: _Page, layout: _Layout) -> list[_MarginBlock]:
+def _margin_blocks(page: PositionedPage, layout: _Layout) -> list[_MarginBlock]:
     lines = sorted((line for line in page.lines if line.role == "margin"), key=lambda item: -item.y)
-    groups: list[list[_Line]] = []
+    groups: list[list[PositionedLine]] = []
     for line in lines:
         if (groups and groups[-1][-1].y - line.y <= 1.7 * layout.spacing
                 and not _margin_rz(groups[-1][-1].clean)):
@@ -430,7 +297,7 @@ def _margin_blocks(page: _Page, layout: _Layout) -> list[_MarginBlock]:
     return blocks
 
 
-def _anchor(block: _MarginBlock, body: list[_Line], layout: _Layout) -> _Line | None:
+def _anchor(block: _MarginBlock, body: list[PositionedLine], layout: _Layout) -> PositionedLine | None:
     """The body line a margin block stands next to (None: below all text of its page).
 
     The keyword's first line is level with the first line of the paragraph the Rz. starts
@@ -448,10 +315,10 @@ def _anchor(block: _MarginBlock, body: list[_Line], layout: _Layout) -> _Line | 
     return min(body, key=lambda line: abs(line.y - block.top))
 
 
-def _paragraph_starts(lines: list[_Line], layout: _Layout) -> list[_Line]:
+def _paragraph_starts(lines: list[PositionedLine], layout: _Layout) -> list[PositionedLine]:
     """Lines (sorted top to bottom) that begin a paragraph: after a wide gap, or numbered."""
     starts = []
-    previous: _Line | None = None
+    previous: PositionedLine | None = None
     for line in lines:
         if (previous is None or previous.y - line.y > 1.45 * layout.spacing
                 or _PARAGRAPH_NUMBER.match(line.clean) or _BULLET.match(line.clean)):
@@ -490,7 +357,7 @@ class _Weisung:
         return [str(n) for n in range(int(first_num), int(last_num) + 1)]
 
 
-def _find_weisung(pages: list[_Page], file_stem: str) -> _Weisung | None:
+def _find_weisung(pages: list[PositionedPage], file_stem: str) -> _Weisung | None:
     """"§ 16 SGB II" from the title page, else the page headers, else the file name."""
     texts = [line.clean for line in pages[0].lines] if pages else []
     texts += [line.clean for page in pages[1:4] for line in page.lines if line.role == "furniture"]
@@ -504,7 +371,7 @@ def _find_weisung(pages: list[_Page], file_stem: str) -> _Weisung | None:
     return None
 
 
-def _find_subject(pages: list[_Page]) -> str:
+def _find_subject(pages: list[PositionedPage]) -> str:
     """The subject on the title page: "Leistungen zur Eingliederung", "Eingliederungszuschuss"."""
     if not pages:
         return ""
@@ -514,7 +381,7 @@ def _find_subject(pages: list[_Page]) -> str:
     if ref_index is None:
         return ""
 
-    def usable(line: _Line) -> bool:
+    def usable(line: PositionedLine) -> bool:
         text = line.clean
         return (line.bold and not text.startswith("Fachliche Weisungen") and "Sozialgesetzbuch" not in text
                 and not _PARAGRAPH_REF.search(text) and not text.startswith("("))
@@ -534,7 +401,7 @@ def _find_subject(pages: list[_Page]) -> str:
     return re.sub(r"^(zum|zur|zu)\s+", "", _join_lines(before))
 
 
-def _find_stand(pages: list[_Page]) -> tuple[str, str]:
+def _find_stand(pages: list[PositionedPage]) -> tuple[str, str]:
     """("Stand: 26.03.2025", "2025-03-26") from the page headers and footers."""
     dates = []
     for page in pages:
@@ -572,8 +439,8 @@ class _Unit:
 
     kind: str                                  # rz | text | changelog | law | annex
     page: int
-    lines: list[_Line] = field(default_factory=list)
-    footnotes: list[_Line] = field(default_factory=list)
+    lines: list[PositionedLine] = field(default_factory=list)
+    footnotes: list[PositionedLine] = field(default_factory=list)
     rz: str = ""
     rz_to: str = ""
     keyword: str = ""                          # margin keyword or Rz. heading title
@@ -589,7 +456,7 @@ class _Piece:
     """A stretch of the document text: a unit, or headings between units (no chunk)."""
 
     unit: _Unit | None
-    lines: list[_Line]
+    lines: list[PositionedLine]
 
 
 class _Reader:
@@ -607,9 +474,9 @@ class _Reader:
         self.path: list[tuple[int, str]] = []
         self.law_ref = ""
         self.annex = ("", "")
-        self.orphan_footnotes: list[_Line] = []
+        self.orphan_footnotes: list[PositionedLine] = []
 
-    def switch(self, state: str, marker: _Line | None = None, law_ref: str = "",
+    def switch(self, state: str, marker: PositionedLine | None = None, law_ref: str = "",
                annex: tuple[str, str] = ("", "")) -> None:
         """Enter another part; its heading line is kept as text between the units."""
         self.path = []
@@ -624,7 +491,7 @@ class _Reader:
         """End the current unit; headings at its end belong to what follows."""
         if self.unit is None:
             return
-        trailing: list[_Line] = []
+        trailing: list[PositionedLine] = []
         while len(self.unit.lines) > 1 and id(self.unit.lines[-1]) in self.headings:
             trailing.insert(0, self.unit.lines.pop())
         self.pieces.append(_Piece(self.unit, self.unit.lines))
@@ -642,7 +509,7 @@ class _Reader:
         self.orphan_footnotes = []
         self.unit = unit
 
-    def content(self, line: _Line) -> None:
+    def content(self, line: PositionedLine) -> None:
         if self.state == "toc":
             return
         if self.unit is None:
@@ -655,7 +522,7 @@ class _Reader:
         depth = len(re.findall(r"\d+", match.group("num"))) if match else 9
         self.path = [(d, t) for d, t in self.path if d < depth] + [(depth, text)]
 
-    def heading(self, line: _Line) -> None:
+    def heading(self, line: PositionedLine) -> None:
         """A section heading: kept in the text, remembered for the units below it."""
         self._push_path(line.clean)
         if self.unit is None:
@@ -663,7 +530,7 @@ class _Reader:
         else:
             self.unit.lines.append(line)
 
-    def continue_heading(self, line: _Line) -> None:
+    def continue_heading(self, line: PositionedLine) -> None:
         if self.path:
             depth, text = self.path[-1]
             self.path[-1] = (depth, _join_lines([text, line.clean]))
@@ -672,7 +539,7 @@ class _Reader:
         else:
             self.content(line)
 
-    def footnote(self, line: _Line) -> None:
+    def footnote(self, line: PositionedLine) -> None:
         if self.unit is not None:
             self.unit.footnotes.append(line)
         elif self.state != "toc":
@@ -686,12 +553,12 @@ class _Reader:
         return self.pieces
 
 
-def _heading_lines(pages: list[_Page], layout: _Layout) -> tuple[set[int], set[int]]:
+def _heading_lines(pages: list[PositionedPage], layout: _Layout) -> tuple[set[int], set[int]]:
     """ids of the body lines that are headings, and of those continuing the heading above."""
     headings: set[int] = set()
     continued: set[int] = set()
     for page in pages:
-        previous: _Line | None = None
+        previous: PositionedLine | None = None
         lefts = [round(line.x) for line in page.lines if line.role == "body" and not line.bold]
         left = _mode(lefts, layout.body_left) if len(lefts) >= 5 else layout.body_left
         for line in page.lines:
@@ -715,11 +582,11 @@ def _heading_lines(pages: list[_Page], layout: _Layout) -> tuple[set[int], set[i
     return headings, continued
 
 
-def _is_marker_like(line: _Line, layout: _Layout) -> bool:
+def _is_marker_like(line: PositionedLine, layout: _Layout) -> bool:
     return (line.bold or line.size >= layout.body_size + 0.9) and len(line.clean) <= 90
 
 
-def _read(pages: list[_Page], layout: _Layout, running: dict[int, list[str]],
+def _read(pages: list[PositionedPage], layout: _Layout, running: dict[int, list[str]],
           blocks: dict[int, list[_MarginBlock]], weisung: _Weisung,
           warnings: list[str]) -> tuple[list[_Piece], set[int]]:
     """Cut the document into pieces; also return the ids of heading lines."""
@@ -818,12 +685,12 @@ def _read(pages: list[_Page], layout: _Layout, running: dict[int, list[str]],
     return reader.finish(), headings
 
 
-def _is_title_page(page: _Page) -> bool:
+def _is_title_page(page: PositionedPage) -> bool:
     body = [line for line in page.lines if line.role == "body"]
     return len(body) <= 15 and any(line.size >= 16 for line in body)
 
 
-def _mostly_bold(page: _Page) -> bool:
+def _mostly_bold(page: PositionedPage) -> bool:
     """A table of contents going on without dot leaders ("Anlage 3   Synopse …")."""
     body = [line for line in page.lines if line.role == "body"]
     return bool(body) and sum(line.bold for line in body) >= 0.8 * len(body)
@@ -837,7 +704,7 @@ def _law_paragraph(text: str, weisung: _Weisung) -> str:
     return ""
 
 
-def _page_has_marker(page: _Page, layout: _Layout) -> bool:
+def _page_has_marker(page: PositionedPage, layout: _Layout) -> bool:
     for line in page.lines:
         if line.role == "body" and _is_marker_like(line, layout):
             text = line.clean
@@ -847,7 +714,7 @@ def _page_has_marker(page: _Page, layout: _Layout) -> bool:
     return False
 
 
-def _switch_on_marker(reader: _Reader, text: str, line: _Line | None, *, first: bool = False,
+def _switch_on_marker(reader: _Reader, text: str, line: PositionedLine | None, *, first: bool = False,
                       running_header: bool = False) -> bool:
     """Switch the part when ``text`` is a part heading; True when it was one."""
     if _CHANGELOG_MARK.match(text) or (_FASSUNG_MARK.match(text) and reader.state == "front"):
@@ -885,7 +752,7 @@ def _switch_on_marker(reader: _Reader, text: str, line: _Line | None, *, first: 
 # Text assembly
 # ----------------------------------------------------------------------------------------
 
-def _flow(lines: list[_Line], footnotes: list[_Line], layout: _Layout,
+def _flow(lines: list[PositionedLine], footnotes: list[PositionedLine], layout: _Layout,
           headings: set[int]) -> tuple[str, list[tuple[int, int]]]:
     """Clean text of a unit and the (offset, page) where each page's first line starts.
 
@@ -894,7 +761,7 @@ def _flow(lines: list[_Line], footnotes: list[_Line], layout: _Layout,
     """
     out = ""
     starts: list[tuple[int, int]] = []
-    previous: _Line | None = None
+    previous: PositionedLine | None = None
     for index, line in enumerate([*lines, *footnotes]):
         text = _norm(line.text)
         if not text or re.fullmatch(r"[.,;:·]+", text):  # stray punctuation left by the layout
@@ -912,7 +779,7 @@ def _flow(lines: list[_Line], footnotes: list[_Line], layout: _Layout,
     return out, starts
 
 
-def _separator(previous: _Line, line: _Line, text: str, layout: _Layout, headings: set[int]) -> str:
+def _separator(previous: PositionedLine, line: PositionedLine, text: str, layout: _Layout, headings: set[int]) -> str:
     if (id(previous) in headings) != (id(line) in headings) or _PARAGRAPH_NUMBER.match(text):
         return "\n\n"
     if previous.page == line.page:
@@ -994,20 +861,8 @@ DOC_TYPE = "Fachliche Weisung"
 def load(source: SourceInfo, settings: Settings) -> LoadedDocument:
     """Parse one "Fachliche Weisungen" PDF into Rz.-level chunks."""
     path = source.path
-    pdf = open_pdf(path)
-    warnings: list[str] = []
-    pages: list[_Page] = []
-    for number, page in enumerate(pdf.pages, start=1):
-        try:
-            pages.append(_page_lines(page, number))
-        except Exception as exc:  # one broken page must not lose the document
-            log.warning("%s: page %d could not be read: %s", path, number, exc)
-            warnings.append(f"page {number}: unreadable ({type(exc).__name__})")
-            pages.append(_Page(number, 595.0, 842.0))
-    if not pages:
-        raise IngestError(path, "PDF has no pages")
-    if sum(len(line.text.strip()) for page in pages for line in page.lines) < 20:
-        raise NeedsOCRError(path, f"no text layer on any of its {len(pages)} pages (scanned?): needs OCR")
+    pages, warnings, _ = read_pages(path, _page_lines, lambda number: PositionedPage(number, 595.0, 842.0),
+                                    lambda page: page.text)
 
     running = {page.number: _mark_furniture(page) for page in pages}
     layout = _measure(pages)

@@ -19,8 +19,8 @@ def write_lines(path, items):
 
 def test_shared_dev_set_loads_with_its_counts():
     items = load_gold(DEV)
-    assert len(items) == 38
-    assert sum(1 for i in items if i["answerable"]) == 30
+    assert len(items) == 78
+    assert sum(1 for i in items if i["answerable"]) == 62
 
 
 def test_fixture_gold_set_loads_in_file_order():

@@ -7,6 +7,7 @@ from evaluation.indexes import EvaluationError, corpus_index, paragraph_index, p
 from evaluation.squad import load_squad
 from fundstelle.settings import REPO_ROOT
 from index.chunk_index import ChunkIndex
+from index.writer import IndexWriter
 from tests.conftest import make_settings
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -37,7 +38,7 @@ def test_missing_corpus_folder_is_refused(tmp_path):
 def test_each_paragraph_is_one_document_labelled_with_its_title(tmp_path):
     squad = load_squad(FIXTURES / "squad_v1.json")
     target = paragraph_index(make_settings(tmp_path / "data"), squad.paragraphs, progress=False)
-    states = ChunkIndex(target).document_states()
+    states = IndexWriter(target).document_states()
     assert sorted(paragraph_of(doc_id) for doc_id in states) == sorted(squad.paragraphs)
     dom_pid = squad.questions[0].pid
     dom = next(text for _, text, meta in ChunkIndex(target).iter_records() if meta["doc_id"] == f"paragraph:{dom_pid}")

@@ -44,9 +44,16 @@ def test_markdown_names_the_questions_that_miss_and_why():
     assert "`ok`" not in text.split("## Per question")[0]
 
 
+def test_a_miss_says_why_the_top_passages_ranked_there():
+    missed = {**row("missed", rank=None, supported=False, holding=0),
+              "why_top": ["§ 16 SGB II: dense rank 1, cos 0.861; norm_route +2.10"]}
+    text = gold_markdown(report([missed]), "Gold")
+    assert "(why: § 16 SGB II: dense rank 1, cos 0.861; norm_route +2.10)" in text
+
+
 def test_markdown_table_has_one_row_per_question():
     text = gold_markdown(report([row("a"), row("b", markers=2, markers_ok=1)]), "Gold")
-    assert "| a | law | de | yes | 1 | no | yes | 1/1 | 1/1 | 1/1 | 120 |" in text
+    assert "| a |  | law | de | yes | 1 | no | yes | 1/1 | 1/1 | 1/1 | 120 |" in text
     assert "- `b`: 1 of 2 markers point to no citation" in text
 
 

@@ -1,5 +1,5 @@
 from index.expansion import expansion_tokens
-from index.lexical import tokenize_german
+from index.german import tokenize_german
 from index.thesaurus import Thesaurus
 
 THESAURUS = Thesaurus.from_text("werdende Mutter;schwanger;gravid\nLohn;Arbeitsentgelt;Entgelt\n")

@@ -13,6 +13,7 @@ import pytest
 from fundstelle.settings import REPO_ROOT
 from ingest.background import BackgroundEmbedder, EmbedderLock
 from index.chunk_index import ChunkIndex
+from index.writer import IndexWriter
 from ingest.pipeline import run_ingest
 from tests.conftest import make_settings, settings_env
 
@@ -73,7 +74,7 @@ def test_embedding_after_keyword_index_equals_a_full_ingest(read_only_index, tmp
     assert status.state == "done" and status.embedded == status.total > 100
     clean = make_settings(tmp_path / "clean")
     run_ingest([corpus_dir / f for f in FILES], clean, progress=False)
-    index, reference = ChunkIndex(read_only_index), ChunkIndex(clean)
+    index, reference = IndexWriter(read_only_index), IndexWriter(clean)
     assert sorted(chroma_ids(read_only_index)) == sorted(chroma_ids(clean))
     assert index.document_states().keys() == reference.document_states().keys()
 

@@ -69,17 +69,17 @@ def test_stats_lists_sources_and_stand_of_each_law(tmp_path, corpus_copy):
 
 KILLER = textwrap.dedent("""
     import os, signal, sys
-    from index.chunk_index import ChunkIndex
-    original = ChunkIndex._upsert
+    from index.writer import IndexWriter
+    original = IndexWriter._upsert
     calls = {"n": 0}
     def upsert_then_die(self, *args, **kwargs):
         original(self, *args, **kwargs)
         calls["n"] += 1
         if calls["n"] == int(os.environ["KILL_AFTER_UPSERTS"]):
             os.kill(os.getpid(), signal.SIGKILL)
-    ChunkIndex._upsert = upsert_then_die
-    import index.chunk_index
-    index.chunk_index.EMBED_BATCH = 4  # several upserts per document, so the kill lands mid-document
+    IndexWriter._upsert = upsert_then_die
+    import index.writer
+    index.writer.EMBED_BATCH = 4  # several upserts per document, so the kill lands mid-document
     from ingest.cli import main
     sys.exit(main(sys.argv[1:]))
 """)
@@ -97,14 +97,14 @@ def test_killed_run_then_rerun_equals_clean_run(tmp_path, corpus_copy, kill_afte
     assert died.returncode == -signal.SIGKILL
     assert run_cli([str(corpus_copy), "--quiet"], killed).returncode == 0
 
-    from index.chunk_index import ChunkIndex
+    from index.writer import IndexWriter
 
     def snapshot(settings):
-        index = ChunkIndex(settings)
+        index = IndexWriter(settings)
         return sorted(cid for cid, _, _ in index.iter_records(include=())), index.document_states()
 
     clean_ids, clean_states = snapshot(clean)
     killed_ids, killed_states = snapshot(killed)
     assert killed_ids == clean_ids
-    assert {d: (s["present"], s["expected"]) for d, s in killed_states.items()} == \
-           {d: (s["present"], s["expected"]) for d, s in clean_states.items()}
+    assert {d: (s["sha256"], s["chunks"]) for d, s in killed_states.items()} == \
+           {d: (s["sha256"], s["chunks"]) for d, s in clean_states.items()}

