@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from app_support.share import AskOptions, SharedQuestion, from_query_params, share_url, to_query_params
+from fundstelle.settings import MAX_K
 
 DEFAULT = AskOptions(mode="extractive", k=8)
 
@@ -28,7 +29,7 @@ def test_malformed_values_fall_back_to_defaults():
 
 
 def test_k_is_clamped_to_the_slider_range():
-    assert from_query_params({"q": "x", "k": "500"}, DEFAULT).options.k == 20
+    assert from_query_params({"q": "x", "k": "500"}, DEFAULT).options.k == MAX_K
 
 
 def test_ask_kwargs_pass_no_empty_filters():
