@@ -7,6 +7,7 @@ Streamlit can be tested and reused on their own:
 * ``render``    – the answer as Markdown with markers linking to its source cards;
 * ``share``     – the settings of a question as URL query parameters and back;
 * ``export``    – answers as Markdown and DOCX with a numbered German source list;
+* ``originals`` – a small read-only file route to the source documents on this machine;
 * ``feedback``  – thumbs up/down with reasons in SQLite, exported as JSONL;
 * ``ui``        – the Streamlit page itself.
 """

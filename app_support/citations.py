@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from fundstelle.law_names import official_abbreviations, readable_label
 from retrieval.answer import Answer, Citation, Passage
 
 from app_support.i18n import t
@@ -36,6 +37,12 @@ class SourceRef:
     chunk_id: str = ""
     number: int | None = None
     support_span: tuple[int, int] | None = None
+    doc_id: str = ""
+
+    @property
+    def short_label(self) -> str:
+        """The label with the short law name people know ("§ 3 Kennzahlen-VO")."""
+        return readable_label(" ".join(self.label.split()))
 
 
 def from_citation(citation: Citation, answer: Answer | None = None) -> SourceRef:
@@ -44,13 +51,14 @@ def from_citation(citation: Citation, answer: Answer | None = None) -> SourceRef
     return SourceRef(label=citation.label, kind=citation.kind, title=citation.title, stand=citation.stand,
                      stand_date=passage.stand_date if passage else "", page=citation.page, url=citation.url,
                      text=citation.passage, chunk_id=citation.chunk_id, number=citation.number,
-                     support_span=tuple(citation.support_span) if citation.support_span else None)
+                     support_span=tuple(citation.support_span) if citation.support_span else None,
+                     doc_id=citation.doc_id)
 
 
 def from_passage(passage: Passage) -> SourceRef:
     return SourceRef(label=passage.label, kind=passage.kind, title=passage.title, stand=passage.stand,
                      stand_date=passage.stand_date, page=passage.page, url=passage.url, text=passage.text,
-                     chunk_id=passage.chunk_id)
+                     chunk_id=passage.chunk_id, doc_id=passage.doc_id)
 
 
 def find_passage(answer: Answer | None, chunk_id: str) -> Passage | None:
@@ -66,18 +74,44 @@ def german_date(value: str) -> str:
     return f"{match.group(3)}.{match.group(2)}.{match.group(1)}" if match else (value or "")
 
 
-def stand_text(ref: SourceRef) -> str:
-    """The Stand as shown on a card: 'Antwort vom 30.06.2025', 'Stand: 23.04.2026; zuletzt geändert …'."""
+_STAND_WORDS = re.compile(r"(?i)(stand|antwort|fassung|zuletzt|vom|ausfertigung|neugefasst|neuf|geändert|"
+                          r"aufgehoben|in kraft)\b")
+_STAND_PREFIX = re.compile(r"(?i)^stand\b\s*:?\s*")
+
+
+def stand_text(ref: SourceRef, lang: str = "de") -> str:
+    """The Stand as shown on a card: 'Antwort vom 30.06.2025', 'Stand: 23.04.2026; zuletzt geändert …'.
+
+    The word "Stand" appears at most once: a Stand text that has its own ("Stand 26.03.2025")
+    or starts with another word ("Ausfertigung …", "zuletzt geändert …") gets no second one.
+    ``lang`` only changes that prefix ("As of" in English); the Stand text is quoted as is.
+    """
+    prefix = t("stand", lang)
     stand = " ".join((ref.stand or "").split())
     date = german_date(ref.stand_date)
     if _ISO_DATE.match(stand):
         stand = german_date(stand)
     parts = []
     if date and date not in stand:
-        parts.append(f"Stand: {date}")
+        parts.append(f"{prefix}: {date}")
+        stand = _STAND_PREFIX.sub("", stand)
+    elif _STAND_PREFIX.match(stand) and lang != "de":
+        stand = f"{prefix}: " + _STAND_PREFIX.sub("", stand)
     if stand:
-        parts.append(stand if re.match(r"(?i)(stand|antwort|fassung|zuletzt|vom)\b", stand) else f"Stand: {stand}")
+        parts.append(stand if parts or _STAND_WORDS.match(stand) else f"{prefix}: {stand}")
     return "; ".join(parts)
+
+
+_ANSWER_IN_TITLE = re.compile(r"\s*\(Antwort de[rs] [^()]*\)\s*$")
+
+
+def display_title(ref: SourceRef) -> str:
+    """The document title as a card shows it. The questioners' own parts of a Landtag answer
+    (their Vorbemerkung, their questions) do not get a title that calls them the answer."""
+    title = " ".join((ref.title or "").split())
+    if ref.kind == "landtag" and not ref.label.startswith("Antwort"):
+        title = _ANSWER_IN_TITLE.sub("", title)
+    return title
 
 
 def _has_page(label: str) -> bool:
@@ -85,8 +119,12 @@ def _has_page(label: str) -> bool:
 
 
 def format_citation(ref: SourceRef) -> str:
-    """The citation in the usual German form, for the copy button and the export source list."""
-    label = " ".join(ref.label.split())
+    """The citation in the usual German form, for the copy button and the export source list:
+    the short law name people know, with the official abbreviation beside it."""
+    label = ref.short_label
+    official = official_abbreviations(ref.label)
+    if official:
+        label = f"{label} ({', '.join(dict.fromkeys(official))})"
     if ref.kind == "ba":
         label = re.sub(r"^FW\b", "Fachliche Weisungen", label)
         if "Bundesagentur" not in label:

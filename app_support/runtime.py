@@ -74,3 +74,33 @@ def reset() -> None:
     """Forget the cached assistant (after an ingest, or to retry a failed connection)."""
     _assistant.clear()
     _llm_status.clear()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _originals(corpus: str, address: str):
+    from pathlib import Path
+
+    from app_support.originals import OriginalsServer
+
+    return OriginalsServer(Path(corpus), address=address).start()
+
+
+def originals_server(settings: Settings):
+    """The process-wide read-only server of the corpus folder (started on first use), bound
+    to the address Streamlit listens on; None when it cannot start (the card then offers the
+    official URL only)."""
+    address = st.get_option("server.address") or "0.0.0.0"
+    try:
+        return _originals(str(settings.corpus), address)
+    except OSError as exc:
+        log.warning("cannot serve the originals from %s: %s", settings.corpus, exc)
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def answer_worker():
+    """Threads that compute answers for all sessions, so an answer outlives the script run
+    that asked for it (a rerun caused by the next question does not cancel it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="fundstelle-answer")

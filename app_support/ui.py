@@ -12,24 +12,30 @@ Badges only ever carry fixed labels (``st.badge`` does not escape Markdown).
 from __future__ import annotations
 
 import logging
+import re
+import time
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
+from urllib.parse import urlsplit
 
 import streamlit as st
 
+from fundstelle.law_names import long_law_name, short_law_name
 from fundstelle.settings import Settings
 from index.chunk import KINDS
 from index.chunk_index import ChromaUnavailableError, EmbeddingMismatchError, IndexError_
 from retrieval.answer import Answer, FilterError, QuestionError
+from retrieval.feedback import FeedbackStore
 
 from app_support import runtime
 from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, kind_colour,
-                                   kind_label, original_url, stand_text)
-from app_support.export import NEAREST_IN_ABSTENTION, export_filename, to_docx, to_markdown
-from retrieval.feedback import FeedbackStore
+                                   display_title, german_date, kind_label, original_url, stand_text)
+from app_support.export import NEAREST_IN_ABSTENTION, export_filename, mode_name, to_docx, to_markdown
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
+from app_support.originals import local_url
 from app_support.render import answer_markdown, card_anchor, has_unsupported, not_direct_label
 from app_support.safe_markdown import escape_block, escape_inline, highlight
 from app_support.share import MAX_K, AskOptions, SharedQuestion, from_query_params, share_url, to_query_params
@@ -38,6 +44,15 @@ log = logging.getLogger(__name__)
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+# Identical submissions closer together than this are one question (a double click, a double Enter).
+REPEAT_SECONDS = 1.0
+# The chat box accepts far more than a question may have, so an over-long paste reaches the
+# server and gets a message instead of vanishing in the browser.
+PASTE_LIMIT_FACTOR = 20
+# While an answer is computed, the page checks this often for questions sent meanwhile.
+# Streamlit keeps only the newest chat submission that arrives while the script is between
+# two of its own calls, so the waiting loop makes such a call this often (see _wait_for).
+POLL_SECONDS = 0.02
 
 
 @dataclass
@@ -49,6 +64,13 @@ class Turn:
     answer: Answer | None = None
     error: str = ""
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    submitted: float = field(default_factory=time.monotonic)
+    # The answer being computed in a worker thread (outlives the script run that started it).
+    future: Future | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def done(self) -> bool:
+        return self.answer is not None or bool(self.error)
 
     @property
     def anchor_prefix(self) -> str:
@@ -78,8 +100,8 @@ def _init_state(settings: Settings) -> None:
     options = shared.options if shared else AskOptions(
         mode=default.mode, k=default.k, lang=normalise_language(st.query_params.get("lang")))
     state.turns = []
-    state.pending = None
-    state.shared_pending = shared
+    state.too_long = None
+    state.max_question_chars = settings.max_question_chars
     state.lang = options.lang
     state.opt_kinds = list(options.kinds)
     state.opt_docs = list(options.documents)
@@ -88,6 +110,8 @@ def _init_state(settings: Settings) -> None:
     state.opt_mode = options.mode
     state.opt_k = options.k
     state.initialised = True
+    if shared:
+        _enqueue(shared.question, shared.options)
 
 
 def _current_options(lang: str) -> AskOptions:
@@ -204,14 +228,34 @@ def _run_ingest(settings: Settings, lang: str) -> None:
         # Keyword search is ready in seconds; the dense index is built in the background.
         report = run_ingest(None, settings, progress=False, on_document=on_document,
                             embed=not settings.background_embedding)
-    bar.progress(1.0, text=t("no_index_done", lang, chunks=report.total_chunks))
+    rows = ingest_rows(report.outcomes, lang)
+    bar.progress(1.0, text=ingest_summary(rows, lang))
     failed = [o for o in report.failures if o.status == "failed"]
     if failed:
         st.warning(escape_inline(t("no_index_failures", lang, names=", ".join(o.path for o in failed))))
     runtime.reset()
-    if report.total_chunks:
-        st.success(t("no_index_done", lang, chunks=report.total_chunks))
+    st.dataframe(rows, hide_index=True, column_order=["document", "status", "chunks"],
+                 column_config={key: t(f"ingest_table_{key}", lang) for key in ("document", "status", "chunks")})
+    if any(row["chunks"] for row in rows):
+        st.success(ingest_summary(rows, lang))
         st.button(t("retry", lang), key="after-ingest", type="primary")
+
+
+_INGEST_STATUS = {"added": "added", "updated": "added", "unchanged": "unchanged", "failed": "failed",
+                  "missing": "missing"}
+
+
+def ingest_rows(outcomes, lang: str) -> list[dict]:
+    """The ingest table: one row per document with its status and passages in the index."""
+    return [{"document": o.path, "status": t(f"ingest_status_{_INGEST_STATUS.get(o.status, 'skipped')}", lang),
+             "state": _INGEST_STATUS.get(o.status, "skipped"), "chunks": o.chunks} for o in outcomes]
+
+
+def ingest_summary(rows: list[dict], lang: str) -> str:
+    """The summary above the table, counted from the table's own rows."""
+    count = {state: sum(1 for row in rows if row["state"] == state)
+             for state in ("added", "unchanged", "missing", "failed")}
+    return t("no_index_summary", lang, documents=len(rows), chunks=sum(row["chunks"] for row in rows), **count)
 
 
 # -- sidebar ---------------------------------------------------------------------------------
@@ -230,8 +274,8 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
                        ("opt_mode", settings.answer_mode), ("opt_k", min(settings.k, MAX_K))):
         if key not in state:
             state[key] = value
-    doc_ids = [d["doc_id"] for d in documents]
-    titles = {d["doc_id"]: _document_name(d) for d in documents}
+    titles = {d["doc_id"]: document_name(d) for d in documents}
+    doc_ids = sorted(titles, key=lambda doc_id: natural_key(titles[doc_id]))
     laws = assistant.laws()
     # Values from a shared link that this index does not know are dropped, not an error.
     state.opt_docs = [d for d in state.get("opt_docs", []) if d in titles]
@@ -243,10 +287,13 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
     with st.sidebar:
         st.subheader(t("filters", lang), anchor=False)
         st.multiselect(t("kinds", lang), list(KINDS), key="opt_kinds", placeholder=t("kinds_placeholder", lang),
-                       format_func=lambda k: kind_label(k, lang))
-        st.multiselect(t("laws", lang), laws, key="opt_laws", placeholder=t("laws_placeholder", lang))
+                       format_func=lambda k: kind_label(k, lang), select_all=False)
+        st.multiselect(t("laws", lang), sorted(laws, key=lambda law: natural_key(short_law_name(law))),
+                       key="opt_laws", placeholder=t("laws_placeholder", lang), select_all=False,
+                       format_func=short_law_name, help="\n".join(f"{short_law_name(law)}: {long_law_name(law)}"
+                                                                 for law in laws))
         st.multiselect(t("documents", lang), doc_ids, key="opt_docs", placeholder=t("documents_placeholder", lang),
-                       format_func=titles.get)
+                       format_func=titles.get, select_all=False)
         st.date_input(t("as_of", lang), key="opt_as_of", help=t("as_of_help", lang), format="DD.MM.YYYY",
                       min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
         st.radio(t("mode", lang), modes, key="opt_mode",
@@ -264,12 +311,23 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
             st.rerun()
 
 
-def _document_name(document: dict) -> str:
-    title = " ".join(str(document.get("title") or document["doc_id"]).split())
-    if len(title) > 70:
-        title = title[:69] + "…"
-    version = document.get("fassung") or ""
+def document_name(document: dict) -> str:
+    """A short name for the narrow sidebar: "SGB II (Fassung 23.04.2026)", "FW § 16 SGB II – …"."""
+    if document.get("kind") == "law" and document.get("law"):
+        title = short_law_name(document["law"])
+    else:
+        title = " ".join(str(document.get("title") or document["doc_id"]).split())
+        title = re.sub(r"^Fachliche Weisungen\b", "FW", title)
+    version = german_date(document.get("fassung") or "")
     return f"{title} ({version})" if version else title
+
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that puts § 5 before § 10 (digits compare as numbers)."""
+    return tuple(int(part) if part.isdigit() else part.casefold() for part in _NUMBER.split(text))
 
 
 def _sidebar_export(lang: str) -> None:
@@ -297,15 +355,83 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-# -- asking ----------------------------------------------------------------------------------
-def _ask(assistant, question: str, options: AskOptions, settings: Settings, lang: str) -> Turn:
-    turn = Turn(question=question, options=options)
-    length = len(" ".join(question.split()))
-    if length > settings.max_question_chars:
-        turn.error = t("question_too_long", lang, n=length, max=settings.max_question_chars)
-        return turn
+# -- asking: a queue of questions -------------------------------------------------------------
+# Every submission becomes a Turn in ``session_state.turns`` at once, in a widget callback
+# (callbacks run before the rerun they cause). The first unanswered turn is answered in a
+# worker thread; the page waits for it in short steps, each a Streamlit call at which a
+# question sent meanwhile is taken in (Streamlit would otherwise merge several submissions
+# that arrive during one long call into the last one). A rerun caused by such a question does
+# not stop the answer: the next run waits for the same worker. Then the page shows the
+# answer and reruns for the next turn.
+def _enqueue(question: str, options: AskOptions | None = None) -> None:
+    state = st.session_state
+    if not (question or "").strip():
+        return
+    limit = state.get("max_question_chars") or 2000
+    if len(" ".join(question.split())) > limit:
+        state.too_long = question     # kept, so it can be shortened (see _too_long_box)
+        state["shorten-text"] = question
+        return
+    state.too_long = None
+    options = options or _current_options(state.get("lang") or "de")
+    now = time.monotonic()
+    for turn in reversed(state.turns):
+        if now - turn.submitted >= REPEAT_SECONDS:
+            break
+        if turn.question == question and turn.options == options:
+            return                    # a double click or a double Enter: one question
+    state.turns.append(Turn(question=question, options=options))
+
+
+def _on_chat_submit() -> None:
+    _enqueue(st.session_state.get("question") or "")
+
+
+def _on_shortened() -> None:
+    _enqueue(st.session_state.get("shorten-text") or "")
+
+
+def _chat_box(settings: Settings, lang: str) -> None:
+    st.chat_input(t("chat_placeholder", lang), key="question", on_submit=_on_chat_submit,
+                  max_chars=settings.max_question_chars * PASTE_LIMIT_FACTOR)
+
+
+def _too_long_box(settings: Settings, lang: str) -> None:
+    """An over-long question: the limit, and the text itself to shorten and send again."""
+    text = st.session_state.get("too_long")
+    if not text:
+        return
+    length = len(" ".join(text.split()))
+    with st.container(key="too-long"):
+        st.error(t("question_too_long", lang, n=length, max=settings.max_question_chars), icon=":material/error:")
+        if "shorten-text" not in st.session_state:   # Streamlit forgets it when the box was not drawn
+            st.session_state["shorten-text"] = text
+        st.text_area(t("shorten_label", lang), key="shorten-text", height=200)
+        st.button(t("shorten_submit", lang), key="shorten-send", on_click=_on_shortened, type="primary")
+
+
+def _start_answer(assistant, turn: Turn, settings: Settings, lang: str) -> None:
+    if turn.future is None:
+        turn.future = runtime.answer_worker().submit(_answer, assistant, turn, settings, lang)
+
+
+def _wait_for(turn: Turn) -> None:
+    """Wait for the worker answering ``turn``; raises what it raised (IndexUnavailable)."""
+    slot = st.empty()
+    while not turn.future.done():
+        time.sleep(POLL_SECONDS)
+        slot.empty()              # a Streamlit call: where a question sent meanwhile is taken in
     try:
-        turn.answer = assistant.ask(question, **options.ask_kwargs())
+        turn.future.result()
+    finally:
+        if not turn.done:         # failed (index unavailable): "Erneut versuchen" starts it again
+            turn.future = None
+
+
+def _answer(assistant, turn: Turn, settings: Settings, lang: str) -> None:
+    """Answer ``turn`` in place (runs in a worker thread: no Streamlit calls here)."""
+    try:
+        turn.answer = assistant.ask(turn.question, **turn.options.ask_kwargs())
     except QuestionError as exc:
         turn.error = t("question_error", lang, error=exc)
     except FilterError as exc:
@@ -313,47 +439,32 @@ def _ask(assistant, question: str, options: AskOptions, settings: Settings, lang
     except ChromaUnavailableError as exc:
         raise IndexUnavailable("chroma", str(exc)) from exc
     except Exception as exc:
-        log.exception("question failed: %r", question[:200])
+        log.exception("question failed: %r", turn.question[:200])
         down = _chroma_down(settings)
         if down:
             raise IndexUnavailable("chroma", down) from exc
         turn.error = t("error", lang, error=f"{type(exc).__name__}: {str(exc)[:200]}")
-    return turn
-
-
-def _next_question(settings: Settings, lang: str) -> tuple[str, AskOptions] | None:
-    """The question to answer in this run: typed, an example clicked, or a shared link."""
-    state = st.session_state
-    typed = st.chat_input(t("chat_placeholder", lang), key="question",
-                          max_chars=settings.max_question_chars)
-    if typed:
-        return typed, _current_options(lang)
-    if state.get("pending"):
-        question, state.pending = state.pending, None
-        return question, _current_options(lang)
-    shared: SharedQuestion | None = state.get("shared_pending")
-    if shared:
-        state.shared_pending = None
-        return shared.question, shared.options
-    return None
-
-
-def _set_pending(question: str) -> None:
-    st.session_state.pending = question
 
 
 # -- rendering -------------------------------------------------------------------------------
 def _examples(lang: str) -> None:
     st.markdown(f"**{t('examples', lang)}**")
     for index, question in enumerate(EXAMPLE_QUESTIONS):
-        st.button(question, key=f"example-{index}", on_click=_set_pending, args=(question,),
+        st.button(question, key=f"example-{index}", on_click=_enqueue, args=(question,),
                   icon=":material/help:", type="tertiary")
 
 
-def _render_turn(turn: Turn, settings: Settings, lang: str) -> None:
+def _render_turn(turn: Turn, settings: Settings, lang: str, first_pending: bool = False) -> None:
     with st.chat_message("user"):
         st.markdown(escape_block(turn.question))
     with st.chat_message("assistant"):
+        if not turn.done:
+            with st.container(key=f"pending-{turn.id}"):
+                if first_pending:
+                    st.status(t("answering", lang), state="running")
+                else:
+                    st.caption(t("queued", lang))
+            return
         if turn.error:
             with st.container(key=f"error-{turn.id}"):
                 st.error(escape_inline(turn.error), icon=":material/error:")
@@ -389,22 +500,33 @@ def _render_answer(turn: Turn, lang: str) -> None:
         st.caption(t("unsupported_legend", lang))
     if answer.citations:
         st.markdown(f"**{t('sources', lang)}**")
+        st.caption(t("supporting", lang))
         for citation in answer.citations:
             _source_card(from_citation(citation, answer), lang, key=f"card-{turn.id}-{citation.number}",
                          anchor=card_anchor(turn.anchor_prefix, citation.number))
     cited = {c.chunk_id for c in answer.citations}
-    others = [p for p in answer.passages if p.chunk_id not in cited]
+    others = [from_passage(p) for p in answer.passages if p.chunk_id not in cited]
     if others:
-        with st.expander(t("more_sources", lang, n=len(others)), icon=":material/library_books:"):
-            st.caption(t("more_sources_caption", lang))
-            for index, passage in enumerate(others):
-                _source_card(from_passage(passage), lang, key=f"more-{turn.id}-{index}")
+        _further_passages(others, turn, lang)
+
+
+def _further_passages(refs: list[SourceRef], turn: Turn, lang: str) -> None:
+    """Passages the answer does not cite: one list of labels; the chosen one opens as a card
+    (one at a time, so 20 sources do not make the page endless)."""
+    with st.container(key=f"more-{turn.id}"):
+        st.markdown(f"**{t('more_sources', lang, n=len(refs))}**")
+        st.caption(t("more_sources_caption", lang))
+        labels = [escape_inline(f"{ref.short_label} · {kind_label(ref.kind, lang)}") for ref in refs]
+        chosen = st.radio(t("more_sources_pick", lang), list(range(len(refs))), index=None,
+                          key=f"more-pick-{turn.id}", label_visibility="collapsed", format_func=labels.__getitem__)
+        if chosen is not None:
+            _source_card(refs[chosen], lang, key=f"more-card-{turn.id}")
 
 
 def _source_card(ref: SourceRef, lang: str, *, key: str, anchor: str | None = None) -> None:
-    """One source: label, kind, title, Stand, page, original link, passage, citation to copy."""
+    """One source: label, kind, title, Stand, page, original links, passage, citation to copy."""
     with st.container(border=True, key=key):
-        title = f"[{ref.number}] {ref.label}" if ref.number else ref.label
+        title = f"[{ref.number}] {ref.short_label}" if ref.number else ref.short_label
         if anchor:
             st.subheader(escape_inline(title), anchor=anchor)
         else:
@@ -413,20 +535,44 @@ def _source_card(ref: SourceRef, lang: str, *, key: str, anchor: str | None = No
             st.badge(kind_label(ref.kind, lang), color=kind_colour(ref.kind))
             if ref.page:
                 st.badge(t("page", lang, page=int(ref.page)), color="gray", icon=":material/description:")
-        meta = [escape_inline(ref.title)] if ref.title else []
-        stand = stand_text(ref)
+        meta = [escape_inline(display_title(ref))] if ref.title else []
+        stand = stand_text(ref, lang)
         if stand:
             meta.append(escape_inline(stand))
         if meta:
             st.caption(" · ".join(meta))
         st.markdown(highlight(ref.text, ref.support_span))
-        if ref.support_span:
-            st.caption(t("supporting", lang))
-        url = original_url(ref)
-        if url:
-            st.link_button(t("open_original", lang), url, icon=":material/open_in_new:")
-        st.caption(t("copy_citation", lang))
-        st.code(format_citation(ref), language=None, wrap_lines=True)
+        with st.container(horizontal=True, gap="small", vertical_alignment="center"):
+            _original_buttons(ref, lang)
+            with st.popover(t("copy_citation", lang), icon=":material/content_copy:", type="tertiary"):
+                st.code(format_citation(ref), language=None, wrap_lines=True)
+
+
+def _remember_originals(documents: list[dict], settings: Settings) -> None:
+    """Where this run's cards link the local originals: the file server and each document's file."""
+    server = runtime.originals_server(settings)
+    state = st.session_state
+    state.source_paths = {d["doc_id"]: d.get("source_path") or "" for d in documents}
+    state.originals_port = server.port if server else None
+    state.originals_host = urlsplit(_page_url()).hostname or "127.0.0.1"
+
+
+def _original_buttons(ref: SourceRef, lang: str) -> None:
+    """Laws: their § page at gesetze-im-internet. Everything else: the local copy at the cited
+    page ("Original öffnen") and the official URL beside it."""
+    official = original_url(ref)
+    state = st.session_state
+    port = state.get("originals_port")
+    local = "" if ref.kind == "law" or not port else local_url(
+        state.get("originals_host") or "127.0.0.1", port, (state.get("source_paths") or {}).get(ref.doc_id, ""),
+        ref.page)
+    if local:
+        st.link_button(t("open_original", lang), local, icon=":material/open_in_new:")
+        if official:
+            st.link_button(t("open_official", lang), official, icon=":material/public:", type="tertiary")
+    elif official:
+        st.link_button(t("open_original", lang), official, icon=":material/open_in_new:",
+                       help=t("open_law", lang) if ref.kind == "law" else None)
 
 
 def _render_actions(turn: Turn, settings: Settings, lang: str) -> None:
@@ -449,8 +595,9 @@ def _render_actions(turn: Turn, settings: Settings, lang: str) -> None:
             if st.form_submit_button(t("feedback_send", lang)):
                 FeedbackStore.for_settings(settings).set_reason(turn.id, reason)
                 st.caption(t("feedback_thanks", lang))
-    meta = t("answer_meta", lang, mode=answer.mode + (f" ({answer.model})" if answer.model else ""),
-             retrievers=" + ".join(answer.retrievers) or "–", ms=int(answer.timings.get("total", 0)))
+    meta = t("answer_meta", lang, mode=mode_name(answer, lang),
+             retrievers=" + ".join(t(f"retriever_{r}", lang) if r in ("dense", "bm25") else r
+                                   for r in answer.retrievers) or "–", ms=int(answer.timings.get("total", 0)))
     st.caption(escape_inline(meta))
     if "dense" not in answer.retrievers:
         st.caption(t("answer_keyword_only", lang))
@@ -488,24 +635,24 @@ def main(settings: Settings) -> None:
             st.info(t("notice", lang), icon=":material/gavel:")
         return
     _sidebar_filters(assistant, documents, settings, lang)
+    _remember_originals(documents, settings)
+    _chat_box(settings, lang)
     _dense_status(assistant, settings, lang)
-    for turn in st.session_state.turns:
-        _render_turn(turn, settings, lang)
-    asked = _next_question(settings, lang)
-    if asked:
-        question, options = asked
-        with st.chat_message("user"):
-            st.markdown(escape_block(question))
+    turns = list(st.session_state.turns)
+    pending = next((turn for turn in turns if not turn.done), None)
+    for turn in turns:
+        _render_turn(turn, settings, lang, first_pending=turn is pending)
+    _too_long_box(settings, lang)
+    if pending is not None:
         try:
-            with st.chat_message("assistant"), st.spinner(t("thinking", lang)):
-                turn = _ask(assistant, question, options, settings, lang)
+            _start_answer(assistant, pending, settings, lang)
+            _wait_for(pending)
         except IndexUnavailable as problem:
-            st.session_state.pending = question   # "Erneut versuchen" asks it again
-            _show_unavailable(problem, settings, lang)
+            _show_unavailable(problem, settings, lang)   # "Erneut versuchen" answers it again
             return
-        st.session_state.turns.append(turn)
-        st.query_params.from_dict(to_query_params(turn.shared))
+        if pending.answer is not None:
+            st.query_params.from_dict(to_query_params(pending.shared))
         st.rerun()
-    elif not st.session_state.turns:
+    elif not turns and not st.session_state.get("too_long"):
         _examples(lang)
     _sidebar_export(lang)

@@ -87,7 +87,8 @@ class Assistant:
 
     # -- information for callers -----------------------------------------------------
     def documents(self) -> list[dict]:
-        """Indexed documents (doc_id, title, kind, law, fassung, stand), for filters."""
+        """Indexed documents (doc_id, title, kind, law, fassung, stand, source_path), for filters
+        and links to the local original."""
         return sorted(self.searcher.catalog.documents.values(), key=lambda d: (d["kind"] or "", d["title"] or ""))
 
     def laws(self) -> list[str]:

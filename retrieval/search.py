@@ -161,7 +161,8 @@ class HybridSearcher:
                     "doc_id": meta["doc_id"], "kind": meta.get("kind"), "title": meta.get("title"),
                     "law": meta.get("law") if meta.get("kind") == "law" else "", "fassung": meta.get("fassung"),
                     "stand": meta.get("stand"), "stand_date": int(meta.get("stand_date") or 0),
-                    "doc_type": meta.get("doc_type"), "chunks": 0, "expected": 0})
+                    "doc_type": meta.get("doc_type"), "source_path": meta.get("source_path") or "",
+                    "chunks": 0, "expected": 0})
                 info["chunks"] += 1
                 info["expected"] = max(info["expected"], int(meta.get("doc_chunks") or 0))
             self.dense_total = len(chunk_meta)

@@ -12,7 +12,8 @@ units are:
   questions answered together          -> ``Antwort auf Kleine Anfrage 5591, zu Fragen 4 und 5``
 
 When the Drucksache is known (NRW PDFs print it in the first-page header and in the running
-header), labels end in ``, Drs. 18/14567, S. 2`` (``S. 2 f.`` for a unit over two pages).
+header), labels end in ``, Drs. 18/14567 vom 30.06.2025, S. 2`` (the Drucksache's date when
+the document prints one; ``S. 2 f.`` for a unit over two pages).
 Kleine/Große Anfragen without answers give ``Kleine Anfrage 5591, Frage 3``; Anträge are cut
 at their Roman-numeral sections ("Antrag, Abschnitt II"); anything else (Plenarprotokoll,
 Landtagsdokument) by page, or as one unit split into parts for a text file.
@@ -820,6 +821,8 @@ def _build(source: SourceInfo, settings: Settings, meta: _Meta, front: list[_Lin
         wp, nr = meta.drucksache.split("/")
         url = NRW_PDF_URL.format(wp=wp, nr=nr)
     stand_date = meta.answer_date or meta.header_date
+    # The date printed with the Drucksache number (else the answer's), for the label.
+    drucksache_date = meta.header_date or meta.answer_date
     if source.stand:
         stand = source.stand
     elif meta.answer_date:
@@ -847,6 +850,8 @@ def _build(source: SourceInfo, settings: Settings, meta: _Meta, front: list[_Lin
         label, locator = _label(unit, meta)
         if meta.drucksache:
             label += f", Drs. {meta.drucksache}"
+            if drucksache_date:
+                label += f" vom {_german_date(drucksache_date)}"
             locator["drucksache"] = meta.drucksache
         if meta.wahlperiode:
             locator["wahlperiode"] = meta.wahlperiode

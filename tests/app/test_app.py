@@ -12,6 +12,7 @@ from datetime import date
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
+from app_support.citations import format_citation, from_passage
 from app_support.export import to_docx, to_markdown
 from tests.app.conftest import APP, TIMEOUT, ask, texts
 from tests.app.markdown_check import rendered_text
@@ -74,11 +75,24 @@ def test_source_card_shows_kind_stand_highlight_and_citation_to_copy(app_on_core
     assert [b.label for b in at.get("link_button")][0] == "Original öffnen"
 
 
-def test_other_retrieved_passages_are_under_weitere_fundstellen(app_on_core_index):
+def test_other_retrieved_passages_are_one_list_of_labels_that_opens_one_card(app_on_core_index):
     at = ask(app_on_core_index, NRW)
-    answer = last_turn(at).answer
-    others = len(answer.passages) - len({c.chunk_id for c in answer.citations})
-    assert [e.label for e in at.expander] == [f"Weitere Fundstellen ({others})"]
+    turn = last_turn(at)
+    others = [p for p in turn.answer.passages if p.chunk_id not in {c.chunk_id for c in turn.answer.citations}]
+    assert any(m.value == f"**Weitere Fundstellen ({len(others)})**" for m in at.markdown)
+    pick = at.radio(key=f"more-pick-{turn.id}")
+    assert pick.value is None and len(pick.options) == len(others)
+    cards = len(at.code)
+    pick.set_value(1).run()
+    assert len(at.code) == cards + 1, "exactly one further card opens"
+    assert format_citation(from_passage(others[1])) in [c.value for c in at.code]
+
+
+def test_identical_question_sent_twice_within_a_second_is_asked_once(app_on_core_index):
+    at = app_on_core_index
+    at.button(key="example-1").click()
+    at.button(key="example-1").click().run()
+    assert [turn.question for turn in at.session_state.turns] == [LANGZEIT]
 
 
 def test_example_button_asks_its_question(app_on_core_index):
@@ -94,7 +108,8 @@ def test_off_topic_question_abstains_and_labels_nearest_passages(app_on_core_ind
     assert [w.value for w in at.warning] == ["Dazu enthalten die Quellen keine Angabe."]
     assert [e.label for e in at.expander] == ["Nächste Fundstellen (3) – sie beantworten die Frage nicht"]
     assert len([t for t in at.subheader if t.value.startswith("\\[")]) == 0
-    assert len(at.get("link_button")) == 3, "each nearest passage is a card with its original"
+    assert [b.label for b in at.get("link_button")].count("Original öffnen") == 3, \
+        "each nearest passage is a card with its original"
     assert not any(MARKER_LINK.search(m.value) for m in at.markdown)
     assert card_titles(at) == []
 
@@ -172,13 +187,18 @@ def test_shared_link_asks_again_with_the_same_settings(use_settings, core_index_
     assert len(at.session_state.turns) == 1, "a shared link is answered once, not on every rerun"
 
 
-def test_too_long_question_gets_a_clear_message(use_settings, core_index_settings):
+def test_too_long_question_gets_a_clear_message_and_is_kept_to_shorten(use_settings, core_index_settings):
     use_settings(core_index_settings)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.query_params["q"] = "Bürgergeld " * 300
     at.run()
     assert rendered_text(at.error[0].value) == "Die Frage ist zu lang (3299 Zeichen, höchstens 2000). Bitte kürzer fassen."
-    assert at.chat_input[0].proto.max_chars == 2000
+    assert at.text_area(key="shorten-text").value == "Bürgergeld " * 300
+    assert at.session_state.turns == []
+    at.text_area(key="shorten-text").set_value(LANGZEIT)
+    at.button(key="shorten-send").click().run()
+    assert [turn.question for turn in at.session_state.turns] == [LANGZEIT] and last_turn(at).answer
+    assert not at.error
 
 
 def test_conversation_keeps_earlier_answers(app_on_core_index):
@@ -203,8 +223,8 @@ def test_export_buttons_and_content_of_the_real_answer(app_on_core_index):
     answer = last_turn(at).answer
     paragraphs = [p.text for p in Document(io.BytesIO(to_docx([answer]))).paragraphs]
     assert f"Frage 1: {NRW}" in paragraphs
-    assert any(p.startswith("[1] ") and "Anfrage 5591" in p and "(Antwort vom 30.06.2025)" in p for p in paragraphs)
-    assert f"\\[1\\] {answer.citations[0].label}" in to_markdown([answer])
+    assert any(p.startswith(answer.citations[0].label) and "(Antwort vom 30.06.2025)" in p for p in paragraphs)
+    assert f"\n1. {answer.citations[0].label}" in to_markdown([answer])
 
 
 def test_thumbs_down_with_reason_is_stored(app_on_core_index, core_index_settings):

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app_support.citations import format_citation, from_citation, from_passage, german_date, original_url, stand_text
+from app_support.citations import (display_title, format_citation, from_citation, from_passage, german_date,
+                                   original_url, stand_text)
 from tests.app.answers import fw_passage, initiative_answer, ka_passage, sgb3_passage
 
 
@@ -60,3 +61,36 @@ def test_law_original_is_the_paragraph_page():
 def test_javascript_or_relative_urls_give_no_original_link():
     for url in ("javascript:alert(1)", "data:text/html,<script>", "/etc/passwd", "", "https:///nohost"):
         assert original_url(replace(from_passage(ka_passage()), url=url)) == "", url
+
+
+def test_stand_says_stand_once_when_the_text_starts_with_another_word():
+    ref = replace(from_passage(sgb3_passage()), stand="Ausfertigung 13.05.2011", stand_date="2025-12-31")
+    assert stand_text(ref) == "Stand: 31.12.2025; Ausfertigung 13.05.2011"
+
+
+def test_stand_says_stand_once_when_the_text_has_its_own():
+    ref = replace(from_passage(fw_passage()), stand="Stand: Januar 2025", stand_date="2025-01-15")
+    assert stand_text(ref) == "Stand: 15.01.2025; Januar 2025"
+    assert stand_text(ref).count("Stand") == 1
+
+
+def test_stand_prefix_follows_the_interface_language():
+    ref = replace(from_passage(sgb3_passage()), stand="Ausfertigung 13.05.2011", stand_date="2025-12-31")
+    assert stand_text(ref, "en") == "As of: 31.12.2025; Ausfertigung 13.05.2011"
+
+
+def test_card_label_uses_the_short_law_name_and_the_citation_keeps_the_official_one():
+    ref = replace(from_passage(sgb3_passage()), label="§ 3 Abs. 1 SGB2§48aFKV", stand="", stand_date="")
+    assert ref.short_label == "§ 3 Abs. 1 Kennzahlen-VO"
+    assert format_citation(ref) == "§ 3 Abs. 1 Kennzahlen-VO (SGB2§48aFKV)"
+
+
+def test_well_known_abbreviations_stay_as_they_are():
+    assert from_passage(sgb3_passage()).short_label == "§ 18 Abs. 1 SGB III"
+
+
+def test_questioners_vorbemerkung_is_not_titled_as_the_answer():
+    title = "Arbeitsmarkt-Integration (Antwort der Landesregierung auf die Kleine Anfrage 5591)"
+    vorbemerkung = replace(from_passage(ka_passage()), label="Kleine Anfrage 5591, Vorbemerkung", title=title)
+    assert display_title(vorbemerkung) == "Arbeitsmarkt-Integration"
+    assert display_title(replace(vorbemerkung, label="Antwort auf Kleine Anfrage 5591, zu Frage 3")) == title

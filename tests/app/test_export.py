@@ -1,13 +1,20 @@
-"""Markdown and DOCX exports: answer with markers, numbered German source list, flags kept."""
+"""Markdown and DOCX exports: answer with markers, numbered German source list, flags kept,
+real hyperlinks in DOCX, plain [1] markers in Markdown, every word in the UI language."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 
+import markdown_it
+from docx.oxml.ns import qn
+
 from docx import Document
+from docx.opc.constants import RELATIONSHIP_TYPE
 
 from app_support.export import export_filename, to_docx, to_markdown
-from tests.app.answers import KA_SENTENCE, SGB_SENTENCE, abstained_answer, initiative_answer
+from tests.app.answers import KA_SENTENCE, KA_URL, SGB_SENTENCE, abstained_answer, initiative_answer
+from tests.app.ui_strings import foreign_strings
 
 WHEN = datetime(2026, 5, 4, 9, 30)
 
@@ -16,11 +23,26 @@ def docx_paragraphs(data: bytes) -> list[str]:
     return [p.text for p in Document(io.BytesIO(data)).paragraphs]
 
 
-def test_markdown_has_answer_with_markers_and_numbered_sources():
+def test_markdown_has_answer_with_plain_markers_and_numbered_sources():
     text = to_markdown([initiative_answer()], created=WHEN)
-    assert f"{KA_SENTENCE} \\[1\\] {SGB_SENTENCE} \\[2\\]" in text
-    assert "\\[1\\] Antwort auf Kleine Anfrage 5591, zu Frage 3 (Antwort vom 30.06.2025) – <https://www.landtag.nrw.de/" in text
-    assert "\\[2\\] § 18 Abs. 1 SGB III (Stand: 22.04.2026; zuletzt geändert durch Art. 2 G v. 16.4.2026 I Nr. 107)" in text
+    assert f"{KA_SENTENCE} [1] {SGB_SENTENCE} [2]" in text
+    assert "1. Antwort auf Kleine Anfrage 5591, zu Frage 3 (Antwort vom 30.06.2025) – <https://www.landtag.nrw.de/" in text
+    assert "2. § 18 Abs. 1 SGB III (Stand: 22.04.2026; zuletzt geändert durch Art. 2 G v. 16.4.2026 I Nr. 107)" in text
+
+
+def test_markdown_markers_carry_no_backslashes_and_define_no_links():
+    text = to_markdown([initiative_answer()], created=WHEN)
+    assert "[1]" in text and "\\[1\\]" not in text and "\\[2\\]" not in text
+    assert not re.search(r"^\s*\[\d+\]:", text, re.M), "a [1]: line would be a hidden link definition"
+
+
+def test_markdown_source_list_renders_as_an_ordered_list_in_commonmark():
+    html = markdown_it.MarkdownIt("commonmark").render(to_markdown([initiative_answer()], created=WHEN))
+    sources = html.split("Quellen</h3>")[1]
+    assert sources.lstrip().startswith("<ol>") and sources.count("<li>") == 2
+    assert "Belegstelle: „" in sources.split("</li>")[0], "the supporting sentence belongs to its item"
+    assert '<a href="https://www.landtag.nrw.de/' in sources
+    assert "[1]" in html.split("Quellen</h3>")[0]
 
 
 def test_markdown_quotes_the_supporting_sentence():
@@ -54,9 +76,43 @@ def test_docx_opens_and_holds_answer_and_german_citations():
     paragraphs = docx_paragraphs(to_docx([initiative_answer()], created=WHEN))
     assert "Frage 1: Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?" in paragraphs
     assert any(p.startswith(f"{KA_SENTENCE}[1] {SGB_SENTENCE}[2]") for p in paragraphs)
-    assert "[1] Antwort auf Kleine Anfrage 5591, zu Frage 3 (Antwort vom 30.06.2025) – https://www.landtag.nrw.de/home/" \
-           "dokumente/dokumentensuche/anfragen-und-antworten-suchergeb.html?nummer=5591&doktyp=KA&wp=18" in paragraphs
-    assert f"Belegstelle: „{KA_SENTENCE}“" in paragraphs
+    assert (f"Antwort auf Kleine Anfrage 5591, zu Frage 3 (Antwort vom 30.06.2025) – {KA_URL}\n"
+            f"Belegstelle: „{KA_SENTENCE}“") in paragraphs
+
+
+def test_docx_source_urls_are_hyperlink_relationships():
+    document = Document(io.BytesIO(to_docx([initiative_answer()], created=WHEN)))
+    links = {rel.target_ref for rel in document.part.rels.values()
+             if rel.reltype == RELATIONSHIP_TYPE.HYPERLINK and rel.is_external}
+    assert links == {KA_URL, "https://www.gesetze-im-internet.de/sgb_3/__18.html"}
+    shown = [link.url for p in document.paragraphs for link in p.hyperlinks]
+    assert shown == [KA_URL, "https://www.gesetze-im-internet.de/sgb_3/__18.html"]
+
+
+def test_docx_sources_are_a_numbered_list_restarting_for_each_answer():
+    document = Document(io.BytesIO(to_docx([initiative_answer(), initiative_answer()], created=WHEN)))
+    items = [p for p in document.paragraphs if p.style.name == "List Number"]
+    assert len(items) == 4
+    num_ids = [p._p.pPr.numPr.numId.val for p in items]
+    assert num_ids[0] == num_ids[1] and num_ids[2] == num_ids[3] and num_ids[0] != num_ids[2]
+    numbering = document.part.numbering_part.element
+    for num_id in (num_ids[0], num_ids[2]):
+        overrides = numbering.num_having_numId(num_id).findall(qn("w:lvlOverride"))
+        assert overrides[0].find(qn("w:startOverride")).get(qn("w:val")) == "1"
+
+
+def test_english_export_has_no_german_interface_word():
+    for text in (to_markdown([initiative_answer()], lang="en", created=WHEN),
+                 "\n".join(docx_paragraphs(to_docx([initiative_answer()], lang="en", created=WHEN)))):
+        assert "Modus" not in text and "extractive" in text and "Frage 1" not in text
+        assert "Sources (German citation form)" in text and "Supporting passage: „" in text
+        assert foreign_strings(text, "en") == []
+
+
+def test_german_export_has_no_english_interface_word():
+    text = to_markdown([initiative_answer()], created=WHEN)
+    assert "Modus: extraktiv" in text and "extractive" not in text and "8 Passagen" in text
+    assert foreign_strings(text, "de") == []
 
 
 def test_docx_markers_are_superscript():

@@ -51,7 +51,7 @@ def test_answers_by_keywords_while_held_then_hybrid_in_same_process(browser, tmp
         expect(first.locator("[class*='st-key-card-']").filter(
             has_text="Antwort auf Kleine Anfrage 5591").first).to_be_visible()
         expect(first).to_contain_text("nur auf die Stichwortsuche")
-        expect(first).to_contain_text("Suche: bm25")
+        expect(first).to_contain_text("Suche: Stichwort ·")
         expect(page.get_by_text("Semantische Suche angehalten bei 0 %")).to_be_visible(timeout=30_000)
 
         hold.unlink()   # let the background embedder run to the end
@@ -59,7 +59,7 @@ def test_answers_by_keywords_while_held_then_hybrid_in_same_process(browser, tmp
 
         ask_and_wait(page, NRW, 1)
         second = page.locator(ANSWERS, has=page.locator(ACTIONS)).last
-        expect(second).to_contain_text("Suche: dense + bm25")
+        expect(second).to_contain_text("Suche: semantisch + Stichwort")
         expect(second).not_to_contain_text("Stichwortsuche")
         expect(second.locator("[class*='st-key-card-']").filter(
             has_text="Antwort auf Kleine Anfrage 5591").first).to_be_visible()

@@ -2,6 +2,8 @@
 images, HTML or script to the page (AppTest: what the app sends to the browser)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 
 from fundstelle.settings import REPO_ROOT
@@ -26,7 +28,7 @@ def test_hostile_document_is_cited_and_every_text_on_the_page_is_inert(hostile_a
     at = ask(hostile_app, QUESTION)
     answer = at.session_state.turns[-1].answer
     assert answer.citations and "Arbeitsschuhe" in answer.text
-    bodies = texts(at) + [e.label for e in at.expander]
+    bodies = texts(at) + [e.label for e in at.expander] + [o for r in at.radio for o in r.options]
     problems = {body[:80]: active_content(body, allow_anchors=True) for body in bodies}
     assert {k: v for k, v in problems.items() if v} == {}
 
@@ -48,10 +50,11 @@ def test_hostile_title_is_text_in_card_heading_and_citation(hostile_app):
     assert any(c.value.startswith("Merkblatt [klick](http:evil.example) <img src=x onerror=alert(1)>") for c in at.code)
 
 
-def test_document_without_web_address_gets_no_original_button(hostile_app):
+def test_document_without_web_address_links_only_its_local_copy(hostile_app):
     at = ask(hostile_app, QUESTION)
     assert at.session_state.turns[-1].answer.citations, "the hostile document is cited"
-    assert at.get("link_button") == []
+    hosts = {urlsplit(b.proto.url).hostname for b in at.get("link_button")}
+    assert hosts <= {"127.0.0.1"}, hosts
 
 
 def test_hostile_question_is_echoed_as_text(hostile_app):

@@ -63,7 +63,13 @@ def test_no_index_shows_the_ingest_command_and_the_button_builds_it(use_settings
     at.button(key="run-ingest").click().run()
     assert not at.exception, at.exception
     assert at.progress[-1].proto.text.startswith("Fertig:")
-    assert [s.value for s in at.success][0].startswith("Fertig: ")
+    table = at.dataframe[0].value          # the summary counts what this table shows
+    status = list(table["status"])
+    assert status.count("neu eingelesen") == 2 and int(table["chunks"].sum()) > 0
+    assert [s.value for s in at.success] == [
+        f"Fertig: {len(table)} Dokumente, {int(table['chunks'].sum())} Passagen im Index (2 neu eingelesen, "
+        f"{status.count('unverändert')} unverändert, {status.count('Datei fehlt')} Dateien fehlen, "
+        f"{status.count('fehlgeschlagen')} fehlgeschlagen)."]
     at.run()
     assert not at.exception
     ask(at, NRW)

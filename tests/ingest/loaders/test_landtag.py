@@ -234,23 +234,23 @@ def test_pdf_is_an_answer_with_title_and_stand(pdf):
 
 def test_pdf_labels_carry_drucksache_and_page(pdf):
     assert [c.label for c in pdf.chunks] == [
-        "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567, S. 1",
-        "Antwort auf Kleine Anfrage 5591, Einleitung, Drs. 18/14567, S. 2",
-        "Antwort auf Kleine Anfrage 5591, Vorbemerkung der Landesregierung, Drs. 18/14567, S. 2",
-        "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567, S. 2",
-        "Antwort auf Kleine Anfrage 5591, zu Frage 2, Drs. 18/14567, S. 2",
-        "Antwort auf Kleine Anfrage 5591, zu Frage 3, Drs. 18/14567, S. 2 f.",
-        "Antwort auf Kleine Anfrage 5591, zu Fragen 4 und 5, Drs. 18/14567, S. 3",
+        "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567 vom 30.06.2025, S. 1",
+        "Antwort auf Kleine Anfrage 5591, Einleitung, Drs. 18/14567 vom 30.06.2025, S. 2",
+        "Antwort auf Kleine Anfrage 5591, Vorbemerkung der Landesregierung, Drs. 18/14567 vom 30.06.2025, S. 2",
+        "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567 vom 30.06.2025, S. 2",
+        "Antwort auf Kleine Anfrage 5591, zu Frage 2, Drs. 18/14567 vom 30.06.2025, S. 2",
+        "Antwort auf Kleine Anfrage 5591, zu Frage 3, Drs. 18/14567 vom 30.06.2025, S. 2 f.",
+        "Antwort auf Kleine Anfrage 5591, zu Fragen 4 und 5, Drs. 18/14567 vom 30.06.2025, S. 3",
     ]
 
 
 def test_pdf_locator_carries_drucksache_and_wahlperiode(pdf):
-    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567, S. 2")
+    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567 vom 30.06.2025, S. 2")
     assert chunk.locator == {"anfrage": "5591", "frage": "1", "drucksache": "18/14567", "wahlperiode": "18"}
 
 
 def test_pdf_answer_across_page_break_is_one_unit_without_running_header(pdf):
-    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Frage 3, Drs. 18/14567, S. 2 f.")
+    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Frage 3, Drs. 18/14567 vom 30.06.2025, S. 2 f.")
     assert (chunk.page_start, chunk.page_end) == (2, 3)
     assert ("Feste Zielwerte wurden beim Start der Initiative nicht vereinbart. Vielmehr sollten die "
             "Jobcenter vor Ort eigene Schwerpunkte setzen") in chunk.text
@@ -260,20 +260,20 @@ def test_pdf_answer_across_page_break_is_one_unit_without_running_header(pdf):
 
 
 def test_pdf_chunk_urls_point_to_their_page(pdf):
-    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567, S. 2")
+    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567 vom 30.06.2025, S. 2")
     assert chunk.url == f"{NRW_URL}#page=2"
     assert all(c.url == f"{NRW_URL}#page={c.page_start}" for c in pdf.chunks)
 
 
 def test_pdf_catalogue_url_gets_the_page_anchor(answer_pdf):
     doc = load(answer_pdf, url="https://example.org/drucksache.pdf")
-    (chunk,) = by_label(doc, "Antwort auf Kleine Anfrage 5591, zu Frage 2, Drs. 18/14567, S. 2")
+    (chunk,) = by_label(doc, "Antwort auf Kleine Anfrage 5591, zu Frage 2, Drs. 18/14567 vom 30.06.2025, S. 2")
     assert chunk.url == "https://example.org/drucksache.pdf#page=2"
 
 
 def test_pdf_every_chunk_knows_its_page(pdf):
     assert all(c.page_start in (1, 2, 3) and c.page_end in (1, 2, 3) for c in pdf.chunks)
-    assert by_label(pdf, "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567, S. 1")[0].page_start == 1
+    assert by_label(pdf, "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567 vom 30.06.2025, S. 1")[0].page_start == 1
 
 
 def test_pdf_issue_date_footer_is_not_in_any_chunk(pdf):
@@ -284,7 +284,7 @@ def test_pdf_issue_date_footer_is_not_in_any_chunk(pdf):
 
 
 def test_pdf_footnotes_leave_the_text_for_extra(pdf):
-    (chunk,) = by_label(pdf, "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567, S. 1")
+    (chunk,) = by_label(pdf, "Kleine Anfrage 5591, Vorbemerkung, Drs. 18/14567 vom 30.06.2025, S. 1")
     assert "eine Beschäftigung aufnehmen. Auch in Nordrhein-Westfalen" in chunk.text
     assert "Initiative zur Arbeitsmarktintegration vereinbart.\n\nDie Fragesteller" in chunk.text
     assert chunk.extra["footnote_urls"] == [
@@ -295,7 +295,7 @@ def test_pdf_footnotes_leave_the_text_for_extra(pdf):
 
 
 def test_pdf_questions_answered_together_get_one_joint_label(pdf):
-    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Fragen 4 und 5, Drs. 18/14567, S. 3")
+    (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, zu Fragen 4 und 5, Drs. 18/14567 vom 30.06.2025, S. 3")
     assert chunk.locator["frage"] == "4,5"
     assert chunk.text.startswith("4. Wie viel Geld wurde im Rahmen der Initiative für die Gruppe der "
                                  "Geflüchteten aufgewendet?\n\n5. Wie stellt die Landesregierung sicher, "
@@ -306,7 +306,7 @@ def test_pdf_questions_answered_together_get_one_joint_label(pdf):
 
 def test_pdf_vorbemerkung_der_landesregierung_is_its_own_chunk(pdf):
     (chunk,) = by_label(pdf, "Antwort auf Kleine Anfrage 5591, Vorbemerkung der Landesregierung, "
-                             "Drs. 18/14567, S. 2")
+                             "Drs. 18/14567 vom 30.06.2025, S. 2")
     assert chunk.text == ("Die Integration geflüchteter Menschen in Ausbildung und Arbeit ist ein zentrales "
                           "Anliegen der Landesregierung. Zuständig für die Vermittlung sind die Jobcenter "
                           "und die Agenturen für Arbeit.")
@@ -356,9 +356,9 @@ def test_kleine_anfrage_without_answer_labels_its_questions(tmp_path):
     path.write_text(KLEINE_ANFRAGE, encoding="utf-8")
     doc = load(path)
     assert doc.doc_type == "Kleine Anfrage"
-    assert [c.label for c in doc.chunks] == ["Kleine Anfrage 5591, Vorbemerkung, Drs. 18/13987",
-                                             "Kleine Anfrage 5591, Frage 1, Drs. 18/13987",
-                                             "Kleine Anfrage 5591, Frage 2, Drs. 18/13987"]
+    assert [c.label for c in doc.chunks] == ["Kleine Anfrage 5591, Vorbemerkung, Drs. 18/13987 vom 09.05.2025",
+                                             "Kleine Anfrage 5591, Frage 1, Drs. 18/13987 vom 09.05.2025",
+                                             "Kleine Anfrage 5591, Frage 2, Drs. 18/13987 vom 09.05.2025"]
     assert doc.chunks[1].text == ("1. Wie hoch ist der Anteil der Verwaltungskosten an den Gesamtkosten "
                                   "der Jobcenter in NRW?")
     assert {c.stand_date for c in doc.chunks} == {"2025-05-09"}
@@ -395,8 +395,8 @@ def test_antrag_is_cut_at_its_roman_numeral_sections(tmp_path):
     path.write_text(ANTRAG, encoding="utf-8")
     doc = load(path)
     assert (doc.doc_type, doc.title) == ("Antrag", "Jobcenter stärken")
-    assert [c.label for c in doc.chunks] == ["Antrag, Abschnitt I, Drs. 18/12000",
-                                             "Antrag, Abschnitt II, Drs. 18/12000"]
+    assert [c.label for c in doc.chunks] == ["Antrag, Abschnitt I, Drs. 18/12000 vom 14.01.2025",
+                                             "Antrag, Abschnitt II, Drs. 18/12000 vom 14.01.2025"]
     assert doc.chunks[0].text == ("Die Jobcenter in Nordrhein-Westfalen betreuen rund 700.000 erwerbsfähige "
                                   "Leistungsberechtigte.")
 
@@ -440,7 +440,7 @@ def test_form_feed_pages_of_a_text_file_lose_their_furniture(tmp_path):
     path = tmp_path / "pdftotext.txt"
     path.write_text("\f".join(PDFTOTEXT_PAGES), encoding="utf-8")
     doc = load(path)
-    (chunk,) = by_label(doc, "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567")
+    (chunk,) = by_label(doc, "Antwort auf Kleine Anfrage 5591, zu Frage 1, Drs. 18/14567 vom 30.06.2025")
     assert chunk.text.endswith("Messbare Zielgrößen wurden nicht definiert. Vielmehr wurden verschiedene "
                                "Ansätze verfolgt und auf ihre Wirksamkeit überprüft.")
     assert "Seite" not in doc.text and "Landtag Nordrhein-Westfalen" not in doc.text
