@@ -10,12 +10,12 @@ import hashlib
 import json
 import logging
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
+
+from index.folders import replaced_folder
 
 from index.german import CompoundSplitter, fold, stem, surface_words, tokenize_german
 
@@ -134,23 +134,13 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         """Write atomically: a new folder is filled, then swapped in."""
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + ".tmp-"))
-        try:
+        with replaced_folder(folder) as tmp:
             if self.ids:
                 self._retriever.save(str(tmp / "bm25"))
             (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
             (tmp / "vocabulary.json").write_text(json.dumps(sorted(self._splitter.vocabulary)), encoding="utf-8")
             (tmp / "manifest.json").write_text(json.dumps({"format": LEXICAL_FORMAT, "version": self.version,
                                                            "chunks": len(self.ids)}), encoding="utf-8")
-            old = folder.with_name(folder.name + ".old")
-            if folder.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from index.chunk import Chunk
+from index.folders import replaced_folder
 from index.norms import NormProfile, build_profiles
 from index.references import Edge
 
@@ -116,9 +115,7 @@ class NormIndex:
 
     # -- persistence -----------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=folder.name + ".tmp-"))
-        try:
+        with replaced_folder(folder) as tmp:
             if self.ids:
                 self._context_bm25.save(str(tmp / "context"))
             if self.norm_keys:
@@ -129,14 +126,6 @@ class NormIndex:
                     "absaetze": [self.absatz_of(c) for c in self.ids],
                     "profiles": {k: vars(p) for k, p in self.profiles.items()}, "edges": edges}
             (tmp / "norms.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            old = folder.with_name(folder.name + ".old")
-            if folder.exists():
-                shutil.rmtree(old, ignore_errors=True)
-                folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> "NormIndex | None":
