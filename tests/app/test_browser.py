@@ -177,6 +177,9 @@ def test_five_questions_sent_without_waiting_are_all_answered_in_order(core_app,
         page.evaluate(SEEN_STATES)
         for question in QUEUE:
             submit(page, question)
+            # The next question goes in as soon as this one shows in the chat, while the
+            # earlier ones are still being answered (not after their answers).
+            expect(page.get_by_test_id("stChatMessage").filter(has_text=question)).to_have_count(1, timeout=LOAD_MS)
         expect(page.locator(ANSWERED)).to_have_count(len(QUEUE), timeout=LOAD_MS)
         expect(page.locator("[class*='st-key-pending-']")).to_have_count(0)
         messages = page.get_by_test_id("stChatMessage")
