@@ -41,10 +41,9 @@ class RetrievalWeights:
     lexical_share: float = LEXICAL_SHARE  # BM25's share in the dense/BM25 mix
     expansion: float = 0.3           # BM25 of the question words' lemmas and synonyms
     context: float = 0.25            # BM25 of the unit's context field (norm title, definitions, headings)
-    # The norm route is built and measured, but off: on the check half it did not win (README "Ablation").
-    norm: float = 0.0                # the norm route's z-score, added to each unit of that norm
+    norm: float = 0.15               # the norm route's z-score, added to each unit of that norm
     norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
-    norm_top: int = 0                # the law Absätze of this many best norms join the candidates
+    norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
 
@@ -317,7 +316,7 @@ class HybridSearcher:
             hit = hits.setdefault(lexical.ids[i], Hit(lexical.ids[i], 0.0))
             hit.lexical_rank = rank
         norm_z = None
-        if structured and (weights.norm or weights.norm_top):
+        if structured:
             t0 = time.perf_counter()
             norm_z = self._route_norms(norms, tokens + extra, vector, allowed, weights)
             for n in np.argsort(-norm_z)[:weights.norm_top]:

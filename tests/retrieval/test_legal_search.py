@@ -6,7 +6,6 @@ import pytest
 from retrieval.search import HybridSearcher, RetrievalWeights
 
 OFF = RetrievalWeights(expansion=0.0, context=0.0, norm=0.0, norm_top=0, graph=0.0)
-ROUTED = RetrievalWeights(norm=0.15, norm_top=3)   # the norm route is off by default (README "Ablation")
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +20,7 @@ def labels(result) -> list[str]:
 
 
 def test_definition_question_routes_to_the_norm_that_defines_the_term(searcher):
-    result = searcher.search("Was ist eine Bedarfsgemeinschaft?", k=5, weights=ROUTED)
+    result = searcher.search("Was ist eine Bedarfsgemeinschaft?", k=5)
     assert "§ 7 Abs. 3 SGB II" in labels(result)
     defining = next(h for h in result.hits if h.chunk.label == "§ 7 Abs. 3 SGB II")
     assert defining.reasons.get("norm") == "§ 7 SGB II" or defining.norm_score > 0
