@@ -1,6 +1,8 @@
 """Sentence roles: marked from the documents' structure and wording (texts from the corpus)."""
 from __future__ import annotations
 
+import pytest
+
 from index.chunk import Chunk
 from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, QUESTION, mark_roles, role_of, role_spans
 
@@ -70,6 +72,7 @@ def test_roles_stored_at_ingest_are_used_and_marked_now_when_missing():
     assert role_of(role_spans(chunk), start, start + 20) == EXAMPLE
 
 
+@pytest.mark.slow
 def test_the_core_index_keeps_roles_in_the_chunk_store(core_index_settings):
     from index.store import ChunkStore  # noqa: F401 - the store the index uses
     from index.chunk_index import ChunkIndex

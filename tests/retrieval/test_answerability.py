@@ -11,6 +11,7 @@ from retrieval.extractive import Evidence
 from retrieval.prompts import ABSTAIN
 
 
+@pytest.mark.slow
 def test_a_question_about_a_paragraph_the_sources_lack_gets_the_honest_reply(assistant):
     answer = assistant.ask("Was regelt § 999 SGB II?")
     assert answer.abstained and answer.status == "abstained"
@@ -18,12 +19,14 @@ def test_a_question_about_a_paragraph_the_sources_lack_gets_the_honest_reply(ass
     assert "§ 999" in answer.abstain_reason
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["???", "…!?"])
 def test_a_question_of_punctuation_only_gets_the_honest_reply(assistant, question):
     answer = assistant.ask(question)
     assert answer.abstained and answer.text == ABSTAIN["de"] and answer.citations == []
 
 
+@pytest.mark.slow
 def test_a_false_premise_is_not_accepted(assistant):
     answer = assistant.ask("Warum wurde die Förderung der Eingliederung 2031 abgeschafft?")
     assert answer.abstained, "a question resting on an unstated premise is not answered as asked"
@@ -33,6 +36,7 @@ def test_a_false_premise_is_not_accepted(assistant):
         assert "2031" in answer.text.split("Sie sagen dazu:")[0]
 
 
+@pytest.mark.slow
 def test_a_rechtsstand_before_the_oldest_fassung_is_announced_in_the_first_line(assistant):
     answer = assistant.ask("Was gilt nach § 14 SGB II für die Unterstützung erwerbsfähiger Leistungsberechtigter?",
                            as_of="2020-01-01")
@@ -44,6 +48,7 @@ def test_a_rechtsstand_before_the_oldest_fassung_is_announced_in_the_first_line(
     assert json.loads(answer.to_json())["rechtsstand"]["fallbacks"]["SGB II"] == "2025-02-27"
 
 
+@pytest.mark.slow
 def test_a_rechtsstand_with_a_fassung_in_force_gets_no_notice(assistant):
     answer = assistant.ask("Was gilt nach § 14 SGB II für die Unterstützung erwerbsfähiger Leistungsberechtigter?",
                            as_of="2025-06-30", kinds=["law"])
@@ -55,6 +60,7 @@ def test_a_rechtsstand_with_a_fassung_in_force_gets_no_notice(assistant):
     "Welche Leistungen zur Eingliederung in Arbeit bekommen Langzeitarbeitslose?",
     "Welche Eingliederungsleistungen erhalten erwerbsfähige Leistungsberechtigte nach dem Bürgergeldgesetze?",
 ])
+@pytest.mark.slow
 def test_inflected_forms_of_corpus_words_are_not_unknown(assistant, question):
     assert assistant.unknown_terms(question) == []
 
@@ -63,12 +69,14 @@ def test_inflected_forms_of_corpus_words_are_not_unknown(assistant, question):
     "How much is the broadcasting licence fee for a flat in Munich?",
     "Скільки коштує абонемент у фітнес-клуб у Мюнхені?",
 ])
+@pytest.mark.slow
 def test_a_foreign_language_question_about_something_the_corpus_never_mentions_abstains(assistant, question):
     answer = assistant.ask(question)
     assert answer.abstained
     assert not any(s.status == "verified" for s in answer.sentences)
 
 
+@pytest.mark.slow
 def test_an_example_sentence_is_never_first_when_a_rule_sentence_is_retrieved(assistant):
     answer = assistant.ask("Welche Daten zur Zugehörigkeit zu einer Gewerkschaft oder Religionsgemeinschaft "
                            "dürfen bei der Vermittlung erhoben werden?")
@@ -87,6 +95,7 @@ def test_coverage_below_the_threshold_is_a_partial_answer_said_as_such():
     assert decide(Evidence(0.7, 0.0, 0.7, 1.0), "de", thresholds).status == "abstained"
 
 
+@pytest.mark.slow
 def test_partial_answers_name_the_nearest_places(assistant):
     saved = assistant.thresholds
     assistant.thresholds = Thresholds(min_similarity=0.0, min_similarity_cross=0.0, min_coverage=1.01)
