@@ -13,7 +13,6 @@ synonyms (a warning in the log) and everything else works.
 from __future__ import annotations
 
 import logging
-import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -73,10 +72,8 @@ class Thesaurus:
 
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus:
-    """The installed OpenThesaurus (``FUNDSTELLE_THESAURUS`` may name another file); empty
-    when none is installed."""
-    configured = os.environ.get("FUNDSTELLE_THESAURUS")
-    for path in ([Path(configured)] if configured else []) + list(DEFAULT_PATHS):
+    """The installed OpenThesaurus; empty when none is installed."""
+    for path in DEFAULT_PATHS:
         if path.is_file():
             thesaurus = Thesaurus.from_file(path)
             log.info("thesaurus: %d synonym sets from %s", len(thesaurus), path)

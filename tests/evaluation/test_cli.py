@@ -133,3 +133,9 @@ def test_compare_prints_both_reports_side_by_side(gold_run, squad_run, settings)
     assert lines[0] == "| metric | gold-out | squad-out |"
     assert any(line.startswith("| evidence_recall@10 | 1.000 |  |") for line in lines)
     assert any(line.startswith("| recall@5 |  | 1.000 |") for line in lines)
+
+
+def test_ablation_with_a_missing_gold_file_is_one_line_and_exit_2(tmp_path):
+    result = run_cli(["ablation", tmp_path / "nope.jsonl"], make_settings(tmp_path / "data"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"error: gold file {tmp_path / 'nope.jsonl'} does not exist"

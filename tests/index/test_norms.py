@@ -44,3 +44,30 @@ def test_profile_gathers_title_definitions_and_weisung_headings():
     # The Absatz the Rz. explains gets the Rz.'s headings as searchable context.
     assert "Partner in eheähnlicher Gemeinschaft" in units.context[law_id]
     assert profile.explained_by == [rz_id] and profile.units == [law_id]
+
+
+def test_unreadable_norm_index_is_reported_as_missing_so_it_is_rebuilt(tmp_path, caplog):
+    from index.norm_index import NormIndex
+
+    folder = tmp_path / "fundstelle-norms"
+    folder.mkdir()
+    (folder / "norms.json").write_text("{not json", encoding="utf-8")
+    assert NormIndex.load(folder) is None
+    assert "unreadable" in caplog.text and str(folder) in caplog.text
+
+
+def test_norm_index_survives_a_save_and_load(tmp_path):
+    from index.german import tokenize_german
+    from index.norm_index import NormIndex
+    from index.references import unit_edges
+
+    chunks = [law("7", "3", "Leistungsberechtigte", "(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen …"),
+              rz("7", "7.40", "Zur Bedarfsgemeinschaft nach § 7 Absatz 3 gehören …", ["Bedarfsgemeinschaft"])]
+    edges = [e for cid, c in chunks for e in unit_edges(cid, c.kind, c.locator, c.text)]
+    built = NormIndex.build(chunks, edges, tokenize_german, "v1")
+    built.save(tmp_path / "norms")
+    loaded = NormIndex.load(tmp_path / "norms")
+    assert loaded.version == "v1" and loaded.norm_keys == ["§ 7 SGB II"]
+    assert loaded.explains(chunks[1][0]).absatz == "3"
+    assert loaded.units_of("§ 7 SGB II", "3") == [chunks[0][0]]
+    assert loaded.norm_scores(tokenize_german("Bedarfsgemeinschaft"))[0] > 0
