@@ -90,7 +90,6 @@ class UnitContext:
 
     norm: dict[str, str]
     context: dict[str, str]
-    edges: dict[str, list]
 
 
 def build_profiles(chunks: Iterable[tuple[str, Chunk]], graph: dict[str, list[Edge]] | None = None,
@@ -141,4 +140,4 @@ def build_profiles(chunks: Iterable[tuple[str, Chunk]], graph: dict[str, list[Ed
         else:
             parts += _heading_chain(chunk)
         context[chunk_id] = "\n".join(p for p in parts if p)
-    return profiles, UnitContext(norms, context, edges)
+    return profiles, UnitContext(norms, context)
