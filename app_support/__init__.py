@@ -8,6 +8,7 @@ Streamlit can be tested and reused on their own:
 * ``share``     – the settings of a question as URL query parameters and back;
 * ``export``    – answers as Markdown and DOCX with a numbered German source list;
 * ``originals`` – a small read-only file route to the source documents on this machine;
+* ``question_box`` – the question input (a small component) that loses no question sent;
 * ``feedback``  – thumbs up/down with reasons in SQLite, exported as JSONL;
 * ``ui``        – the Streamlit page itself.
 """

@@ -23,6 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "tagline": "Fragen zu SGB II und III, Landtag NRW und Weisungen der Bundesagentur für Arbeit – "
                    "jede Aussage mit ihrer Fundstelle.",
         "chat_placeholder": "Ihre Frage zu Bürgergeld, Arbeitsförderung, Landtagsanfragen …",
+        "question_send": "Frage senden",
         "examples": "Beispielfragen",
         "language": "Sprache / Language",
         "filters": "Quellen eingrenzen",
@@ -139,6 +140,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "tagline": "Questions on the German Social Code II and III, the NRW state parliament and instructions "
                    "of the Federal Employment Agency – every statement with its source.",
         "chat_placeholder": "Your question on Bürgergeld, employment support, parliamentary questions …",
+        "question_send": "Send question",
         "examples": "Example questions",
         "language": "Sprache / Language",
         "filters": "Narrow the sources",

@@ -36,6 +36,7 @@ from app_support.citations import (SourceRef, format_citation, from_citation, fr
 from app_support.export import NEAREST_IN_ABSTENTION, export_filename, mode_name, to_docx, to_markdown
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
 from app_support.originals import local_url
+from app_support.question_box import Submissions, question_box
 from app_support.render import answer_markdown, card_anchor, has_unsupported, not_direct_label
 from app_support.safe_markdown import escape_block, escape_inline, highlight
 from app_support.share import MAX_K, AskOptions, SharedQuestion, from_query_params, share_url, to_query_params
@@ -46,13 +47,13 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
 # Identical submissions closer together than this are one question (a double click, a double Enter).
 REPEAT_SECONDS = 1.0
-# The chat box accepts far more than a question may have, so an over-long paste reaches the
-# server and gets a message instead of vanishing in the browser.
+# The question box accepts far more than a question may have, so an over-long paste is kept
+# whole with the limit message instead of being cut in the browser.
 PASTE_LIMIT_FACTOR = 20
-# While an answer is computed, the page checks this often for questions sent meanwhile.
-# Streamlit keeps only the newest chat submission that arrives while the script is between
-# two of its own calls, so the waiting loop makes such a call this often (see _wait_for).
-POLL_SECONDS = 0.02
+# While an answer is computed, the page checks this often for questions sent meanwhile
+# (a Streamlit call is where a rerun for them starts; see _wait_for).
+POLL_SECONDS = 0.1
+QUESTION_BOX = "question-box"
 
 
 @dataclass
@@ -100,6 +101,8 @@ def _init_state(settings: Settings) -> None:
     options = shared.options if shared else AskOptions(
         mode=default.mode, k=default.k, lang=normalise_language(st.query_params.get("lang")))
     state.turns = []
+    state.submissions = Submissions()
+    state.box_confirmed = []
     state.too_long = None
     state.max_question_chars = settings.max_question_chars
     state.lang = options.lang
@@ -356,14 +359,16 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 # -- asking: a queue of questions -------------------------------------------------------------
-# Every submission becomes a Turn in ``session_state.turns`` at once, in a widget callback
-# (callbacks run before the rerun they cause). The first unanswered turn is answered in a
-# worker thread; the page waits for it in short steps, each a Streamlit call at which a
-# question sent meanwhile is taken in (Streamlit would otherwise merge several submissions
-# that arrive during one long call into the last one). A rerun caused by such a question does
-# not stop the answer: the next run waits for the same worker. Then the page shows the
-# answer and reruns for the next turn.
-def _enqueue(question: str, options: AskOptions | None = None) -> None:
+# Every question sent becomes a Turn in ``session_state.turns`` before the turns are drawn: the
+# question box's value holds every question the browser has sent and the server has not
+# confirmed (see ``question_box``), so a rerun that Streamlit merged from several still brings
+# all of them, and each id is taken once. The first unanswered turn is answered in a worker
+# thread; the page waits for it in short steps, each a Streamlit call at which a rerun for a
+# question sent meanwhile starts. Such a rerun does not stop the answer: the next run waits
+# for the same worker. Then the page shows the answer and reruns for the next turn.
+def _enqueue(question: str, options: AskOptions | None = None, *, once_per_second: bool = True) -> None:
+    """Queue ``question``. ``once_per_second``: an identical question within ``REPEAT_SECONDS``
+    is dropped (the question box applies this rule in the browser, on the browser's clock)."""
     state = st.session_state
     if not (question or "").strip():
         return
@@ -375,25 +380,26 @@ def _enqueue(question: str, options: AskOptions | None = None) -> None:
     state.too_long = None
     options = options or _current_options(state.get("lang") or "de")
     now = time.monotonic()
-    for turn in reversed(state.turns):
+    for turn in reversed(state.turns if once_per_second else ()):
         if now - turn.submitted >= REPEAT_SECONDS:
             break
         if turn.question == question and turn.options == options:
-            return                    # a double click or a double Enter: one question
+            return                    # a double click on an example: one question
     state.turns.append(Turn(question=question, options=options))
-
-
-def _on_chat_submit() -> None:
-    _enqueue(st.session_state.get("question") or "")
 
 
 def _on_shortened() -> None:
     _enqueue(st.session_state.get("shorten-text") or "")
 
 
-def _chat_box(settings: Settings, lang: str) -> None:
-    st.chat_input(t("chat_placeholder", lang), key="question", on_submit=_on_chat_submit,
-                  max_chars=settings.max_question_chars * PASTE_LIMIT_FACTOR)
+def _question_box(settings: Settings, lang: str) -> None:
+    """The question box; every question it brings that this session has not taken is queued."""
+    state = st.session_state
+    sent = question_box(lang, settings.max_question_chars, state.get("box_confirmed") or [], key=QUESTION_BOX,
+                        paste_factor=PASTE_LIMIT_FACTOR)
+    for submission in state.submissions.take(sent):
+        _enqueue(submission.text, once_per_second=False)
+    state.box_confirmed = [submission.id for submission in sent]
 
 
 def _too_long_box(settings: Settings, lang: str) -> None:
@@ -420,7 +426,7 @@ def _wait_for(turn: Turn) -> None:
     slot = st.empty()
     while not turn.future.done():
         time.sleep(POLL_SECONDS)
-        slot.empty()              # a Streamlit call: where a question sent meanwhile is taken in
+        slot.empty()              # a Streamlit call: where a rerun for a question sent meanwhile starts
     try:
         turn.future.result()
     finally:
@@ -636,13 +642,21 @@ def main(settings: Settings) -> None:
         return
     _sidebar_filters(assistant, documents, settings, lang)
     _remember_originals(documents, settings)
-    _chat_box(settings, lang)
-    _dense_status(assistant, settings, lang)
+    # Containers first, filled below: the question box keeps its place in the page whatever
+    # the runs draw above it, so the browser never reloads it (a question being typed survives).
+    status, conversation, extras = st.container(), st.container(), st.container()
+    _question_box(settings, lang)
+    with status:
+        _dense_status(assistant, settings, lang)
     turns = list(st.session_state.turns)
     pending = next((turn for turn in turns if not turn.done), None)
-    for turn in turns:
-        _render_turn(turn, settings, lang, first_pending=turn is pending)
-    _too_long_box(settings, lang)
+    with conversation:
+        for turn in turns:
+            _render_turn(turn, settings, lang, first_pending=turn is pending)
+    with extras:
+        _too_long_box(settings, lang)
+        if not turns and not st.session_state.get("too_long"):
+            _examples(lang)
     if pending is not None:
         try:
             _start_answer(assistant, pending, settings, lang)
@@ -653,6 +667,4 @@ def main(settings: Settings) -> None:
         if pending.answer is not None:
             st.query_params.from_dict(to_query_params(pending.shared))
         st.rerun()
-    elif not turns and not st.session_state.get("too_long"):
-        _examples(lang)
     _sidebar_export(lang)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Run the test suite on a fresh machine: install, make sure Chromium is there, run pytest.
+# Run the test suite on a fresh machine: install, make sure Chromium and Pandoc are there, run pytest.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || exit 1
 bash scripts/ensure-chromium.sh || exit 1
+bash scripts/ensure-pandoc.sh || exit 1
 bash scripts/ensure-thesaurus.sh
 .venv/bin/python -m pytest "$@"
 rc=$?

@@ -2,12 +2,15 @@
 environment variables, exactly as `streamlit run app.py` does."""
 from __future__ import annotations
 
+import json
 import os
+import uuid
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from fundstelle.settings import REPO_ROOT, Settings
+from app_support.ui import QUESTION_BOX
 from tests.conftest import settings_env
 
 APP = REPO_ROOT / "app.py"
@@ -48,9 +51,22 @@ def app_on_core_index(use_settings, core_index_settings):
 
 
 def ask(at: AppTest, question: str) -> AppTest:
-    at.chat_input[0].set_value(question).run()
+    """Send ``question`` as the question box in the browser does (AppTest runs no JavaScript):
+    its value lists every question sent from the page, each with an id made in the browser."""
+    try:
+        sent = list(at.session_state[QUESTION_BOX])
+    except KeyError:
+        sent = []
+    sent.append({"id": uuid.uuid4().hex, "text": question})
+    at.session_state[QUESTION_BOX] = sent
+    at.run()
     assert not at.exception, at.exception
     return at
+
+
+def question_boxes(at: AppTest) -> list[dict]:
+    """The arguments of each question box on the page (its placeholder, labels, limit)."""
+    return [json.loads(box.proto.json_args) for box in at.get("component_instance")]
 
 
 def texts(at: AppTest) -> list[str]:

@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 from app_support.citations import format_citation, from_passage
 from app_support.export import to_docx, to_markdown
-from tests.app.conftest import APP, TIMEOUT, ask, texts
+from app_support.ui import QUESTION_BOX
+from tests.app.conftest import APP, TIMEOUT, ask, question_boxes, texts
 from tests.app.markdown_check import rendered_text
 
 pytestmark = pytest.mark.slow
@@ -46,7 +47,7 @@ def test_empty_page_offers_example_questions_and_the_legal_notice(app_on_core_in
     at = app_on_core_index
     assert [b.label for b in at.button if b.key and b.key.startswith("example-")][0] == NRW
     assert any("keine Rechtsberatung" in i.value for i in at.sidebar.info)
-    assert at.chat_input[0].placeholder.startswith("Ihre Frage")
+    assert question_boxes(at)[0]["placeholder"].startswith("Ihre Frage")
 
 
 def test_question_gets_answer_with_markers_linking_to_source_cards(app_on_core_index):
@@ -95,6 +96,16 @@ def test_identical_question_sent_twice_within_a_second_is_asked_once(app_on_core
     assert [turn.question for turn in at.session_state.turns] == [LANGZEIT]
 
 
+def test_questions_one_merged_rerun_brings_are_all_answered_in_order(app_on_core_index):
+    at = app_on_core_index       # the box's value after three questions sent while the page was busy
+    at.session_state[QUESTION_BOX] = [{"id": "b-1", "text": NRW}, {"id": "b-2", "text": LANGZEIT},
+                                      {"id": "b-3", "text": NRW}]
+    at.run()
+    ask(at, LANGZEIT)            # the value still lists the three: each is asked once
+    assert [turn.question for turn in at.session_state.turns] == [NRW, LANGZEIT, NRW, LANGZEIT]
+    assert all(turn.answer for turn in at.session_state.turns)
+
+
 def test_example_button_asks_its_question(app_on_core_index):
     at = app_on_core_index
     at.button(key="example-0").click().run()
@@ -117,7 +128,7 @@ def test_off_topic_question_abstains_and_labels_nearest_passages(app_on_core_ind
 def test_english_interface_translates_labels_and_abstention_not_citations(app_on_core_index):
     at = app_on_core_index
     at.radio(key="lang").set_value("en").run()
-    assert at.chat_input[0].placeholder.startswith("Your question")
+    assert question_boxes(at)[0]["placeholder"].startswith("Your question")
     ask(at, OFF_TOPIC)
     assert [w.value for w in at.warning] == ["The sources do not contain information on this."]
     ask(at, NRW)

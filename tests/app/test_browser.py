@@ -39,6 +39,7 @@ LOAD_MS = 300_000
 MARKER_TEXT = re.compile(r"^\[\d+\]$")
 ANSWERED = "[class*='st-key-actions-'], [class*='st-key-error-']"
 FURTHER = "[class*='st-key-more-pick-'] [data-testid='stRadioOption']"   # the labels of the passages not cited
+QUESTION_FRAME = "iframe[title$='fundstelle_question_box']"
 
 
 def start_app(settings, log_path: Path, extra_env: dict[str, str] | None = None):
@@ -66,11 +67,22 @@ def browser():
         instance.close()
 
 
-def ask(page, question: str) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
+def question_box(page):
+    """The question box's text area (the box is a component: it lives in its own frame)."""
+    box = page.frame_locator(QUESTION_FRAME).locator("textarea")
     box.wait_for(timeout=LOAD_MS)
+    return box
+
+
+def submit(page, question: str) -> None:
+    """Type a question and send it with Enter, without waiting for anything."""
+    box = question_box(page)
     box.fill(question)
     box.press("Enter")
+
+
+def ask(page, question: str) -> None:
+    submit(page, question)
     page.locator(ANSWERED).first.wait_for(timeout=LOAD_MS)
 
 
@@ -151,14 +163,6 @@ def download(page, scope, label: str, tmp_path: Path) -> Path:
     return saved
 
 
-def submit(page, question: str) -> None:
-    """Type a question and send it, without waiting for anything."""
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=LOAD_MS)
-    box.fill(question)
-    box.press("Enter")
-
-
 QUEUE = [NRW, "Ab wann gilt man als langzeitarbeitslos?", "Welche Kennzahlen werden nach § 48a SGB II verglichen?",
          "Wie hoch ist der Regelbedarf für Alleinstehende im Jahr 2026?",
          "Nach welchen Grundsätzen werden Leistungen zur Eingliederung erbracht?"]
@@ -173,13 +177,11 @@ def test_five_questions_sent_without_waiting_are_all_answered_in_order(core_app,
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
         page.goto(core_app)
-        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=LOAD_MS)
+        box = question_box(page)
         page.evaluate(SEEN_STATES)
-        for question in QUEUE:
-            submit(page, question)
-            # The next question goes in as soon as this one shows in the chat, while the
-            # earlier ones are still being answered (not after their answers).
-            expect(page.get_by_test_id("stChatMessage").filter(has_text=question)).to_have_count(1, timeout=LOAD_MS)
+        for question in QUEUE:        # one after another, waiting for nothing in between
+            box.fill(question)
+            box.press("Enter")
         expect(page.locator(ANSWERED)).to_have_count(len(QUEUE), timeout=LOAD_MS)
         expect(page.locator("[class*='st-key-pending-']")).to_have_count(0)
         messages = page.get_by_test_id("stChatMessage")
@@ -198,14 +200,21 @@ def test_over_long_paste_shows_the_limit_and_keeps_the_text(core_app, browser, t
     text = ("Ich beziehe Bürgergeld und frage mich, welche Kosten der Unterkunft übernommen werden. " * 40)[:3000]
     try:
         page.goto(core_app)
-        submit(page, text)
-        box = page.locator(".st-key-too-long")
-        expect(box.get_by_test_id("stAlert")).to_contain_text("höchstens 2000")
-        expect(box.locator("textarea")).to_have_value(text)
-        box.locator("textarea").fill(NRW)
-        box.get_by_role("button", name="Gekürzte Frage stellen").click()
+        box = question_box(page)
+        box.fill(text)
+        box.press("Enter")
+        frame = page.frame_locator(QUESTION_FRAME)
+        expect(frame.get_by_role("alert")).to_have_text(
+            f"Die Frage ist zu lang ({len(' '.join(text.split()))} Zeichen, höchstens 2000). Bitte kürzer fassen.")
+        expect(box).to_have_value(text)
+        expect(page.get_by_test_id("stChatMessage")).to_have_count(0)   # nothing was asked
+
+        box.fill(NRW)                  # shortened: the message goes, the question is asked
+        expect(frame.get_by_role("alert")).to_be_hidden()
+        frame.get_by_role("button", name="Frage senden").click()
         expect(page.locator(ANSWERED)).to_have_count(1, timeout=LOAD_MS)
         expect(page.get_by_test_id("stChatMessage").first).to_contain_text(NRW)
+        expect(box).to_have_value("")
     except Exception:
         page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
         raise
@@ -258,7 +267,7 @@ def test_german_page_shows_no_english_interface_string_and_english_no_german(cor
         page.keyboard.press("Escape")
 
         page.get_by_test_id("stSidebar").get_by_text("English").click()
-        expect(page.get_by_test_id("stChatInputTextArea")).to_have_attribute("placeholder", re.compile("^Your question"))
+        expect(question_box(page)).to_have_attribute("placeholder", re.compile("^Your question"))
         expect(app).to_contain_text("Answers to export")        # the last part of the page is drawn
         for german_text in fragments("de"):   # (elements of the German run may linger while it redraws)
             expect(app).not_to_contain_text(german_text)

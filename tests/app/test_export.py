@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 from datetime import datetime
+
+import pytest
 
 import markdown_it
 from docx.oxml.ns import qn
@@ -43,6 +47,19 @@ def test_markdown_source_list_renders_as_an_ordered_list_in_commonmark():
     assert "Belegstelle: „" in sources.split("</li>")[0], "the supporting sentence belongs to its item"
     assert '<a href="https://www.landtag.nrw.de/' in sources
     assert "[1]" in html.split("Quellen</h3>")[0]
+
+
+@pytest.mark.parametrize("reader", ["markdown", "gfm"])   # Pandoc's own Markdown and GitHub's
+def test_markdown_renders_markers_and_numbered_sources_in_pandoc(reader):
+    assert shutil.which("pandoc"), "Pandoc is missing: run scripts/ensure-pandoc.sh"
+    html = subprocess.run(["pandoc", "-f", reader, "-t", "html", "--wrap=none"], check=True, capture_output=True,
+                          text=True, timeout=60, input=to_markdown([initiative_answer()], created=WHEN)).stdout
+    body, sources = re.split(r"<h3[^>]*>Quellen</h3>", html)
+    assert f"{KA_SENTENCE} [1] {SGB_SENTENCE} [2]" in body
+    items = re.findall(r"<li>(.*?)</li>", sources.split("</ol>")[0], re.S)
+    assert re.match(r"\s*<ol\b", sources) and len(items) == 2
+    assert items[0].startswith("Antwort auf Kleine Anfrage 5591, zu Frage 3 (Antwort vom 30.06.2025) – <a href=")
+    assert items[1].startswith("§ 18 Abs. 1 SGB III") and '<a href="https://www.gesetze-im-internet.de/' in items[1]
 
 
 def test_markdown_quotes_the_supporting_sentence():

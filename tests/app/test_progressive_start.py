@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from fundstelle.settings import REPO_ROOT
 from index.chunk_index import ChunkIndex
-from tests.app.test_browser import LOAD_MS, NRW, browser, start_app  # noqa: F401  (fixture)
+from tests.app.test_browser import LOAD_MS, NRW, browser, start_app, submit  # noqa: F401  (fixture)
 from tests.conftest import make_settings, settings_env, stop_process
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -24,10 +24,7 @@ ACTIONS = "[class*='st-key-actions-']"
 
 
 def ask_and_wait(page, question: str, answers_before: int) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.wait_for(timeout=LOAD_MS)
-    box.fill(question)
-    box.press("Enter")
+    submit(page, question)
     expect(page.locator(ACTIONS)).to_have_count(answers_before + 1, timeout=LOAD_MS)
 
 

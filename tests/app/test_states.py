@@ -8,7 +8,7 @@ import shutil
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import APP, TIMEOUT, ask
+from tests.app.conftest import APP, TIMEOUT, ask, question_boxes
 from tests.app.markdown_check import rendered_text
 from tests.conftest import free_port, make_settings
 
@@ -59,7 +59,7 @@ def test_no_index_shows_the_ingest_command_and_the_button_builds_it(use_settings
     at = open_app()
     assert [s.value for s in at.subheader][0] == "Noch kein Index"
     assert [c.value for c in at.code] == ["python -m ingest"]
-    assert len(at.chat_input) == 0
+    assert question_boxes(at) == []
     at.button(key="run-ingest").click().run()
     assert not at.exception, at.exception
     assert at.progress[-1].proto.text.startswith("Fertig:")
