@@ -633,6 +633,10 @@ def main(settings: Settings) -> None:
     lang = _sidebar_language()
     st.title("Fundstelle", anchor=False)
     st.caption(t("tagline", lang))
+    # The page's places first, filled below: the question box keeps its place in the page
+    # whatever a run draws elsewhere (the spinner of a first load, a status), so the browser
+    # never reloads it and a question being typed or sent survives every rerun.
+    status, conversation, extras, ask = st.container(), st.container(), st.container(), st.container()
     try:
         assistant, documents = _open_assistant(settings)
     except IndexUnavailable as problem:
@@ -642,10 +646,8 @@ def main(settings: Settings) -> None:
         return
     _sidebar_filters(assistant, documents, settings, lang)
     _remember_originals(documents, settings)
-    # Containers first, filled below: the question box keeps its place in the page whatever
-    # the runs draw above it, so the browser never reloads it (a question being typed survives).
-    status, conversation, extras = st.container(), st.container(), st.container()
-    _question_box(settings, lang)
+    with ask:
+        _question_box(settings, lang)
     with status:
         _dense_status(assistant, settings, lang)
     turns = list(st.session_state.turns)

@@ -54,8 +54,8 @@ def ask(at: AppTest, question: str) -> AppTest:
     """Send ``question`` as the question box in the browser does (AppTest runs no JavaScript):
     its value lists every question sent from the page, each with an id made in the browser."""
     try:
-        sent = list(at.session_state[QUESTION_BOX])
-    except KeyError:
+        sent = list(at.session_state[QUESTION_BOX] or [])
+    except KeyError:              # before the box was first drawn
         sent = []
     sent.append({"id": uuid.uuid4().hex, "text": question})
     at.session_state[QUESTION_BOX] = sent
