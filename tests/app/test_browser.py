@@ -299,6 +299,7 @@ def test_twenty_sources_stay_compact_until_one_is_opened(core_app, browser, tmp_
         further.nth(3).click()
         expect(card).to_have_count(1)
         assert page.evaluate(height) > closed
+        expect(card.get_by_text("Zitat kopieren")).to_have_count(1)   # the previous card's rest is gone
         card.scroll_into_view_if_needed()
         save_screenshot(page, tmp_path, "screenshot-source.png")
     except Exception:
