@@ -24,6 +24,7 @@ from fundstelle.settings import Settings
 class Row:
     name: str
     weights: Any
+    adapter: bool = False   # question vectors through the corpus-trained query adapter
 
 
 def levers(default) -> list[Row]:
@@ -37,17 +38,19 @@ def levers(default) -> list[Row]:
             Row("all levers off", replace(default, expansion=0.0, context=0.0, norm=0.0, norm_top=0, graph=0.0))]
 
 
-def _gold_ranks(searcher, items, vectors, weights, k: int) -> list[tuple[str, int | None]]:
+def _gold_ranks(searcher, items, vectors, weights, k: int, transform=None) -> list[tuple[str, int | None]]:
     out = []
     for item in items:
-        result = searcher.search(item["question"], k=k, weights=weights, query_vector=vectors[item["id"]])
+        vector = vectors[item["id"]] if transform is None else transform(vectors[item["id"]])
+        result = searcher.search(item["question"], k=k, weights=weights, query_vector=vector)
         out.append((half_of(item["id"]), metrics.evidence_rank([h.chunk.text for h in result.hits], item["evidence"])))
     return out
 
 
 def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = None, squad_limit: int | None = None,
-                 k: int = 10) -> list[dict[str, Any]]:
-    """One dict per lever row: the figures of both dev halves (and GermanQuAD)."""
+                 k: int = 10, adapter: bool = False) -> list[dict[str, Any]]:
+    """One dict per lever row: the figures of both dev halves (and GermanQuAD). ``adapter``
+    adds a row with the linear query adapter trained on the corpus (``evaluation.query_adapter``)."""
     from retrieval.search import HybridSearcher, RetrievalWeights
 
     items = [item for item in load_gold(gold_path) if item["answerable"]]
@@ -66,8 +69,18 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
                          for q in questions]
         squad = (questions, squad_searcher, squad_vectors, passage_paragraph)
     rows = []
-    for row in levers(RetrievalWeights()):
-        ranks = _gold_ranks(searcher, items, vectors, row.weights, k)
+    plan = levers(RetrievalWeights())
+    transform = None
+    if adapter:
+        from evaluation.query_adapter import adapt, train_for_index
+
+        matrix, info = train_for_index(searcher.index)
+        transform = lambda vector: adapt(matrix, vector)  # noqa: E731
+        plan.insert(1, Row(f"+ linear query adapter ({sum(info['pairs'].values())} corpus pairs, "
+                           f"fit {info['fit_s']:.0f} s)", RetrievalWeights(), adapter=True))
+    for row in plan:
+        row_transform = transform if row.adapter else None
+        ranks = _gold_ranks(searcher, items, vectors, row.weights, k, row_transform)
         figures: dict[str, Any] = {"lever": row.name}
         for half in HALVES:
             part = [r for h, r in ranks if h == half]
@@ -78,6 +91,8 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
             questions, squad_searcher, squad_vectors, paragraph_of_passage = squad
             squad_ranks = []
             for question, vector in zip(questions, squad_vectors):
+                if row_transform is not None:
+                    vector = row_transform(vector)
                 hits = squad_searcher.search(question.question, k=k, weights=row.weights, query_vector=vector).hits
                 squad_ranks.append(metrics.first_relevant_rank([paragraph_of_passage(h.chunk) for h in hits],
                                                                {question.pid}))

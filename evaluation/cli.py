@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     ablation.add_argument("--squad", type=Path, default=None, help="SQuAD-style file (e.g. GermanQuAD test)")
     ablation.add_argument("--limit", type=int, default=None, metavar="N", help="ask only N SQuAD questions")
     ablation.add_argument("--k", type=int, default=DEFAULT_K, help=f"passages per question (default {DEFAULT_K})")
+    ablation.add_argument("--adapter", action="store_true",
+                          help="add a row with a linear query adapter trained on pairs mined from the corpus "
+                               "(evaluation/query_adapter.py; minutes on 2 cores)")
 
     compare = sub.add_parser("compare", help="compare report.json files side by side",
                              description="Print the numbers and configuration of several reports side by side.")
@@ -179,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ablation":
             from evaluation.ablation import markdown, run_ablation
 
-            rows = run_ablation(args.gold, settings, args.squad, args.limit, k=args.k)
+            rows = run_ablation(args.gold, settings, args.squad, args.limit, k=args.k, adapter=args.adapter)
             print(markdown(rows))
             return 0
         if args.command == "gold":

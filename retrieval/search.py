@@ -346,6 +346,7 @@ class HybridSearcher:
                     hit.score += weights.norm * hit.norm_score
 
         score_all()
+        graph_from: dict[str, tuple[str, str]] = {}
         if structured and weights.graph:
             # A Weisung Rz. among the best brings the Absatz it explains, and the other way round.
             leaders = sorted(hits.values(), key=lambda h: -h.score)[:weights.graph_top]
@@ -362,11 +363,17 @@ class HybridSearcher:
                 if bonus > hit.graph_bonus:
                     hit.score += bonus - hit.graph_bonus
                     hit.graph_bonus = bonus
-                    hit.reasons["graph"] = f"{relation} {leader_id.split('#')[0]}#{leader_id.split('#')[1]}"
+                    # Said from the brought unit's side: an Absatz is "erläutert in" the Rz.
+                    # that brought it, a Rz. "erläutert" the Absatz that brought it.
+                    graph_from[cid] = ("erläutert in" if relation == "erläutert" else "erläutert", leader_id)
         ranked = _structural_order(list(hits.values()))[:k]
-        chunks = self.index.chunks([h.chunk_id for h in ranked])
+        chunks = self.index.chunks([h.chunk_id for h in ranked] + [leader for _, leader in graph_from.values()])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
+            if hit.chunk_id in graph_from:
+                relation, leader_id = graph_from[hit.chunk_id]
+                leader = chunks.get(leader_id)
+                hit.reasons["graph"] = f"{relation} {leader.label if leader is not None else leader_id}"
             self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage)

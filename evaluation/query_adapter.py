@@ -1,0 +1,135 @@
+"""A linear query adapter trained on pairs mined from the corpus's own structure (an experiment).
+
+Issue 13, item 5: can the small e5 model learn the corpus's language without forgetting general
+German? The adapter maps a question vector ``q`` to ``normalise(q W)`` (``W`` starts as the
+identity, passages keep their stored vectors, so no index is re-embedded). It is fitted with a
+softmax over every passage of the index (the positives against all 4,000 others) and an L2
+penalty that keeps ``W`` near the identity (the guard for general questions).
+
+The pairs come from structure that any German law or Weisung has, never from questions:
+
+* ``heading``: a Weisung Rz.'s margin note or title → that Rz.;
+* ``explains``: a Rz.'s first sentence → the law Absatz the Rz. explains (the reference graph);
+* ``definition``: a term the law defines ("Hilfebedürftig ist, wer …") → the defining Absatz;
+* ``title``: a § title → its Absätze (off by default: it teaches title matching, see DEVELOPERS.md).
+
+``python -m evaluation ablation GOLD --adapter`` adds the adapter as one more row; the fit is
+seeded, so the same corpus gives the same ``W``. It did not win on the check half and is not
+used by the assistant (README, "Tried and not kept").
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from fundstelle.sentences import split_sentences
+from index.chunk import Chunk
+from index.norm_index import NormIndex
+from index.norms import defined_terms
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SOURCES = ("heading", "explains", "definition")
+
+
+@dataclass(frozen=True)
+class Pair:
+    query: str
+    positives: tuple[str, ...]   # chunk ids
+    source: str
+
+
+def mine_pairs(chunks: Iterable[tuple[str, Chunk]], norms: NormIndex,
+               sources: Sequence[str] = DEFAULT_SOURCES) -> list[Pair]:
+    """Training pairs of a corpus, in chunk order (deterministic)."""
+    pairs: list[Pair] = []
+    wanted = set(sources)
+    for chunk_id, chunk in chunks:
+        extra = chunk.extra
+        if chunk.kind == "law":
+            title = str(extra.get("paragraph_title") or "")
+            if "title" in wanted and title:
+                pairs.append(Pair(title, (chunk_id,), "title"))
+            if "definition" in wanted:
+                pairs.extend(Pair(term, (chunk_id,), "definition") for term in defined_terms(chunk.text))
+        elif chunk.kind == "ba":
+            if "heading" in wanted:
+                for key in ("margin_note", "rz_title"):
+                    if extra.get(key):
+                        pairs.append(Pair(" ".join(str(extra[key]).split()), (chunk_id,), "heading"))
+            edge = norms.explains(chunk_id)
+            if "explains" in wanted and edge is not None and edge.absatz:
+                units = norms.units_of(edge.norm, edge.absatz)
+                spans = split_sentences(chunk.text)
+                if units and spans:
+                    first = chunk.text[spans[0][0]:spans[0][1]]
+                    if 40 <= len(first) <= 400:
+                        pairs.append(Pair(first, tuple(units), "explains"))
+    return pairs
+
+
+def fit_adapter(query_vectors: np.ndarray, positives: Sequence[Sequence[int]], passages: np.ndarray, *,
+                penalty: float = 10.0, epochs: int = 10, rate: float = 1e-3, temperature: float = 0.05,
+                batch: int = 256, seed: int = 0) -> np.ndarray:
+    """``W`` (dim × dim): softmax over all ``passages`` rows, the positives' mass maximised,
+    ``penalty`` · ‖W − I‖² keeping it near the identity."""
+    import torch
+
+    torch.manual_seed(seed)
+    queries = torch.tensor(np.asarray(query_vectors, dtype=np.float32))
+    matrix = torch.tensor(np.asarray(passages, dtype=np.float32))
+    dim = queries.shape[1]
+    delta = torch.zeros(dim, dim, requires_grad=True)
+    optimiser = torch.optim.Adam([delta], lr=rate)
+    target = torch.zeros(len(positives), matrix.shape[0])
+    for row, cols in enumerate(positives):
+        target[row, list(cols)] = 1.0 / len(cols)
+    for _ in range(epochs):
+        order = torch.randperm(len(positives))
+        for start in range(0, len(positives), batch):
+            rows = order[start:start + batch]
+            adapted = queries[rows] + queries[rows] @ delta
+            adapted = adapted / adapted.norm(dim=1, keepdim=True)
+            log_p = torch.log_softmax(adapted @ matrix.T / temperature, dim=1)
+            loss = -(log_p * target[rows]).sum(dim=1).mean() + penalty * (delta ** 2).sum()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+    return (torch.eye(dim) + delta.detach()).numpy()
+
+
+def adapt(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    out = np.asarray(vector, dtype=np.float32) @ matrix
+    return out / np.linalg.norm(out)
+
+
+def train_for_index(index, sources: Sequence[str] = DEFAULT_SOURCES, **fit_options) -> tuple[np.ndarray, dict]:
+    """Mine the pairs of ``index`` (a ``ChunkIndex``), embed their queries, fit ``W``.
+    Returns ``(W, info)`` with the pair counts and the timings."""
+    lexical = index.load_lexical()
+    norms = index.load_norms(lexical)
+    ids = list(lexical.ids)
+    chunks = index.chunks(ids)
+    stored = index.vectors(ids)
+    ids = [cid for cid in ids if cid in stored]
+    position = {cid: i for i, cid in enumerate(ids)}
+    pairs = [p for p in mine_pairs(((cid, chunks[cid]) for cid in ids), norms, sources)
+             if all(c in position for c in p.positives)]
+    if not pairs:
+        raise ValueError("no training pairs: the index has no Weisung headings, explained Absätze or definitions")
+    started = time.perf_counter()
+    queries = np.stack([np.asarray(index.embedder.embed_query(p.query), dtype=np.float32) for p in pairs])
+    embedded = time.perf_counter() - started
+    started = time.perf_counter()
+    matrix = fit_adapter(queries, [[position[c] for c in p.positives] for p in pairs],
+                         np.stack([stored[cid] for cid in ids]), **fit_options)
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        counts[pair.source] = counts.get(pair.source, 0) + 1
+    info = {"pairs": counts, "embed_s": round(embedded, 1), "fit_s": round(time.perf_counter() - started, 1)}
+    log.info("query adapter: %s", info)
+    return matrix, info
