@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from fundstelle.law_names import official_abbreviations, readable_label
+from index.roles import role_of
 from retrieval.answer import Answer, Citation, Passage
 
 from app_support.i18n import t
@@ -38,6 +39,9 @@ class SourceRef:
     number: int | None = None
     support_span: tuple[int, int] | None = None
     doc_id: str = ""
+    role: str = ""                       # role of the highlighted sentence (index.roles)
+    links: tuple[str, ...] = ()          # reference-graph neighbours ("Erläutert in FW § 22 …")
+    reasons: tuple[tuple[str, str], ...] = ()   # the signals that ranked it (expert view)
 
     @property
     def short_label(self) -> str:
@@ -52,13 +56,29 @@ def from_citation(citation: Citation, answer: Answer | None = None) -> SourceRef
                      stand_date=passage.stand_date if passage else "", page=citation.page, url=citation.url,
                      text=citation.passage, chunk_id=citation.chunk_id, number=citation.number,
                      support_span=tuple(citation.support_span) if citation.support_span else None,
-                     doc_id=citation.doc_id)
+                     doc_id=citation.doc_id,
+                     role=quoted_role(citation),
+                     links=tuple(passage.links) if passage else (),
+                     reasons=tuple(passage.reasons.items()) if passage else ())
+
+
+def quoted_role(citation: Citation) -> str:
+    """The role of the sentence a citation quotes, as a card names it: a law's or Weisung's
+    sentence outside any example, history or procedure block states the rule ("norm"); a
+    Landtag sentence outside the question is the government's answer ("answer")."""
+    if not citation.support_span:
+        return ""
+    role = role_of(citation.roles, *citation.support_span)
+    if role == "norm" and citation.kind == "landtag":
+        return "answer"
+    return "" if role == "norm" and citation.kind not in ("law", "ba") else role
 
 
 def from_passage(passage: Passage) -> SourceRef:
     return SourceRef(label=passage.label, kind=passage.kind, title=passage.title, stand=passage.stand,
                      stand_date=passage.stand_date, page=passage.page, url=passage.url, text=passage.text,
-                     chunk_id=passage.chunk_id, doc_id=passage.doc_id)
+                     chunk_id=passage.chunk_id, doc_id=passage.doc_id, links=tuple(passage.links),
+                     reasons=tuple(passage.reasons.items()))
 
 
 def find_passage(answer: Answer | None, chunk_id: str) -> Passage | None:
@@ -161,3 +181,16 @@ def original_url(ref: SourceRef) -> str:
     if ref.page and parts.path.lower().endswith(".pdf") and not parts.fragment:
         url = f"{url}#page={ref.page}"
     return url
+
+
+_LINK_PREFIXES = (("Erläutert in ", "link_explained_in"), ("Erläutert ", "link_explains"),
+                  ("Verweist auf ", "link_cites"))
+
+
+def link_text(link: str, lang: str) -> str:
+    """A reference-graph link ("Erläutert in FW § 22 SGB II, Rz. 22.41") in the UI language."""
+    for prefix, key in _LINK_PREFIXES:
+        if link.startswith(prefix):
+            return t(key, lang, target=readable_label(link[len(prefix):]))
+    return link
+

@@ -32,7 +32,7 @@ from retrieval.feedback import FeedbackStore
 
 from app_support import runtime
 from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, kind_colour,
-                                   display_title, german_date, kind_label, original_url, stand_text)
+                                   display_title, german_date, kind_label, link_text, original_url, stand_text)
 from app_support.export import NEAREST_IN_ABSTENTION, export_filename, mode_name, to_docx, to_markdown
 from app_support.i18n import EXAMPLE_QUESTIONS, LANGUAGES, normalise_language, t
 from app_support.originals import local_url
@@ -274,7 +274,8 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
     # Streamlit drops the state of widgets a run did not draw (e.g. while the index was
     # missing); without this, the date field would come back as "today".
     for key, value in (("opt_kinds", []), ("opt_docs", []), ("opt_laws", []), ("opt_as_of", None),
-                       ("opt_mode", settings.answer_mode), ("opt_k", min(settings.k, MAX_K))):
+                       ("opt_mode", settings.answer_mode), ("opt_k", min(settings.k, MAX_K)),
+                       ("opt_expert", False)):
         if key not in state:
             state[key] = value
     titles = {d["doc_id"]: document_name(d) for d in documents}
@@ -307,6 +308,7 @@ def _sidebar_filters(assistant, documents: list[dict], settings: Settings, lang:
         elif not model:
             st.caption(t("llm_none", lang))
         st.slider(t("k", lang), min_value=1, max_value=MAX_K, key="opt_k")
+        st.toggle(t("expert_view", lang), key="opt_expert", help=t("expert_view_help", lang))
         st.info(t("notice", lang), icon=":material/gavel:")
         if st.session_state.turns and st.button(t("new_chat", lang), icon=":material/add_comment:"):
             st.session_state.turns = []
@@ -547,7 +549,13 @@ def _source_card(ref: SourceRef, lang: str, *, key: str, anchor: str | None = No
             meta.append(escape_inline(stand))
         if meta:
             st.caption(" · ".join(meta))
+        if ref.role:
+            st.caption(escape_inline(t("role_caption", lang, role=t(f"role_{ref.role}", lang))))
         st.markdown(highlight(ref.text, ref.support_span))
+        if ref.links:
+            st.caption(" · ".join(escape_inline(link_text(link, lang)) for link in ref.links))
+        if ref.reasons and st.session_state.get("opt_expert"):
+            st.caption(escape_inline(t("why_ranked", lang, reasons="; ".join(f"{k}: {v}" for k, v in ref.reasons))))
         with st.container(horizontal=True, gap="small", vertical_alignment="center"):
             _original_buttons(ref, lang)
             with st.popover(t("copy_citation", lang), icon=":material/content_copy:", type="tertiary"):

@@ -76,6 +76,22 @@ def test_source_card_shows_kind_stand_highlight_and_citation_to_copy(app_on_core
     assert [b.label for b in at.get("link_button")][0] == "Original öffnen"
 
 
+def test_cards_show_graph_links_the_quoted_role_and_in_expert_view_why_they_ranked(app_on_core_index):
+    at = ask(app_on_core_index, "Welche Leistungen zur Eingliederung in Arbeit können nach § 16 SGB II erbracht werden?")
+    answer = last_turn(at).answer
+    assert not answer.abstained
+    cited = {c.chunk_id for c in answer.citations}
+    linked = [p for p in answer.passages if p.chunk_id in cited and p.links]
+    assert linked, "a cited § 16 unit or its Weisung has reference-graph neighbours"
+    captions = [rendered_text(c.value) for c in at.caption]
+    assert any(c.startswith(("Erläutert", "Verweist auf")) for c in captions), captions
+    assert any(c.startswith("Zitierter Satz: ") for c in captions)
+    assert not any(c.startswith("Warum hier") for c in captions)
+    at.toggle(key="opt_expert").set_value(True).run()
+    why = [rendered_text(c.value) for c in at.caption if rendered_text(c.value).startswith("Warum hier: ")]
+    assert why and all("dense" in w or "bm25" in w for w in why)
+
+
 def test_other_retrieved_passages_are_one_list_of_labels_that_opens_one_card(app_on_core_index):
     at = ask(app_on_core_index, NRW)
     turn = last_turn(at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app_support.citations import (display_title, format_citation, from_citation, from_passage, german_date,
-                                   original_url, stand_text)
+                                   link_text, original_url, stand_text)
 from tests.app.answers import fw_passage, initiative_answer, ka_passage, sgb3_passage
 
 
@@ -94,3 +94,11 @@ def test_questioners_vorbemerkung_is_not_titled_as_the_answer():
     vorbemerkung = replace(from_passage(ka_passage()), label="Kleine Anfrage 5591, Vorbemerkung", title=title)
     assert display_title(vorbemerkung) == "Arbeitsmarkt-Integration"
     assert display_title(replace(vorbemerkung, label="Antwort auf Kleine Anfrage 5591, zu Frage 3")) == title
+
+
+def test_reference_graph_links_read_in_the_ui_language():
+    link = "Erläutert in FW § 22 SGB II, Rz. 22.41"
+    assert link_text(link, "de") == link
+    assert link_text(link, "en") == "Explained in FW § 22 SGB II, Rz. 22.41"
+    assert link_text("Erläutert § 22 Abs. 1 SGB II", "en") == "Explains § 22 Abs. 1 SGB II"
+    assert link_text("Verweist auf § 3 SGB2§48aFKV", "de") == "Verweist auf § 3 Kennzahlen-VO"
