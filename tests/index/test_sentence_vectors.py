@@ -13,7 +13,7 @@ from index.sentence_vectors import comparison_texts
 from index.writer import IndexWriter
 from ingest.pipeline import run_ingest
 from retrieval.assistant import Assistant
-from tests.conftest import CountingEmbedder, make_settings
+from tests.conftest import SMALL_FILES, CountingEmbedder, make_settings
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +73,29 @@ def test_a_changed_chunk_gets_new_sentence_vectors_and_unchanged_ones_none(tmp_p
     assert counting.queries == []      # the Landtag question part did not change
     done, total = after.sentence_progress()
     assert done == total
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_stopped_run_resumes_the_sentence_vectors_without_embedding_any_twice(tmp_path, corpus_dir, real_embedder):
+    settings = make_settings(tmp_path / "data", embedding_cache=False)
+    run_ingest([corpus_dir / f for f in SMALL_FILES], settings, progress=False, embed=False)
+    counting = CountingEmbedder(real_embedder)
+    counting.call_size = 16          # several model calls, so the run can stop between two
+
+    def stop_at_second_call(done: int) -> None:
+        if done:
+            raise _Stop()
+
+    writer = IndexWriter(settings, embedder=counting)
+    with pytest.raises(_Stop):
+        writer.embed_pending(before_batch=stop_at_second_call)
+    partial, total = writer.sentence_progress()
+    assert 0 < partial < total
+    first_run = set(counting.passages)
+    counting.reset()
+    IndexWriter(settings, embedder=counting).embed_pending()
+    assert writer.sentence_progress() == (total, total)
+    assert counting.passages and not first_run & set(counting.passages)
