@@ -106,6 +106,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "dense_failed": "Semantische Suche unvollständig ({percent} %): {error}. Antworten stützen sich auf die "
                         "Stichwortsuche; `python -m ingest embed` setzt den Aufbau fort.",
         "dense_ready": "Semantische Suche bereit.",
+        "sentences_building": "Satzvektoren: {percent} % – bis sie vollständig sind, dauern manche Antworten "
+                              "etwas länger.",
         "answer_partial_dense": "Diese Antwort stützt sich auf die Stichwortsuche und die semantische Suche über "
                                 "{percent} % der Passagen.",
         "answer_keyword_only": "Diese Antwort stützt sich nur auf die Stichwortsuche (semantische Suche noch im "
@@ -235,6 +237,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "dense_failed": "Semantic search incomplete ({percent} %): {error}. Answers rest on keyword search; "
                         "`python -m ingest embed` continues the build.",
         "dense_ready": "Semantic search ready.",
+        "sentences_building": "Sentence vectors: {percent} % – until they are complete some answers take a little "
+                              "longer.",
         "answer_partial_dense": "This answer rests on keyword search and on semantic search over {percent} % of "
                                 "the passages.",
         "answer_keyword_only": "This answer rests on keyword search only (semantic search is still being built).",

@@ -59,8 +59,11 @@ def background_embedder(settings: Settings):
 
 def ensure_dense_index(settings: Settings, assistant) -> None:
     """Start building the dense index in the background when the assistant's index lacks
-    embeddings (fresh start after ``python -m ingest --no-embed``, or new documents)."""
-    if not settings.background_embedding or assistant.searcher.dense_complete:
+    embeddings or sentence vectors (fresh start after ``python -m ingest --no-embed``, new
+    documents, or an index built before sentence vectors were stored)."""
+    if not settings.background_embedding:
+        return
+    if assistant.searcher.dense_complete and assistant.sentences_complete():
         return
     embedder = background_embedder(settings)
     embedder.yield_to = lambda: assistant.questions_in_flight > 0

@@ -145,7 +145,7 @@ def _open_assistant(settings: Settings):
 def _dense_status(assistant, settings: Settings, lang: str) -> None:
     """While the dense index is being built: how far it is, and what answers rest on.
     Re-rendered every few seconds on its own, without rerunning the page."""
-    if assistant.searcher.dense_complete:
+    if assistant.searcher.dense_complete and assistant.sentences_complete():
         return
 
     @st.fragment(run_every=3.0)
@@ -158,6 +158,9 @@ def _dense_status(assistant, settings: Settings, lang: str) -> None:
         percent = int(searcher.dense_coverage * 100)
         if searcher.dense_complete:
             st.success(t("dense_ready", lang), icon=":material/check_circle:")
+            done, total = assistant.index.sentence_progress()
+            if done < total:
+                st.caption(t("sentences_building", lang, percent=int(100 * done / total)))
             return
         embedder = runtime.background_embedder(settings)
         if embedder.status.state == "failed":

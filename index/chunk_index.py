@@ -18,6 +18,7 @@ from fundstelle.settings import Settings
 from index.chunk import Chunk
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
+from index.sentence_vectors import SentenceVectors, StoredVectorEmbedder
 from index.store import ChunkStore
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class ChunkIndex:
         if check_model:
             self._check_model()
         self.store = ChunkStore(settings.chunk_store_path)
+        self._sentence_vectors: SentenceVectors | None = None
         if not create or self.store.count() == 0:
             self._fill_store_from_collection()
 
@@ -198,6 +200,23 @@ class ChunkIndex:
     def dense_progress(self) -> tuple[int, int]:
         """(chunks with an embedding in the collection, chunks in the store)."""
         return self.collection.count(), self.store.count()
+
+    # -- sentence vectors ------------------------------------------------------------
+    @property
+    def sentence_vectors(self) -> SentenceVectors:
+        """The sentence vectors kept beside the chunks (``index.sentence_vectors``)."""
+        if self._sentence_vectors is None:
+            self._sentence_vectors = SentenceVectors(self.settings.chunk_store_path)
+        return self._sentence_vectors
+
+    def sentence_progress(self) -> tuple[int, int]:
+        """(chunks whose sentence vectors are stored, chunks in the store)."""
+        return self.sentence_vectors.progress(self.model_identity[0])
+
+    def comparison_embedder(self) -> StoredVectorEmbedder:
+        """What answers compare questions with sentences through: the stored sentence vectors,
+        the model only for texts that have none."""
+        return StoredVectorEmbedder(self.embedder, self.sentence_vectors, self.model_identity[0])
 
     # -- lexical side ----------------------------------------------------------------
     def _rebuild_lexical(self) -> LexicalIndex:

@@ -16,6 +16,7 @@ import re
 from typing import Any, Sequence
 
 from fundstelle.sentences import split_sentences
+from index.sentence_vectors import question_end
 
 NORM = "norm"                # law text; a Weisung's rule
 DEFINITION = "definition"    # a legal definition ("… im Sinne dieses Buches ist, wer …")
@@ -68,18 +69,6 @@ def _paragraphs(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
-def _question_end(text: str) -> int:
-    """End of the leading question part of a Landtag Frage/Antwort chunk ("3. Welche …? (Bitte …)")."""
-    end = 0
-    for start, stop in split_sentences(text):
-        if text[start:stop].strip().endswith("?"):
-            end = stop
-        elif end or start > 600:
-            break
-    aside = re.match(r"\s*\([^()]{0,400}\)", text[end:]) if end else None
-    return end + aside.end() if aside else end
-
-
 def _cut_at(spans: list[tuple[int, int]], cut: int, text: str) -> list[tuple[int, int]]:
     """Sentence spans with the one that straddles ``cut`` (the end of a Landtag question and
     its "(Bitte …)" aside) split there, so the answer after it is not marked a question."""
@@ -105,7 +94,7 @@ def mark_roles(chunk: Any) -> list[list]:
     extra: dict = chunk.extra or {}
     out: list[list] = []
     if kind == "landtag":
-        question_until = _question_end(text) if locator.get("frage") else 0
+        question_until = question_end(text) if locator.get("frage") else 0
         preamble = locator.get("teil") == "vorbemerkung"
     else:
         question_until, preamble = 0, False

@@ -20,6 +20,8 @@ from fundstelle.settings import Settings
 from index.chunk import Chunk, LoadedDocument
 from index.chunk_index import ChunkIndex, embedding_text
 from index.lexical import LexicalIndex
+from index.norm_index import NormIndex
+from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class EmbedResult:
     embedded: int = 0         # of those, embedded in this run
     removed: int = 0          # records deleted from the collection (no longer in the store)
     documents: int = 0        # documents brought in line with the store
+    sentence_chunks: int = 0  # chunks whose sentence vectors were computed in this run
     failed: dict[str, str] = field(default_factory=dict)   # doc_id -> error
 
 
@@ -71,14 +74,18 @@ class IndexWriter(ChunkIndex):
     # -- the collection --------------------------------------------------------------
     def embed_pending(self, *, on_progress: Callable[[int, int, str], None] | None = None,
                       before_batch: Callable[[int], None] | None = None,
-                      on_failure: Callable[[str, BaseException], bool] | None = None) -> "EmbedResult":
+                      on_failure: Callable[[str, BaseException], bool] | None = None,
+                      on_sentences: Callable[[int, int], None] | None = None) -> "EmbedResult":
         """Bring the collection in line with the store: embed what it lacks (most asked sources
-        first), delete what the store no longer holds, refresh changed metadata.
+        first), delete what the store no longer holds, refresh changed metadata. Every chunk's
+        sentence vectors (``index.sentence_vectors``) are computed right after its own vector;
+        chunks embedded before that existed get theirs in a last pass.
 
         Idempotent and resumable: a run killed at any point leaves only whole, correct records,
         and the next run does the rest. ``before_batch(done)`` runs before every embedding call
         (the background embedder waits there); ``on_progress(done, total, doc_id)`` after every
-        write. ``on_failure(doc_id, error)`` decides whether to go on with other documents."""
+        write. ``on_failure(doc_id, error)`` decides whether to go on with other documents.
+        ``on_sentences(done, total)`` reports the chunks that have their sentence vectors."""
         result = EmbedResult()
         chroma: dict[str, dict[str, dict[str, Any]]] = {}
         for cid, _, meta in self.iter_records(include=("metadatas",)):
@@ -117,10 +124,82 @@ class IndexWriter(ChunkIndex):
                 go_on = bool(on_failure and on_failure(doc_id, exc)) and go_on
             return go_on
 
-        self._embed_chunks(to_add, on_embedded=progress,
-                           before_call=(lambda: before_batch(result.embedded)) if before_batch else None,
-                           on_failure=failed)
+        before_call = (lambda: before_batch(result.embedded)) if before_batch else None
+
+        def sentences_done(n: int) -> None:
+            result.sentence_chunks += n
+            if on_sentences:
+                on_sentences(*self.sentence_progress())
+
+        self._embed_chunks(to_add, on_embedded=progress, before_call=before_call, on_failure=failed,
+                           on_sentences=sentences_done)
+        self._embed_norm_profiles()
+        self._embed_remaining_sentences(by_doc, before_call=before_call, on_failure=failed,
+                                        on_sentences=sentences_done)
         return result
+
+    def _embed_norm_profiles(self) -> int:
+        """Store the vectors of the norm profiles (the norm route compares the question with
+        them) that have none; returns how many were embedded."""
+        norms = NormIndex.load(self.settings.norm_index_path)
+        if norms is None:
+            return 0
+        model = self.model_identity[0]
+        texts = list(dict.fromkeys(norms.profile_texts()))
+        known = self.sentence_vectors.get(model, PASSAGE, texts)
+        need = [t for t in texts if t not in known]
+        if need:
+            self.sentence_vectors.put(model, [(PASSAGE, t, v) for t, v in zip(need, self.embedder.embed_passages(need))],
+                                      done=[])
+        return len(need)
+
+    def _embed_remaining_sentences(self, by_doc: dict[str, list[str]], *,
+                                   before_call: Callable[[], None] | None,
+                                   on_failure: Callable[[list[str], BaseException], bool],
+                                   on_sentences: Callable[[int], None]) -> None:
+        """Sentence vectors of the chunks that have none yet (embedded before they existed, or a
+        run stopped between a chunk's vector and its sentences), most asked sources first."""
+        model = self.model_identity[0]
+        call_size = max(EMBED_BATCH, int(getattr(self.embedder, "call_size", 0) or EMBED_BATCH))
+        for doc_id, ids in by_doc.items():
+            done = self.sentence_vectors.done(model, ids)
+            todo = [cid for cid in ids if cid not in done]
+            for start in range(0, len(todo), call_size):
+                if before_call:
+                    before_call()
+                part = todo[start:start + call_size]
+                try:
+                    on_sentences(self._embed_sentences(part, self.store.get_records(part)))
+                except Exception as exc:
+                    if not on_failure([doc_id], exc):
+                        raise
+                    break
+
+    def _embed_sentences(self, chunk_ids: list[str], records: dict[str, Any]) -> int:
+        """Store the sentence vectors of those ``chunk_ids`` that have none; texts with a stored
+        vector (the same sentence in another chunk, or a chunk that changed elsewhere) are not
+        embedded again. Returns how many chunks were done."""
+        model = self.model_identity[0]
+        done = self.sentence_vectors.done(model, chunk_ids)
+        todo = [cid for cid in chunk_ids if cid not in done and cid in records]
+        if not todo:
+            return 0
+        passages: dict[str, None] = {}
+        queries: dict[str, None] = {}
+        for cid in todo:
+            p, q = comparison_texts(Chunk.from_record(records[cid][1], records[cid][2]))
+            passages.update(dict.fromkeys(p))
+            queries.update(dict.fromkeys(q))
+        known_p = self.sentence_vectors.get(model, PASSAGE, list(passages))
+        known_q = self.sentence_vectors.get(model, QUERY, list(queries))
+        need_p = [t for t in passages if t not in known_p]
+        need_q = [t for t in queries if t not in known_q]
+        rows: list[tuple[str, str, np.ndarray]] = []
+        if need_p:
+            rows += [(PASSAGE, t, v) for t, v in zip(need_p, self.embedder.embed_passages(need_p))]
+        rows += [(QUERY, t, self.embedder.embed_query(t)) for t in need_q]
+        self.sentence_vectors.put(model, rows, todo)
+        return len(todo)
 
     def _tidy_document(self, wanted: list[str], chroma: dict[str, dict[str, Any]]) -> int:
         """Delete the document's records the store no longer holds; refresh changed metadata.
@@ -142,10 +221,12 @@ class IndexWriter(ChunkIndex):
     def _embed_chunks(self, pending: list[tuple[str, str]], *,
                       on_embedded: Callable[[str, int], None] | None = None,
                       before_call: Callable[[], None] | None = None,
-                      on_failure: Callable[[list[str], BaseException], bool] | None = None) -> None:
+                      on_failure: Callable[[list[str], BaseException], bool] | None = None,
+                      on_sentences: Callable[[int], None] | None = None) -> None:
         """Embed (doc_id, chunk id) pairs in order, in model calls of the embedder's preferred
         size (across documents: a sentence-transformers model sorts a call by length), and
-        write them per document in pieces of ``EMBED_BATCH``."""
+        write them per document in pieces of ``EMBED_BATCH``, each piece followed by its
+        chunks' sentence vectors."""
         call_size = max(EMBED_BATCH, int(getattr(self.embedder, "call_size", 0) or EMBED_BATCH))
         skip: set[str] = set()
         for start in range(0, len(pending), call_size):
@@ -178,6 +259,9 @@ class IndexWriter(ChunkIndex):
                                      [records[i][2] for i in ids])
                         if on_embedded:
                             on_embedded(doc_id, len(ids))
+                        sentences = self._embed_sentences(ids, records)
+                        if on_sentences:
+                            on_sentences(sentences)
                 except Exception as exc:
                     if on_failure is None or not on_failure([doc_id], exc):
                         raise

@@ -1,7 +1,7 @@
 """The background embedder: builds the dense index while the app already answers.
 
 After a fresh start the chunk store and the BM25 index exist within seconds, the
-embeddings take minutes. ``BackgroundEmbedder`` runs ``IndexWriter.embed_pending`` in a
+embeddings (each chunk's vector, then its sentences' vectors) take minutes. ``BackgroundEmbedder`` runs ``IndexWriter.embed_pending`` in a
 daemon thread of the app process, so the app's own Chroma client sees every new vector
 (an embedded Chroma folder is not shared safely between processes). It is resumable (a
 killed process leaves whole records; the next start embeds the rest) and idempotent with
@@ -92,6 +92,8 @@ class EmbedderStatus:
     embedded: int = 0          # chunks embedded by this run
     total: int = 0             # chunks that had no embedding when the run started
     current: str = ""          # document being embedded
+    sentences_done: int = 0    # chunks whose sentence vectors are stored (index.sentence_vectors)
+    sentences_total: int = 0   # chunks in the store
     error: str = ""
     seconds: float = 0.0
 
@@ -172,11 +174,16 @@ class BackgroundEmbedder:
                 self.status.error = f"{doc_id}: {type(exc).__name__}: {str(exc)[:160]}"
                 return True
 
-            result = index.embed_pending(before_batch=before_batch, on_progress=on_progress, on_failure=on_failure)
+            def on_sentences(done: int, total: int) -> None:
+                self.status.sentences_done, self.status.sentences_total = done, total
+
+            on_sentences(*index.sentence_progress())
+            result = index.embed_pending(before_batch=before_batch, on_progress=on_progress, on_failure=on_failure,
+                                         on_sentences=on_sentences)
             self.status.total = max(self.status.total, result.total)
             self.status.state = "failed" if result.failed else "done"
-            log.info("background embedding finished: %d chunks in %.0f s", result.embedded,
-                     time.perf_counter() - started)
+            log.info("background embedding finished: %d chunks, sentence vectors of %d chunks in %.0f s",
+                     result.embedded, result.sentence_chunks, time.perf_counter() - started)
         except _Stopped:
             self.status.state = "idle"
         except Exception as exc:  # the app keeps answering by keywords; the log has the details

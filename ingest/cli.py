@@ -228,14 +228,16 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
                                      before_batch=lambda done: hold_while_requested(settings, done))
         bar.close()
         embedded, total = index.dense_progress()
+        with_sentences, _ = index.sentence_progress()
     seconds = time.perf_counter() - started
     summary = {"embedded": result.embedded, "removed": result.removed, "chunks_with_embedding": embedded,
-               "chunks": total, "failed": failures, "seconds": round(seconds, 2)}
+               "chunks_with_sentence_vectors": with_sentences, "chunks": total, "failed": failures,
+               "seconds": round(seconds, 2)}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         console.print(f"{result.embedded} chunks embedded, {result.removed} removed; {embedded} of {total} chunks "
-                      f"have an embedding; {seconds:.1f} s", highlight=False)
+                      f"have an embedding, {with_sentences} their sentence vectors; {seconds:.1f} s", highlight=False)
         for doc_id, reason in failures.items():
             errors.print(f"FAILED {doc_id}: {reason}", markup=False, highlight=False)
     return 1 if failures else 0

@@ -8,7 +8,8 @@ A snapshot is one ``.tar.zst`` file (tar, compressed with zstandard, streamed) h
 * ``manifest.json``: format, creation time, collection, embedding model and dimension,
   chunker version, lexical format, content version, chunk count, the sources (doc_id,
   source path, sha256 of the source file, chunks) and sha256 + size of every other member;
-* ``chunks.sqlite``: the chunk store (every chunk with its text and flat metadata);
+* ``chunks.sqlite``: the chunk store (every chunk with its text and flat metadata, and the
+  sentence vectors of ``index.sentence_vectors``);
 * ``embeddings.npy`` (float32, N x dim) and ``embedding_ids.json`` (the N chunk ids, same order);
 * ``lexical/...``: the files of the BM25 index folder.
 
@@ -113,6 +114,9 @@ def _export(settings: Settings, index, target: Path, progress: bool) -> dict[str
     model, dim = index.model_name, index.model_dim
     if not model:
         model, dim = index.embedder.name, index.embedder.dim
+    # The sentence vectors live in the chunk store file and travel with it; an incomplete set
+    # is fine (answers embed what is missing; the importer's embedder completes it).
+    sentence_chunks, _ = index.sentence_vectors.progress(model)
 
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.staging-"))
     partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.part")
@@ -179,6 +183,7 @@ def _export(settings: Settings, index, target: Path, progress: bool) -> dict[str
             "lexical_format": lexical_manifest.get("format", LEXICAL_FORMAT),
             "content_version": content_version,
             "chunks": len(ids),
+            "sentence_chunks": sentence_chunks,
             "sources": sources,
             "files": files,
         }

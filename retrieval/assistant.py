@@ -73,8 +73,11 @@ class Assistant:
         self.searcher = HybridSearcher(self.settings, index=index, retriever=retriever)
         self.index = self.searcher.index
         self.embedder = self.index.embedder
-        self.extractive = ExtractiveAnswerer(self.embedder)
-        self.verifier = Verifier(self.embedder)
+        # Sentences are compared through the vectors the index stores for them: at question
+        # time only the question itself is embedded (others only where none is stored yet).
+        self.comparisons = self.index.comparison_embedder()
+        self.extractive = ExtractiveAnswerer(self.comparisons)
+        self.verifier = Verifier(self.comparisons)
         # Answerability thresholds (``python -m evaluation calibrate`` writes them);
         # ``None`` answers every question (the calibration run itself).
         self.thresholds: Thresholds | None = Thresholds.load()
@@ -90,6 +93,11 @@ class Assistant:
         """Indexed documents (doc_id, title, kind, law, fassung, stand, source_path), for filters
         and links to the local original."""
         return sorted(self.searcher.catalog.documents.values(), key=lambda d: (d["kind"] or "", d["title"] or ""))
+
+    def sentences_complete(self) -> bool:
+        """True when every chunk's sentence vectors are stored (answers embed only the question)."""
+        done, total = self.index.sentence_progress()
+        return done >= total
 
     def laws(self) -> list[str]:
         return sorted({d["law"] for d in self.searcher.catalog.documents.values() if d.get("law")})

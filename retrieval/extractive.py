@@ -14,9 +14,9 @@ import numpy as np
 
 from index.german import tokenize_german
 from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
+from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
-from fundstelle.sentences import split_sentences
 
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
@@ -74,25 +74,11 @@ def norm_key(chunk) -> str:
 
 
 def _is_question_answer(hit: Hit) -> bool:
-    return hit.chunk.kind == "landtag" and bool(hit.chunk.locator.get("frage"))
+    return is_question_answer(hit.chunk)
 
 
 def _is_asker_preamble(hit: Hit) -> bool:
     return hit.chunk.kind == "landtag" and hit.chunk.locator.get("teil") == "vorbemerkung"
-
-
-def question_end(text: str) -> int:
-    """End of the leading question part of a Frage/Antwort chunk ("3. Welche …? (Bitte …)")."""
-    end = 0
-    for start, stop in split_sentences(text):
-        sentence = text[start:stop].strip()
-        if sentence.endswith("?"):
-            end = stop
-        elif end or start > 600:
-            break
-    # A request in parentheses after the question ("(Bitte … ausweisen)") is part of it.
-    aside = re.match(r"\s*\([^()]{0,400}\)", text[end:]) if end else None
-    return end + aside.end() if aside else end
 
 
 @dataclass
@@ -160,15 +146,11 @@ class ExtractiveAnswerer:
                 continue
             text = hit.chunk.text
             count = 0
-            answer_start = question_end(text) if _is_question_answer(hit) else 0
             roles = role_spans(hit.chunk)
             norm = norm_key(hit.chunk)
-            for start, end in split_sentences(text):
-                if end <= answer_start:
-                    continue  # the parliamentary question itself is not an answer
-                start = max(start, answer_start)
-                while start < end and text[start].isspace():
-                    start += 1
+            # The parliamentary question itself is not an answer; the spans are the ones whose
+            # vectors the index stores (``index.sentence_vectors``).
+            for start, end in answer_spans(hit.chunk):
                 sentence = text[start:end]
                 stripped = sentence.strip()
                 # Questions are not claims, bare enumerators or headings are no answer, and

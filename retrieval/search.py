@@ -381,11 +381,12 @@ class HybridSearcher:
     # -- the structure of the law ----------------------------------------------------
     def _norm_vectors(self, norms: NormIndex) -> np.ndarray:
         """Embeddings of the norm profiles (short texts: where a small model is at its best);
-        computed once per norm index, through the embedding cache."""
+        stored by the write path beside the sentence vectors, read once per norm index."""
         with self._lock:
             if self._norm_matrix is None or self._norm_matrix_version != norms.version:
                 texts = norms.profile_texts()
-                self._norm_matrix = (np.asarray(self.index.embedder.embed_passages(texts), dtype=np.float32)
+                embedder = self.index.comparison_embedder()
+                self._norm_matrix = (np.asarray(embedder.embed_passages(texts), dtype=np.float32)
                                      if texts else np.zeros((0, 1), dtype=np.float32))
                 self._norm_matrix_version = norms.version
             return self._norm_matrix

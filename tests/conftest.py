@@ -115,3 +115,58 @@ def assistant(core_index_settings):
     from retrieval.assistant import Assistant
 
     return Assistant(core_index_settings)
+
+
+class CountingEmbedder:
+    """The real embedding model, recording every text it is asked to embed (passages and
+    queries), so tests can tell what was embedded when."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dim = inner.dim
+        self.call_size = getattr(inner, "call_size", None)
+        self.passages: list[str] = []
+        self.queries: list[str] = []
+
+    def embed_passages(self, texts):
+        self.passages.extend(texts)
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text):
+        self.queries.append(text)
+        return self.inner.embed_query(text)
+
+    def reset(self) -> None:
+        self.passages.clear()
+        self.queries.clear()
+
+
+# Two small real files: a Landtag answer (Frage/Antwort chunks, whose questions are compared
+# query to query) and a short Verordnung.
+SMALL_FILES = [
+    "landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt",
+    "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml",
+]
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The configured real embedding model, loaded once per session."""
+    from fundstelle.embeddings import load_embedder_for
+
+    return load_embedder_for(Settings())
+
+
+@pytest.fixture(scope="session")
+def small_index_settings(tmp_path_factory, corpus_dir, real_embedder) -> Settings:
+    """A real index (Chroma, BM25, chunk and sentence vectors) over SMALL_FILES."""
+    from index.writer import IndexWriter
+    from ingest.pipeline import run_ingest
+
+    settings = make_settings(tmp_path_factory.mktemp("small-index"))
+    index = IndexWriter(settings, embedder=real_embedder)
+    report = run_ingest([corpus_dir / f for f in SMALL_FILES], settings, index=index, progress=False)
+    assert not report.failures, [f"{o.path}: {o.message}" for o in report.failures]
+    index.store.close()
+    return settings

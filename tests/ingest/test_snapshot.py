@@ -267,3 +267,20 @@ def test_vectors_in_the_snapshot_are_the_collections(snapshot, core_index_settin
     got = index.collection.get(ids=sample, include=["embeddings"])
     for cid, vector in zip(got["ids"], got["embeddings"]):
         assert np.allclose(vectors[ids.index(cid)], vector)
+
+
+def test_snapshot_carries_the_sentence_vectors(small_index_settings, real_embedder, tmp_path):
+    from retrieval.assistant import Assistant
+    from tests.conftest import CountingEmbedder
+
+    target = tmp_path / "small.tar.zst"
+    manifest = export_snapshot(small_index_settings, target, progress=False)
+    staff = make_settings(tmp_path / "staff", embedding_cache=False)
+    import_snapshot(staff, target, progress=False)
+    counting = CountingEmbedder(real_embedder)
+    index = ChunkIndex(staff, embedder=counting)
+    assert manifest["sentence_chunks"] == manifest["chunks"]
+    assert index.sentence_progress() == (manifest["chunks"], manifest["chunks"])
+    answer = Assistant(staff, index=index).ask(QUESTIONS[0])
+    assert answer.citations, answer.text
+    assert counting.passages == []          # every sentence vector came with the snapshot
