@@ -271,3 +271,15 @@ class CachedEmbedder:
             if len(self._queries) > QUERY_CACHE_SIZE:
                 self._queries.popitem(last=False)
         return vector
+
+
+def limit_torch_threads(threads: int) -> None:
+    """Set torch's intra-op threads for this process (``threads`` > 0) if torch is loaded:
+    a process that embeds one question at a time must not spin a second thread against the
+    background embedder, Streamlit and the Chroma server (see ``Settings.query_threads``)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if threads > 0 and torch is not None and torch.get_num_threads() != threads:
+        torch.set_num_threads(threads)
+

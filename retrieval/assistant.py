@@ -14,7 +14,7 @@ import time
 import unicodedata
 from typing import Iterable
 
-
+from fundstelle.embeddings import limit_torch_threads
 from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
@@ -73,6 +73,7 @@ class Assistant:
         self.searcher = HybridSearcher(self.settings, index=index, retriever=retriever)
         self.index = self.searcher.index
         self.embedder = self.index.embedder
+        limit_torch_threads(settings.query_threads)
         # Sentences are compared through the vectors the index stores for them: at question
         # time only the question itself is embedded (others only where none is stored yet).
         self.comparisons = self.index.comparison_embedder()
