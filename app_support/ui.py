@@ -553,7 +553,9 @@ def _source_card(ref: SourceRef, lang: str, *, key: str, anchor: str | None = No
         if meta:
             st.caption(" · ".join(meta))
         if ref.role:
-            st.caption(escape_inline(t("role_caption", lang, role=t(f"role_{ref.role}", lang))))
+            # One whole string per role: a role name alone ("Regel", "Antwort der
+            # Landesregierung") also occurs in document text, which stays German in both languages.
+            st.caption(escape_inline(t(f"role_{ref.role}", lang)))
         st.markdown(highlight(ref.text, ref.support_span))
         if ref.links:
             st.caption(" · ".join(escape_inline(link_text(link, lang)) for link in ref.links))
