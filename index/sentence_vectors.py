@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import threading
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -31,6 +30,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from fundstelle.sentences import split_sentences
+from index.store import open_database
 
 PASSAGE = "p"
 QUERY = "q"
@@ -97,11 +97,7 @@ class SentenceVectors:
     """Sentence vectors and done-markers in the chunk store file ``path``; thread-safe."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        self._db = open_database(path, _SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:

@@ -39,16 +39,23 @@ CREATE INDEX IF NOT EXISTS edges_by_source ON edges (source);
 """
 
 
+def open_database(path: Path, schema: str) -> sqlite3.Connection:
+    """A connection to the store file ``path`` (created with ``schema`` where missing), shared
+    by threads under the caller's lock, in WAL mode so readers never wait for a writer."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(schema)
+    db.commit()
+    return db
+
+
 class ChunkStore:
     """SQLite file ``<data>/chunks/<collection>.sqlite``; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        self._db = open_database(path, _SCHEMA)
         self._lock = threading.RLock()
 
     def close(self) -> None:
