@@ -124,7 +124,8 @@ def test_hostile_question_is_answered_as_text(assistant):
 
 @pytest.mark.parametrize("field, value", [("FUNDSTELLE_K", "0"), ("FUNDSTELLE_CHROMA_PORT", "99999"),
                                           ("FUNDSTELLE_ANSWER_MODE", "orakel"),
-                                          ("FUNDSTELLE_MAX_CHUNK_CHARS", "viele")])
+                                          ("FUNDSTELLE_MAX_CHUNK_CHARS", "viele"),
+                                          ("FUNDSTELLE_QUERY_THREADS", "-1")])
 def test_bad_setting_names_the_field(monkeypatch, field, value):
     from fundstelle.settings import Settings
 
