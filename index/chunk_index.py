@@ -13,7 +13,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, load_embedder_for,
-                                   spec_for_model)
+                                   load_query_embedder_for, query_engine_spec, spec_for_model)
 from fundstelle.settings import Settings
 from index.chunk import Chunk
 from index.lexical import LexicalIndex
@@ -67,6 +67,7 @@ class ChunkIndex:
         self.settings = settings
         self.client = make_chroma_client(settings)
         self._embedder = embedder
+        self._query_embedder: Embedder | None = embedder
         self._embedder_spec = settings.embedding
         if create:
             self.collection = self.client.get_or_create_collection(
@@ -109,6 +110,24 @@ class ChunkIndex:
                 inner = CachedEmbedder(inner, self.settings.data / "embedding-cache.sqlite")
             self._embedder = inner
         return self._embedder
+
+    @property
+    def query_embedder(self) -> Embedder:
+        """The engine that embeds questions, one short text at a time: for the default model the
+        same weights run with NumPy (``Settings.query_engine``), so a process that only answers
+        never imports torch. An embedder given to the constructor serves both sides."""
+        if self._query_embedder is None:
+            if query_engine_spec(self.settings.embedding, self.settings.query_engine) == self.settings.embedding:
+                self._query_embedder = self.embedder
+            else:
+                inner = load_query_embedder_for(self.settings)
+                if inner.name != self.model_identity[0]:   # one index serves both engines
+                    raise EmbeddingMismatchError(f"query engine '{inner.name}' differs from the index model "
+                                                 f"'{self.model_identity[0]}'")
+                if self.settings.embedding_cache:
+                    inner = CachedEmbedder(inner, self.settings.data / "embedding-cache.sqlite")
+                self._query_embedder = inner
+        return self._query_embedder
 
     @property
     def model_identity(self) -> tuple[str, int]:
@@ -216,7 +235,7 @@ class ChunkIndex:
     def comparison_embedder(self) -> StoredVectorEmbedder:
         """What answers compare questions with sentences through: the stored sentence vectors,
         the model only for texts that have none."""
-        return StoredVectorEmbedder(self.embedder, self.sentence_vectors, self.model_identity[0])
+        return StoredVectorEmbedder(self.query_embedder, self.sentence_vectors, self.model_identity[0])
 
     # -- lexical side ----------------------------------------------------------------
     def _rebuild_lexical(self) -> LexicalIndex:

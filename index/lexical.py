@@ -37,6 +37,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def position(self, chunk_id: str) -> int | None:
+        """The chunk's place in ``ids`` (and in every per-chunk array), None if not indexed."""
+        return self._position.get(chunk_id)
+
     @staticmethod
     def content_version(ids: Iterable[str]) -> str:
         digest = hashlib.sha256()

@@ -14,7 +14,6 @@ import time
 import unicodedata
 from typing import Iterable
 
-from fundstelle.embeddings import limit_torch_threads
 from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
@@ -72,8 +71,9 @@ class Assistant:
         self.settings = settings
         self.searcher = HybridSearcher(self.settings, index=index, retriever=retriever)
         self.index = self.searcher.index
-        self.embedder = self.index.embedder
-        limit_torch_threads(settings.query_threads)
+        # The question's engine: for the default model NumPy over the ingest engine's weights,
+        # so answering never loads torch (``ChunkIndex.query_embedder``).
+        self.embedder = self.index.query_embedder
         # Sentences are compared through the vectors the index stores for them: at question
         # time only the question itself is embedded (others only where none is stored yet).
         self.comparisons = self.index.comparison_embedder()

@@ -38,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     from retrieval.answer import FilterError, QuestionError
     from retrieval.assistant import Assistant
 
+    from fundstelle.embeddings import limit_query_threads
+
+    limit_query_threads(settings.query_threads)
     try:
         assistant = Assistant(settings, retriever=args.retriever)
         answer = assistant.ask(args.question, kinds=args.kind, laws=args.law, as_of=args.as_of, mode=args.mode,

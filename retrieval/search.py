@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 # rank fusion (R@1 0.943 vs 0.932 on GermanQuAD; see README "Retrieval").
 LEXICAL_SHARE = 0.4
 RETRIEVERS = ("hybrid", "dense", "bm25")
+# Dense search under a filter that keeps at least this share of the chunks asks Chroma for
+# this many times the candidates unfiltered and filters them here (``_dense_candidates``).
+POST_FILTER_MIN_SHARE = 0.5
+POST_FILTER_FACTOR = 3
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,26 @@ class HybridSearcher:
             mask &= self._chunk_date <= hi
         return mask
 
+    def _dense_candidates(self, vector: np.ndarray, n: int, where: dict | None, allowed: np.ndarray | None,
+                          lexical: LexicalIndex, embedded: int) -> list[tuple[str, float]]:
+        """The ``n`` nearest embedded chunks the filter allows. A filtered Chroma query scans
+        the metadata first (30 ms against 5 here, for the default filter that only drops
+        superseded Fassungen); when the filter keeps most chunks, the unfiltered nearest
+        ``POST_FILTER_FACTOR * n`` are asked for and filtered here, and only when too few of
+        them pass does the filtered query run."""
+        if where is None or allowed is None:
+            return self.index.query_dense(vector, n, where)
+        if allowed.mean() >= POST_FILTER_MIN_SHARE:
+            wide = min(embedded, POST_FILTER_FACTOR * n)
+            kept = []
+            for cid, similarity in self.index.query_dense(vector, wide, None):
+                i = lexical.position(cid)
+                if i is not None and allowed[i]:
+                    kept.append((cid, similarity))
+            if len(kept) >= n or wide >= embedded:
+                return kept[:n]
+        return self.index.query_dense(vector, n, where)
+
     def search(self, question: str, search_filter: SearchFilter | None = None, k: int = 10,
                depth: int = 50, query_vector: np.ndarray | None = None,
                weights: RetrievalWeights | None = None) -> SearchResult:
@@ -274,13 +298,13 @@ class HybridSearcher:
         used = []
         if use_dense:
             t0 = time.perf_counter()
-            vector = np.asarray(query_vector if query_vector is not None else self.index.embedder.embed_query(question),
+            vector = np.asarray(query_vector if query_vector is not None else self.index.query_embedder.embed_query(question),
                                 dtype=np.float32)
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
-                dense = self.index.query_dense(vector, n, where)
+                dense = self._dense_candidates(vector, n, where, allowed, lexical, embedded)
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
 

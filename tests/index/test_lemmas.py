@@ -1,3 +1,5 @@
+import pytest
+
 from index.lemmas import lemma
 
 
@@ -13,3 +15,21 @@ def test_participle_meets_its_verb():
 
 def test_unknown_word_is_its_own_lemma():
     assert lemma("Xyzzyquux") == "Xyzzyquux"
+
+
+@pytest.mark.slow
+def test_the_sqlite_copy_of_the_dictionary_gives_simplemmas_own_lemmas(tmp_path):
+    """The answering process looks lemmas up in a SQLite copy of simplemma's dictionary
+    instead of unpacking it; every form must get the lemma simplemma itself gives."""
+    import simplemma
+    from simplemma.strategies import DefaultStrategy
+
+    from index.lemmas import SqliteDictionary, _SqliteDictionaryFactory, build_dictionary_cache
+
+    path = build_dictionary_cache(tmp_path / "de.sqlite")
+    assert len(SqliteDictionary(path)) > 1_000_000
+    copy = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=_SqliteDictionaryFactory(path)))
+    words = ["Wohnungen", "angerechnet", "Meldeversäumnisse", "Bürgergeldes", "umgezogen", "Sommerferien",
+             "Leistungsberechtigten", "jobbt", "Kindergeldes", "Eingliederungsvereinbarungen", "teurer", "verpasst",
+             "Xyzzyquux", "SGB", "§", "Unterkunftskosten"]
+    assert [copy.lemmatize(w, lang="de") for w in words] == [simplemma.lemmatize(w, lang="de") for w in words]

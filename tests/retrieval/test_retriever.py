@@ -34,3 +34,23 @@ def test_as_of_date_selects_the_older_fassung(make_retriever):
     assert docs and {d.metadata["doc_id"] for d in docs} == {"sgb2-2025-02-27"}
     newest = make_retriever(k=5, laws=("SGB II",)).invoke("Grundsatz des Förderns")
     assert {d.metadata["doc_id"] for d in newest} == {"sgb2-2026-04-23"}
+
+
+def test_dense_search_under_the_default_filter_finds_what_the_filtered_query_finds(assistant):
+    """Without filters only the newest Fassung is searched; the dense side then asks Chroma
+    unfiltered and drops superseded chunks itself. It must find exactly the chunks the
+    filtered Chroma query finds, and none of the older Fassung."""
+    from retrieval.filters import SearchFilter
+
+    searcher = assistant.searcher
+    search_filter = SearchFilter()
+    where = searcher.catalog.chroma_where(search_filter)
+    assert where is not None   # the older SGB II Fassung is filtered out
+    for question in ("Grundsatz des Förderns", "Wer gilt als langzeitarbeitslos?", "Eingliederungsvereinbarung"):
+        vector = assistant.embedder.embed_query(question)
+        filtered = [cid for cid, _ in searcher.index.query_dense(vector, 20, where)]
+        result = searcher.search(question, search_filter, k=20, depth=20, query_vector=vector)
+        ranked = [(h.dense_rank, h.chunk_id) for h in result.hits if h.dense_rank]
+        assert len(ranked) >= 5
+        assert all(filtered[rank - 1] == cid for rank, cid in ranked), (ranked, filtered)
+        assert not any(h.chunk_id.startswith("sgb2-2025-02-27") for h in result.hits)

