@@ -49,6 +49,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "export_docx": "Word (DOCX)",
         "export_none": "Noch keine Antworten.",
         "thinking": "Suche in den Quellen …",
+        "loading_assistant": "Fundstelle lädt Suchindex und Modell. Fragen können Sie schon stellen; "
+                             "sie werden gleich beantwortet.",
         "sources": "Quellen",
         "more_sources": "Weitere Fundstellen ({n})",
         "more_sources_caption": "Weitere gefundene Passagen, die in der Antwort nicht zitiert werden.",
@@ -181,6 +183,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "export_docx": "Word (DOCX)",
         "export_none": "No answers yet.",
         "thinking": "Searching the sources …",
+        "loading_assistant": "Fundstelle is loading its search index and model. You can ask already; "
+                             "answers follow in a moment.",
         "sources": "Sources",
         "more_sources": "Further passages ({n})",
         "more_sources_caption": "Other passages found that the answer does not cite.",

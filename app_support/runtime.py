@@ -23,12 +23,24 @@ def _assistant(settings_json: str):
     settings = Settings.model_validate_json(settings_json)
     limit_query_threads(settings.query_threads)   # this process answers questions, one at a time
     log.info("building the assistant (embedding model, index, BM25) for collection %s", settings.collection)
-    return Assistant(settings)
+    assistant = Assistant(settings)
+    _built.add(settings_json)
+    return assistant
+
+
+# Settings whose assistant this process has built (and not reset): the page then skips its
+# loading notice.
+_built: set[str] = set()
 
 
 def get_assistant(settings: Settings):
     """The process-wide ``Assistant`` for these settings (built on first use)."""
     return _assistant(settings.model_dump_json())
+
+
+def assistant_built(settings: Settings) -> bool:
+    """True when ``get_assistant`` returns at once (the assistant is built)."""
+    return settings.model_dump_json() in _built
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -78,6 +90,7 @@ def ensure_dense_index(settings: Settings, assistant) -> None:
 def reset() -> None:
     """Forget the cached assistant (after an ingest, or to retry a failed connection)."""
     _assistant.clear()
+    _built.clear()
     _llm_status.clear()
 
 

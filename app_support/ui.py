@@ -126,7 +126,14 @@ def _current_options(lang: str) -> AskOptions:
 
 
 # -- the index and its problems --------------------------------------------------------------
-def _open_assistant(settings: Settings):
+def _open_assistant(settings: Settings, lang: str, status):
+    """The assistant; while it is built (first page of a server process) ``status`` says so,
+    and the question box above already takes questions (they wait in the queue)."""
+    notice = None
+    if not runtime.assistant_built(settings):
+        with status:
+            notice = st.empty()
+            notice.info(t("loading_assistant", lang), icon=":material/hourglass_top:")
     try:
         assistant = runtime.get_assistant(settings)
         documents = assistant.documents()
@@ -136,6 +143,9 @@ def _open_assistant(settings: Settings):
         raise IndexUnavailable("mismatch", str(exc)) from exc
     except IndexError_ as exc:
         raise IndexUnavailable("missing", str(exc)) from exc
+    finally:
+        if notice is not None:
+            notice.empty()
     if not documents:
         raise IndexUnavailable("missing", "the index is empty")
     runtime.ensure_dense_index(settings, assistant)
@@ -650,17 +660,22 @@ def main(settings: Settings) -> None:
     # whatever a run draws elsewhere (the spinner of a first load, a status), so the browser
     # never reloads it and a question being typed or sent survives every rerun.
     status, conversation, extras, ask = st.container(), st.container(), st.container(), st.container()
+    # The question box is drawn before the assistant is built: on a server's first page the
+    # box takes questions at once, and they are answered in order once the sources are loaded.
+    with ask:
+        box = st.empty()
+        with box.container():
+            _question_box(settings, lang)
     try:
-        assistant, documents = _open_assistant(settings)
+        assistant, documents = _open_assistant(settings, lang, status)
     except IndexUnavailable as problem:
+        box.empty()   # no index, no questions: the page says what to do instead
         _show_unavailable(problem, settings, lang)
         with st.sidebar:
             st.info(t("notice", lang), icon=":material/gavel:")
         return
     _sidebar_filters(assistant, documents, settings, lang)
     _remember_originals(documents, settings)
-    with ask:
-        _question_box(settings, lang)
     with status:
         _dense_status(assistant, settings, lang)
     turns = list(st.session_state.turns)

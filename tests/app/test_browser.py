@@ -195,6 +195,41 @@ def test_five_questions_sent_without_waiting_are_all_answered_in_order(core_app,
         raise
 
 
+LOADING = "Fundstelle lädt Suchindex und Modell"
+# Installed before the page's own scripts: records whether the loading notice was ever shown,
+# and whether the question box stood on the page at the same time.
+SEEN_LOADING = """window.__loading = false; window.__box_while_loading = false;
+new MutationObserver(() => {
+  if (document.body && document.body.innerText.includes('%s')) {
+    window.__loading = true;
+    if (document.querySelector("%s")) window.__box_while_loading = true; } })
+  .observe(document, {subtree: true, childList: true, characterData: true});""" % (LOADING, QUESTION_FRAME)
+
+
+def test_first_page_of_a_new_server_takes_a_question_while_the_sources_load(core_index_settings, browser, tmp_path):
+    """A server's first page shows the question box and a loading notice before the assistant
+    is built; a question sent at once is answered when it is, and the notice goes away."""
+    server, url = start_app(core_index_settings, tmp_path / "streamlit.log")
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.add_init_script(SEEN_LOADING)
+        page.goto(url)
+        submit(page, NRW)           # as soon as the box is there
+        page.locator(ANSWERED).first.wait_for(timeout=LOAD_MS)
+        messages = page.get_by_test_id("stChatMessage")
+        expect(messages.nth(0)).to_have_text(re.compile(re.escape(NRW)))
+        expect(messages.nth(1)).to_contain_text("Kleine Anfrage 5591")
+        assert page.evaluate("window.__loading") is True
+        assert page.evaluate("window.__box_while_loading") is True
+        expect(page.get_by_text(LOADING)).to_have_count(0)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        stop_process(server, timeout=30)
+
+
 def test_over_long_paste_shows_the_limit_and_keeps_the_text(core_app, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     text = ("Ich beziehe Bürgergeld und frage mich, welche Kosten der Unterkunft übernommen werden. " * 40)[:3000]
