@@ -34,6 +34,7 @@ def run_clients(settings, questions: list[str], clients: int, per_client: int) -
     limit_query_threads(settings.query_threads)   # as the app and the CLI do
     assistants = [Assistant(settings) for _ in range(clients)]
     latencies: list[float] = []
+    phases: dict[str, list[float]] = {}   # Answer.timings per step: where the time goes
     errors: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(clients)
@@ -44,13 +45,15 @@ def run_clients(settings, questions: list[str], clients: int, per_client: int) -
             question = questions[(number * per_client + i) % len(questions)]
             t = time.perf_counter()
             try:
-                assistants[number].ask(question)
+                answer = assistants[number].ask(question)
             except Exception as exc:  # counted and reported, the run goes on
                 with lock:
                     errors.append(f"{type(exc).__name__}: {str(exc)[:100]}")
                 continue
             with lock:
                 latencies.append((time.perf_counter() - t) * 1000)
+                for step, ms in answer.timings.items():
+                    phases.setdefault(step, []).append(ms)
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.perf_counter()
@@ -62,7 +65,8 @@ def run_clients(settings, questions: list[str], clients: int, per_client: int) -
     return {"clients": clients, "questions": clients * per_client, "seconds": round(wall, 1),
             "throughput_qps": round(len(latencies) / wall, 2), "p50_ms": round(percentile(latencies, 0.5), 1),
             "p95_ms": round(percentile(latencies, 0.95), 1), "p99_ms": round(percentile(latencies, 0.99), 1),
-            "errors": len(errors), "error_examples": errors[:3]}
+            "errors": len(errors), "error_examples": errors[:3],
+            "step_p50_ms": {step: round(percentile(v, 0.5), 1) for step, v in phases.items()}}
 
 
 def main() -> int:
@@ -109,6 +113,8 @@ def main() -> int:
         rows.append((f"N={run['clients']}: throughput / p50 / p95 / p99 / errors",
                      f"{run['throughput_qps']} q/s / {run['p50_ms']:.0f} / {run['p95_ms']:.0f} / "
                      f"{run['p99_ms']:.0f} ms / {run['errors']}"))
+        rows.append((f"N={run['clients']}: p50 per step (ms)",
+                     ", ".join(f"{step} {ms:.0f}" for step, ms in run["step_p50_ms"].items())))
     emit("Load benchmark (Chroma server, extractive answers)", rows, data, args.out)
     return 0
 

