@@ -31,6 +31,12 @@ def _stemmer():
     return Stemmer.Stemmer("german")
 
 
+# Words repeat: a question's synonyms, every chunk's tokens at ingest. Both functions are pure,
+# so each distinct word is stemmed and folded once per process.
+WORD_CACHE = 1 << 17
+
+
+@lru_cache(maxsize=WORD_CACHE)
 def stem(word: str) -> str:
     """Snowball (German) stem of a lower-cased word, not folded."""
     return _stemmer().stemWord(word)
@@ -44,6 +50,7 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_GERMAN) | QUESTION_STOPWORDS
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def fold(token: str) -> str:
     """Umlauts and ß fold to their base letters so "Maßnahme"/"Massnahme", "fur"/"für" meet."""
     token = token.replace("ß", "ss")
