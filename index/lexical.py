@@ -18,6 +18,7 @@ import numpy as np
 from index.folders import replaced_folder
 
 from index.german import CompoundSplitter, fold, stem, surface_words, tokenize_german
+from index.spelling import SpellingNeighbours
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class LexicalIndex:
         self._position = {chunk_id: i for i, chunk_id in enumerate(ids)}
         self._retriever = retriever
         self._splitter = splitter
+        self._spelling_neighbours: SpellingNeighbours | None = None
         self.version = version
 
     def __len__(self) -> int:
@@ -117,10 +119,11 @@ class LexicalIndex:
         vocabulary = self._retriever.vocab_dict
         return sum(1 for t in tokens if t in vocabulary) / len(tokens)
 
-    def unknown_terms(self, text: str, min_length: int = 8) -> list[str]:
+    def unknown_terms(self, text: str, min_length: int = 8, tolerate_typos: bool = True) -> list[str]:
         """Specific nouns of the text the corpus never uses: capitalised words (not the first
         word) of at least ``min_length`` letters whose stem, surface form and compound parts
-        are all unknown ("Rundfunkbeitrag", "Dortmund"). Short everyday words are ignored."""
+        are all unknown ("Rundfunkbeitrag", "Dortmund"). Short everyday words are ignored; with
+        ``tolerate_typos`` so is a misspelt corpus word ("Bergketen"; ``index.spelling``)."""
         if self._retriever is None:
             return []
         vocabulary = self._retriever.vocab_dict
@@ -133,8 +136,16 @@ class LexicalIndex:
                 continue
             if self._splitter.parts(lower):
                 continue
+            if tolerate_typos and self._spelling().has_neighbour(lower):
+                continue
             unknown.append(word)
         return unknown
+
+    def _spelling(self) -> SpellingNeighbours:
+        """Surface words of the corpus for typo lookups (built on first use)."""
+        if self._spelling_neighbours is None:
+            self._spelling_neighbours = SpellingNeighbours(self._splitter.vocabulary)
+        return self._spelling_neighbours
 
     def save(self, folder: Path) -> None:
         """Write atomically: a new folder is filled, then swapped in."""

@@ -66,6 +66,21 @@ def test_inflected_forms_of_corpus_words_are_not_unknown(assistant, question):
 
 
 @pytest.mark.parametrize("question", [
+    "Wer gehört zur Bedarfsgemeinshaft?",                        # a letter missing
+    "Was regelt die Eingliederungsvereinbraung?",                # two letters swapped
+    "Wann gilt man als Langzeitarbeitslser im Sinne des SGB III?",
+])
+@pytest.mark.slow
+def test_misspelt_corpus_words_are_not_unknown(assistant, question):
+    assert assistant.unknown_terms(question) == []
+
+
+@pytest.mark.slow
+def test_a_word_no_typo_away_from_the_corpus_is_still_unknown(assistant):
+    assert assistant.unknown_terms("Wie hoch ist der Rundfunkbeitrag für Studierende?") == ["Rundfunkbeitrag"]
+
+
+@pytest.mark.parametrize("question", [
     "How much is the broadcasting licence fee for a flat in Munich?",
     "Скільки коштує абонемент у фітнес-клуб у Мюнхені?",
 ])
