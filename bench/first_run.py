@@ -9,7 +9,7 @@ time is excluded. Then, in Chromium (Playwright), it asks the NRW initiative que
 as the page takes questions and measures, from the start command:
 
 * keyword index ready (the start script's ``python -m ingest --no-embed`` finished);
-* page ready (chat input shown);
+* page ready (the question box shown);
 * first answer on screen with a cited passage, and which retrievers produced it;
 * dense index complete ("Semantische Suche bereit." shown by the app's status box), and
   the same question answered again through hybrid retrieval.
@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 except Exception:
                     time.sleep(0.5)
-            box = page.get_by_test_id("stChatInputTextArea")
+            # The question box is a component: its text area lives in the component's own frame.
+            box = page.frame_locator("iframe[title$='fundstelle_question_box']").locator("textarea")
             box.wait_for(timeout=600_000)
             result["page_ready_s"] = round(time.perf_counter() - started, 1)
             box.fill(QUESTION)
