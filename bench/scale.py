@@ -17,6 +17,11 @@ uninterrupted one. Each size is measured when the collection reaches it; measure
 cumulative insert time) are kept in ``<work>.json`` beside the work folder, so a stopped run
 loses at most the batch in flight. Stop it with Ctrl-C or SIGTERM: the server is shut down
 cleanly. ``--fresh`` deletes the work folder and its results first.
+
+BM25 is measured in a separate process at each size (so its RSS is the index's own and a
+change to index/lexical.py made during a long fill is what gets measured); ``--bm25-at SIZE``
+runs that measurement alone, without the server, and ``--remeasure-bm25`` repeats it for
+every size already measured.
 """
 from __future__ import annotations
 
@@ -138,7 +143,8 @@ def main() -> int:
     parser.add_argument("--plot", type=Path, default=Path("bench-results/scale.png"))
     parser.add_argument("--remeasure-bm25", action="store_true",
                         help="measure BM25 again at every size already measured (after a change to index/lexical.py)")
-    parser.add_argument("--bm25-at", type=int, help=argparse.SUPPRESS)  # internal: one BM25 measurement
+    parser.add_argument("--bm25-at", type=int, metavar="SIZE",
+                        help="measure only the BM25 side at SIZE chunks (no Chroma server) and print it as JSON")
     args = parser.parse_args()
 
     if args.bm25_at:

@@ -303,7 +303,7 @@ class HybridSearcher:
                 scores = np.where(allowed, scores, 0.0)
             timings["bm25"] = (time.perf_counter() - t0) * 1000
             weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(question)
-        top_lexical = [int(i) for i in top_positions(scores, np.flatnonzero(scores > 0), depth)]
+        top_lexical = [int(i) for i in top_positions(scores, depth)]
         if top_lexical:
             used.append("bm25")
 
