@@ -113,9 +113,11 @@ def load_state(work: Path, held: int) -> dict:
     """Measured rows and cumulative insert time of earlier runs, minus rows the collection no
     longer backs (it was reset or holds fewer chunks than the row was measured at)."""
     path = state_path(work)
-    state = {"results": [], "insert_seconds": 0.0}
+    state = {"results": [], "insert_seconds": 0.0, "timed_chunks": 0}
     if held and path.exists():
-        state.update(json.loads(path.read_text(encoding="utf-8")))
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        saved.setdefault("timed_chunks", saved.get("chunks", held))  # results of an older version
+        state.update(saved)
         state["results"] = [r for r in state["results"] if r["chunks"] <= held]
     return state
 
@@ -192,6 +194,9 @@ def main() -> int:
                                   documents=synthetic_texts(held, end),
                                   metadatas=[{"kind": "other", "doc_id": f"d{i // 20}"} for i in range(held, end)])
                 state["insert_seconds"] += time.perf_counter() - t
+                # Only batches whose time was recorded count for the insert rate: a batch in flight
+                # when a run is stopped may still land in the collection, but without its time.
+                state["timed_chunks"] += end - held
                 held = state["chunks"] = end
                 save_state(args.work, state)
                 if held % 50_000 == 0:
@@ -229,7 +234,7 @@ def main() -> int:
 def measure(collection, server, path: Path, size: int, args, state: dict, results: list[dict]) -> dict:
     """The row of ``size``: measured now, when the collection has just reached it."""
     previous = max((r for r in results if r["chunks"] < size), key=lambda r: r["chunks"], default=None)
-    added = size - (previous["chunks"] if previous else 0)
+    added = state["timed_chunks"] - (previous.get("timed_chunks", previous["chunks"]) if previous else 0)
     seconds = state["insert_seconds"] - (previous["insert_seconds"] if previous else 0.0)
     query_ms = []
     for vector in unit_vectors(np.random.default_rng([size, 1]), args.queries):
@@ -237,7 +242,7 @@ def measure(collection, server, path: Path, size: int, args, state: dict, result
         collection.query(query_embeddings=[vector], n_results=50, include=["distances"])
         query_ms.append((time.perf_counter() - t) * 1000)
     row = {"chunks": size, "insert_per_s": round(added / seconds, 1) if seconds else None,
-           "insert_seconds": round(state["insert_seconds"], 1),
+           "insert_seconds": round(state["insert_seconds"], 1), "timed_chunks": state["timed_chunks"],
            "dense_p50_ms": round(percentile(query_ms, 0.5), 1),
            "dense_p95_ms": round(percentile(query_ms, 0.95), 1),
            "disk_mb": folder_mb(path),
