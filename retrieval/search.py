@@ -20,7 +20,7 @@ from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
 from index.chunk_index import ChromaUnavailableError, ChunkIndex
 from index.expansion import expansion_tokens
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
 from retrieval.filters import DocumentCatalog, SearchFilter
 
@@ -327,7 +327,7 @@ class HybridSearcher:
                 scores = np.where(allowed, scores, 0.0)
             timings["bm25"] = (time.perf_counter() - t0) * 1000
             weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(question)
-        top_lexical = [int(i) for i in np.argsort(-scores)[:depth] if scores[i] > 0]
+        top_lexical = [int(i) for i in top_positions(scores, depth)]
         if top_lexical:
             used.append("bm25")
 

@@ -1,0 +1,48 @@
+"""BM25 search: sparse scoring gives the ranking of bm25s's dense scoring over all chunks."""
+from __future__ import annotations
+
+import numpy as np
+
+from index.lexical import LexicalIndex
+
+TEXTS = [
+    "Das Jobcenter übernimmt die Kosten der Unterkunft in angemessener Höhe.",
+    "Die Agentur für Arbeit fördert die Weiterbildung durch Übernahme der Weiterbildungskosten.",
+    "Alleinerziehende erhalten einen Mehrbedarf; die Kosten der Heizung trägt der kommunale Träger.",
+    "Der Arbeitgeber kann einen Eingliederungszuschuss erhalten.",
+    "Das Vermittlungsbudget deckt Bewerbungskosten und Reisekosten.",
+    "Unterkunft und Heizung werden in Höhe der tatsächlichen Aufwendungen anerkannt.",
+    "Der Regelbedarf umfasst Ernährung, Kleidung und Hausrat.",
+]
+IDS = [f"c{i}" for i in range(len(TEXTS))]
+
+
+def _index() -> LexicalIndex:
+    return LexicalIndex.build(IDS, TEXTS)
+
+
+def test_search_ranks_like_dense_bm25_scores():
+    index = _index()
+    question = "Kosten der Unterkunft und Heizung"
+    dense = np.asarray(index._retriever.get_scores(index.tokens(question)), dtype=np.float32)
+    expected = [(IDS[i], float(dense[i])) for i in np.argsort(-dense, kind="stable") if dense[i] > 0]
+    hits = index.search(question, k=len(IDS))
+    assert [cid for cid, _ in hits] == [cid for cid, _ in expected]
+    assert np.allclose([s for _, s in hits], [s for _, s in expected], rtol=1e-6)
+
+
+def test_search_returns_only_chunks_holding_a_query_term_best_k_first():
+    hits = _index().search("Eingliederungszuschuss Vermittlungsbudget", k=5)
+    assert {cid for cid, _ in hits} == {"c3", "c4"}
+    assert _index().search("Kosten der Unterkunft", k=1)[0][0] in {"c0", "c5", "c2"}
+
+
+def test_search_respects_allowed_ids_and_mask():
+    index = _index()
+    mask = np.array([i != 0 for i in range(len(IDS))])
+    hits = index.search("Kosten der Unterkunft", k=5, allowed={"c0", "c2", "c5"}, mask=mask)
+    assert hits and {cid for cid, _ in hits} <= {"c2", "c5"}
+
+
+def test_question_without_a_known_term_finds_nothing():
+    assert _index().search("Rundfunkbeitrag Dortmund", k=5) == []
