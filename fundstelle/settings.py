@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     max_chunk_chars: int = Field(default=1500, ge=200, le=20000,
                                  description="Longer units are split into parts that keep their label.")
     max_file_mb: float = Field(default=100.0, gt=0, description="Larger input files are refused.")
+    ingest_workers: int = Field(default=0, ge=0, le=64,
+                                description="Processes that parse documents during ingest (0 = as many as cores, "
+                                            "up to 4, once there are 4 MB to parse; 1 = parse in the ingesting "
+                                            "process).")
 
     # Retrieval and answers (used by retrieval/).
     k: int = Field(default=8, ge=1, le=MAX_K, description="Passages retrieved per question.")

@@ -8,6 +8,7 @@ and the content version. The write path (``index.writer.IndexWriter``) extends i
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -36,10 +37,39 @@ class ChromaUnavailableError(IndexError_):
     """The Chroma server cannot be reached or the index folder cannot be opened."""
 
 
-def make_chroma_client(settings: Settings):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+@contextmanager
+def _marking_overrides() -> Iterator[None]:
+    """While chromadb's modules load, its ``@override`` decorators only mark the method (what
+    the real decorator does first) instead of also checking its signature against the base
+    class: a lint of chromadb's own code that costs about a second of the two its import
+    takes on two cores, and cannot change what the code does. Restored afterwards."""
+    import overrides
 
+    originals = overrides.override, overrides.overrides
+
+    def mark(method=None, **_options):
+        def apply(function):
+            setattr(function, "__override__", True)
+            return function
+
+        return apply if method is None else apply(method)
+
+    overrides.override = overrides.overrides = mark
+    try:
+        yield
+    finally:
+        overrides.override, overrides.overrides = originals
+
+
+def make_chroma_client(settings: Settings):
+    with _marking_overrides():
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        return _chroma_client(settings, chromadb, ChromaSettings)
+
+
+def _chroma_client(settings: Settings, chromadb, ChromaSettings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.uses_chroma_server:

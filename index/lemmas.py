@@ -10,13 +10,13 @@ wait and without the memory. Without simplemma every word is its own lemma.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
+
+from index.sqlite_cache import open_read_only, write_table_file
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class SqliteDictionary(Mapping):
     """simplemma's word -> lemma dictionary read from a SQLite table, one lookup at a time."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._db = open_read_only(path)
         self._lock = threading.Lock()
 
     def get(self, key, default=None):
@@ -63,28 +63,16 @@ class SqliteDictionary(Mapping):
 
 
 def build_dictionary_cache(path: Path) -> Path:
-    """Unpack simplemma's German dictionary into ``path`` (written to a temporary file and
-    moved into place, so two processes never see half a table)."""
+    """Unpack simplemma's German dictionary into ``path`` (atomically, see ``write_table_file``)."""
     from simplemma.strategies.dictionaries import DefaultDictionaryFactory
 
     dictionary = DefaultDictionaryFactory(cache_max_size=1).get_dictionary(LANGUAGE)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=path.name + ".", dir=path.parent)
-    os.close(handle)
-    try:
-        db = sqlite3.connect(staging)
+
+    def fill(db: sqlite3.Connection) -> None:
         db.execute("CREATE TABLE forms (form TEXT PRIMARY KEY, lemma TEXT NOT NULL) WITHOUT ROWID")
         db.executemany("INSERT INTO forms VALUES (?, ?)", dictionary.items())
-        db.commit()
-        db.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o666 & ~umask)   # mkstemp makes it private; it is a shared cache
-        os.replace(staging, path)
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
-    return path
+
+    return write_table_file(path, fill)
 
 
 class _SqliteDictionaryFactory:

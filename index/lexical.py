@@ -11,7 +11,8 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from types import MappingProxyType
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -55,6 +56,11 @@ class LexicalIndex:
     def position(self, chunk_id: str) -> int | None:
         """The chunk's place in ``ids`` (and in every per-chunk array), None if not indexed."""
         return self._position.get(chunk_id)
+
+    @property
+    def positions(self) -> Mapping[str, int]:
+        """Every chunk's place in ``ids``, read-only."""
+        return MappingProxyType(self._position)
 
     @staticmethod
     def content_version(ids: Iterable[str]) -> str:

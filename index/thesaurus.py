@@ -12,12 +12,16 @@ synonyms (a warning in the log) and everything else works.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 
 from index.lemmas import lemma
+from index.sqlite_cache import open_read_only, write_table_file
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ _ANNOTATION = re.compile(r"\([^()]*\)")
 # Very large sets are loose associations ("kippen", "aufheben" and "kündigen" share one); a
 # word in them says little about the others.
 MAX_SET_SIZE = 25
+STORED_FORMAT = "1"
+_SEPARATOR = "\x1f"      # between the members of a stored set (no OpenThesaurus entry holds it)
 
 
 def _clean(entry: str) -> str:
@@ -62,20 +68,79 @@ class Thesaurus:
 
     def related(self, word: str) -> set[str]:
         """Members of every set holding ``word`` or its lemma, without the word itself."""
-        keys = {word.casefold(), lemma(word).casefold()}
+        keys = _keys(word)
         out: set[str] = set()
         for key in keys:
             for number in self._by_word.get(key, ()):
                 out.update(self.sets[number])
         return {m for m in out if m.casefold() not in keys}
 
+    def save(self, path: Path) -> Path:
+        """Write the sets into the SQLite file ``path`` (what ``StoredThesaurus`` reads)."""
+        def fill(db: sqlite3.Connection) -> None:
+            db.execute("CREATE TABLE sets (id INTEGER PRIMARY KEY, members TEXT NOT NULL)")
+            db.execute("CREATE TABLE words (word TEXT NOT NULL, set_id INTEGER NOT NULL)")
+            db.executemany("INSERT INTO sets VALUES (?, ?)",
+                           ((n, _SEPARATOR.join(members)) for n, members in enumerate(self.sets)))
+            db.executemany("INSERT INTO words VALUES (?, ?)",
+                           ((word, n) for word, numbers in self._by_word.items() for n in numbers))
+            db.execute("CREATE INDEX words_by_word ON words (word)")
+
+        return write_table_file(path, fill)
+
+
+class StoredThesaurus:
+    """The same synonym sets read from a SQLite file word by word (``Thesaurus.save``): the
+    answering process starts without parsing 34,000 sets (half a second on two cores) and
+    without holding them in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = open_read_only(path)
+        self._lock = threading.Lock()
+        self._count = int(self._db.execute("SELECT COUNT(*) FROM sets").fetchone()[0])
+
+    def __len__(self) -> int:
+        return self._count
+
+    def related(self, word: str) -> set[str]:
+        """Members of every set holding ``word`` or its lemma, without the word itself."""
+        keys = _keys(word)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT DISTINCT s.members FROM words w JOIN sets s ON s.id = w.set_id "
+                f"WHERE w.word IN ({','.join('?' * len(keys))})", sorted(keys)).fetchall()
+        out = {member for (members,) in rows for member in members.split(_SEPARATOR)}
+        return {m for m in out if m.casefold() not in keys}
+
+    @classmethod
+    def for_file(cls, source: Path, cache_dir: Path) -> "StoredThesaurus":
+        """The stored copy of the OpenThesaurus file ``source``, made on first use (keyed by
+        the file's content, the set size limit and this format)."""
+        digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+        path = cache_dir / f"openthesaurus-{digest}-{MAX_SET_SIZE}-v{STORED_FORMAT}.sqlite"
+        if not path.is_file():
+            log.info("storing OpenThesaurus %s in %s (once)", source, path)
+            Thesaurus.from_file(source).save(path)
+        return cls(path)
+
+
+def _keys(word: str) -> set[str]:
+    return {word.casefold(), lemma(word).casefold()}
+
 
 @lru_cache(maxsize=1)
-def default_thesaurus() -> Thesaurus:
-    """The installed OpenThesaurus; empty when none is installed."""
+def default_thesaurus() -> Thesaurus | StoredThesaurus:
+    """The installed OpenThesaurus (its stored copy under ``.cache/models/openthesaurus``, or
+    read into memory where that cannot be written); empty when none is installed."""
+    from fundstelle.settings import DEFAULT_MODELS_DIR
+
     for path in DEFAULT_PATHS:
         if path.is_file():
-            thesaurus = Thesaurus.from_file(path)
+            try:
+                thesaurus = StoredThesaurus.for_file(path, DEFAULT_MODELS_DIR / "openthesaurus")
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("OpenThesaurus cannot be stored (%s): reading it into memory", exc)
+                thesaurus = Thesaurus.from_file(path)
             log.info("thesaurus: %d synonym sets from %s", len(thesaurus), path)
             return thesaurus
     log.warning("no OpenThesaurus file found (install Debian's openthesaurus-de-text): no synonyms")

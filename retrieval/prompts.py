@@ -1,7 +1,10 @@
 """Prompts and fixed texts for answers. Document text is data, never instructions."""
 from __future__ import annotations
 
-from langchain_core.prompts import ChatPromptTemplate
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:   # langchain is imported only when an LLM answers (0.8 s on two cores)
+    from langchain_core.prompts import ChatPromptTemplate
 
 ABSTAIN = {
     "de": "Dazu enthalten die Quellen keine Angabe.",
@@ -48,6 +51,8 @@ Frage: {question}"""
 
 
 def answer_prompt() -> ChatPromptTemplate:
+    from langchain_core.prompts import ChatPromptTemplate
+
     return ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", USER_PROMPT)])
 
 

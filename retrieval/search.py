@@ -332,7 +332,7 @@ class HybridSearcher:
             used.append("bm25")
 
         # -- candidates and their scores
-        position = {cid: i for i, cid in enumerate(lexical.ids)}
+        position = lexical.positions
         hits: dict[str, Hit] = {}
         for rank, (cid, sim) in enumerate(dense, start=1):
             hits[cid] = Hit(cid, 0.0, dense_rank=rank, dense_similarity=sim)

@@ -1,4 +1,4 @@
-from index.thesaurus import DEFAULT_PATHS, Thesaurus
+from index.thesaurus import DEFAULT_PATHS, StoredThesaurus, Thesaurus
 
 SAMPLE = """# OpenThesaurus - German Thesaurus in text format
 werdende Mutter (sein);in Umständen;schwanger;gravid (fachspr.)
@@ -39,3 +39,32 @@ def test_installed_openthesaurus_links_everyday_and_legal_words():
     assert len(thesaurus) > 30000
     assert "Arbeitsentgelt" in thesaurus.related("Lohn")
     assert "den Wohnsitz wechseln" in thesaurus.related("umziehen")
+
+
+def test_stored_thesaurus_gives_what_the_file_gives(tmp_path):
+    source = tmp_path / "openthesaurus.txt"
+    source.write_text(SAMPLE + ";".join(f"wort{i}" for i in range(40)) + "\n", encoding="utf-8")
+    stored = StoredThesaurus.for_file(source, tmp_path / "cache")
+    in_memory = Thesaurus.from_file(source)
+    assert len(stored) == len(in_memory) == 3
+    for word in ("schwanger", "gravid", "Löhne", "umziehen", "wort1", "Rundfunkbeitrag"):
+        assert stored.related(word) == in_memory.related(word)
+
+
+def test_stored_thesaurus_is_made_once_and_again_when_the_file_changes(tmp_path):
+    source = tmp_path / "openthesaurus.txt"
+    source.write_text(SAMPLE, encoding="utf-8")
+    StoredThesaurus.for_file(source, tmp_path / "cache")
+    source.write_text(SAMPLE + "Termin;Verabredung\n", encoding="utf-8")
+    stored = StoredThesaurus.for_file(source, tmp_path / "cache")
+    assert "Verabredung" in stored.related("Termin")
+    assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 2
+
+
+def test_installed_openthesaurus_stored_copy_matches_the_file(tmp_path):
+    stored = StoredThesaurus.for_file(DEFAULT_PATHS[0], tmp_path)
+    in_memory = Thesaurus.from_file(DEFAULT_PATHS[0])
+    assert len(stored) == len(in_memory)
+    for members in in_memory.sets[::250]:
+        for word in members:
+            assert stored.related(word) == in_memory.related(word)

@@ -83,8 +83,9 @@ def test_catalogued_corpus_indexes_each_source_once(tmp_path, corpus_dir):
     assert all(not s.doc_id.startswith("local:") for s in sources), "every corpus file is catalogued"
 
 
-def test_bad_files_fail_one_by_one_and_the_rest_lands(tmp_path, corpus_dir):
-    settings = make_settings(tmp_path / "data")
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "two-parsing-processes"])
+def test_bad_files_fail_one_by_one_and_the_rest_lands(tmp_path, corpus_dir, workers):
+    settings = make_settings(tmp_path / "data", ingest_workers=workers)
     make_bad_batch(tmp_path / "batch", [corpus_dir / SMALL[0]])
     report = run_ingest([tmp_path / "batch"], settings, progress=False)
     by_name = {o.path.rsplit("/", 1)[-1]: o for o in report.outcomes}
@@ -109,6 +110,28 @@ def test_bad_files_fail_one_by_one_and_the_rest_lands(tmp_path, corpus_dir):
     texts = [t for _, t, _ in ChunkIndex(settings).iter_records()]
     assert any("Die Maßnahme für Arbeitsuchende läuft über zwölf Monate." in t for t in texts)
     assert len(report.failures) == len(expected)
+
+
+WEISUNGEN = ["ba_weisungen/sgb2/FW_SGB_II_Par_19_Buergergeld_2023.pdf",
+             "ba_weisungen/sgb2/FW_SGB_II_Par_20_Regelbedarfe_2023.pdf", SMALL[0]]
+
+
+def test_documents_parsed_in_worker_processes_give_the_same_chunks(tmp_path, corpus_dir):
+    folder = tmp_path / "corpus"
+    for rel in WEISUNGEN:
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(corpus_dir / rel, folder / rel)
+    records = {}
+    for workers in (1, 2):
+        settings = make_settings(tmp_path / f"data-{workers}", ingest_workers=workers, corpus=folder)
+        report = run_ingest([folder], settings, progress=False, embed=False)
+        assert not report.failures and [o.status for o in report.outcomes] == ["added"] * 3
+        index = ChunkIndex(settings)
+        ids = index.load_lexical().ids
+        chunks = index.chunks(ids)
+        records[workers] = [(cid, chunks[cid].text, chunks[cid].label) for cid in ids]
+    assert len(records[1]) > 30
+    assert records[2] == records[1]
 
 
 def test_most_asked_sources_come_first_older_fassungen_last(tmp_path):
