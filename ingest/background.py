@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 HOLD_POLL_SECONDS = 0.1
 # Longest pause for questions in flight, so a stream of questions cannot stall the build.
 YIELD_MAX_SECONDS = 30.0
+# Before it loads its model, the embedder lets a just-opened page send its first question.
+START_GRACE_SECONDS = 1.0
 
 
 class EmbedderBusyError(RuntimeError):
@@ -148,6 +150,12 @@ class BackgroundEmbedder:
             self.status.state = "busy"
             return
         try:
+            # Questions first: loading the ingest model (torch) takes seconds of both cores, and
+            # on a fresh start the page's first question is usually on its way.
+            self._stop.wait(START_GRACE_SECONDS)
+            self._yield_to_questions()
+            if self._stop.is_set():
+                raise _Stopped()
             # Its own index handle and model instance: questions asked meanwhile never wait
             # for a batch to finish on a shared model lock.
             index = IndexWriter(self.settings)
@@ -159,9 +167,7 @@ class BackgroundEmbedder:
                                      stop=self._stop)
                 if self._stop.is_set():
                     raise _Stopped()
-                waited = time.monotonic()
-                while self.yield_to and self.yield_to() and time.monotonic() - waited < YIELD_MAX_SECONDS:
-                    time.sleep(HOLD_POLL_SECONDS)
+                self._yield_to_questions()
                 self.status.state = "running"
 
             def on_progress(done: int, total: int, doc_id: str) -> None:
@@ -193,6 +199,13 @@ class BackgroundEmbedder:
         finally:
             self.status.seconds = time.perf_counter() - started
             lock.release()
+
+
+    def _yield_to_questions(self) -> None:
+        """Wait while questions are being answered (at most ``YIELD_MAX_SECONDS``)."""
+        waited = time.monotonic()
+        while self.yield_to and self.yield_to() and time.monotonic() - waited < YIELD_MAX_SECONDS:
+            time.sleep(HOLD_POLL_SECONDS)
 
 
 class _Stopped(Exception):

@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from fundstelle import e5_numpy
 from fundstelle.e5_numpy import NumpyE5Embedder
 from fundstelle.embeddings import load_embedder, load_query_embedder_for, query_engine_spec
 from fundstelle.settings import REPO_ROOT, Settings
@@ -129,6 +130,17 @@ def test_questions_asked_at_once_get_the_vectors_they_get_alone(numpy_engine):
         assert float(together[text] @ alone[text]) >= 0.99999, text[:60]
     # Questions that differ get different vectors: no answer went to the wrong caller.
     assert float(together[TEXTS[0]] @ together[TEXTS[3]]) < 0.99
+
+
+def test_a_large_batch_on_every_core_gives_the_ingest_engines_vectors(numpy_engine, torch_engine):
+    # Passages of the test texts, enough of them that the batch crosses LARGE_BATCH_TOKENS and
+    # its matrix products run with more BLAS threads.
+    texts = [f"{text} ({n})" for n in range(4) for text in TEXTS]
+    tokens = sum(numpy_engine.token_count(text) for text in texts)
+    assert tokens >= e5_numpy.LARGE_BATCH_TOKENS
+    together = numpy_engine.embed_passages(texts)
+    reference = torch_engine.embed_passages(texts)
+    assert float(np.min(np.sum(together * reference, axis=1))) >= 0.9999
 
 
 def test_a_failing_batch_reports_to_its_callers_and_the_engine_goes_on(numpy_engine):
