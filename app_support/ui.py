@@ -680,9 +680,15 @@ def main(settings: Settings) -> None:
         _dense_status(assistant, settings, lang)
     turns = list(st.session_state.turns)
     pending = next((turn for turn in turns if not turn.done), None)
+    pending_slot = None
     with conversation:
         for turn in turns:
-            _render_turn(turn, settings, lang, first_pending=turn is pending)
+            if turn is pending:
+                pending_slot = st.empty()
+                with pending_slot.container():
+                    _render_turn(turn, settings, lang, first_pending=True)
+            else:
+                _render_turn(turn, settings, lang)
     with extras:
         _too_long_box(settings, lang)
         if not turns and not st.session_state.get("too_long"):
@@ -696,5 +702,10 @@ def main(settings: Settings) -> None:
             return
         if pending.answer is not None:
             st.query_params.from_dict(to_query_params(pending.shared))
-        st.rerun()
+        if any(not turn.done for turn in st.session_state.turns):
+            st.rerun()   # the next question in the queue
+        # The answer takes the place of its "Wird beantwortet" in this same run: the whole page
+        # is not drawn a second time for it.
+        with pending_slot.container():
+            _render_turn(pending, settings, lang)
     _sidebar_export(lang)
