@@ -8,6 +8,8 @@ and the content version. The write path (``index.writer.IndexWriter``) extends i
 from __future__ import annotations
 
 import logging
+import sys
+import threading
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
@@ -37,6 +39,9 @@ class ChromaUnavailableError(IndexError_):
     """The Chroma server cannot be reached or the index folder cannot be opened."""
 
 
+_MARKING = threading.Lock()   # two threads opening Chroma at once must not swap the originals
+
+
 @contextmanager
 def _marking_overrides() -> Iterator[None]:
     """While chromadb's modules load, its ``@override`` decorators only mark the method (what
@@ -45,8 +50,6 @@ def _marking_overrides() -> Iterator[None]:
     takes on two cores, and cannot change what the code does. Restored afterwards."""
     import overrides
 
-    originals = overrides.override, overrides.overrides
-
     def mark(method=None, **_options):
         def apply(function):
             setattr(function, "__override__", True)
@@ -54,22 +57,24 @@ def _marking_overrides() -> Iterator[None]:
 
         return apply if method is None else apply(method)
 
-    overrides.override = overrides.overrides = mark
-    try:
-        yield
-    finally:
-        overrides.override, overrides.overrides = originals
+    with _MARKING:
+        if "chromadb.api.client" in sys.modules:   # already loaded: nothing to skip
+            yield
+            return
+        originals = overrides.override, overrides.overrides
+        overrides.override = overrides.overrides = mark
+        try:
+            yield
+        finally:
+            overrides.override, overrides.overrides = originals
 
 
 def make_chroma_client(settings: Settings):
     with _marking_overrides():
         import chromadb
+        import chromadb.api.rust  # noqa: F401 - what the first client loads, under the same rule
         from chromadb.config import Settings as ChromaSettings
 
-        return _chroma_client(settings, chromadb, ChromaSettings)
-
-
-def _chroma_client(settings: Settings, chromadb, ChromaSettings):
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.uses_chroma_server:
