@@ -200,7 +200,6 @@ class BackgroundEmbedder:
             self.status.seconds = time.perf_counter() - started
             lock.release()
 
-
     def _yield_to_questions(self) -> None:
         """Wait while questions are being answered (at most ``YIELD_MAX_SECONDS``)."""
         waited = time.monotonic()
