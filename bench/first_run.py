@@ -41,7 +41,7 @@ from fundstelle.net import free_port, stop_process  # noqa: E402
 
 ACTIONS = "[class*='st-key-actions-']"
 CARD = "[class*='st-key-card-']"
-META = re.compile(r"(Suche|Search): ([a-z0-9 +]+) ·")
+META = re.compile(r"(Suche|Search): ([^·]+?) ·")   # "Suche: semantisch + Stichwort ·"
 
 
 class OutputWatcher:
