@@ -126,7 +126,8 @@ def test_hostile_question_is_answered_as_text(assistant):
                                           ("FUNDSTELLE_ANSWER_MODE", "orakel"),
                                           ("FUNDSTELLE_MAX_CHUNK_CHARS", "viele"),
                                           ("FUNDSTELLE_QUERY_THREADS", "-1"),
-                                          ("FUNDSTELLE_QUERY_ENGINE", "gpu")])
+                                          ("FUNDSTELLE_QUERY_ENGINE", "gpu"),
+                                          ("FUNDSTELLE_INGEST_WORKERS", "-2")])
 def test_bad_setting_names_the_field(monkeypatch, field, value):
     from fundstelle.settings import Settings
 
