@@ -105,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{data} is not empty; the first run needs an empty data folder")
     port = free_port()
     env = {**os.environ, "FUNDSTELLE_DATA": str(data), "FUNDSTELLE_PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    args.out.parent.mkdir(parents=True, exist_ok=True)   # a fresh clone has no bench-results/ yet
     started = time.perf_counter()
     process = subprocess.Popen(["bash", "scripts/start.sh"], cwd=REPO, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
