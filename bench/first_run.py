@@ -11,7 +11,8 @@ as the page takes questions and measures, from the start command:
 * keyword index ready (the start script's ``python -m ingest --no-embed`` finished);
 * page ready (the question box shown);
 * first answer on screen with a cited passage, and which retrievers produced it;
-* dense index complete ("Semantische Suche bereit." shown by the app's status box), and
+* dense index complete ("Semantische Suche bereit." shown by the app's status box), the
+  sentence vectors complete (its "Satzvektoren: … %" line gone), and
   the same question answered again through hybrid retrieval.
 
 Run it in a fresh clone (``git clone``, ``ln -s …/shared ../shared``, ``make install``) to
@@ -143,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             ready = page.get_by_text(re.compile(r"Semantische Suche bereit|Semantic search ready"))
             expect(ready).to_be_visible(timeout=int(args.timeout_minutes * 60_000))
             result["dense_complete_s"] = round(time.perf_counter() - started, 1)
+            # The sentence vectors follow each embedding call's chunk vectors; the status box
+            # shows their share until every chunk has them.
+            building = page.get_by_text(re.compile(r"Satzvektoren: \d|Sentence vectors: \d"))
+            expect(building).to_have_count(0, timeout=int(args.timeout_minutes * 60_000))
+            result["sentences_complete_s"] = round(time.perf_counter() - started, 1)
             box.fill(QUESTION)
             box.press("Enter")
             wait_for_answers(page, 2)
@@ -166,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             ("first cited answer (s)", result["first_answer_s"]),
             ("  retrievers", result["first_answer_retrievers"]),
             ("dense index complete (s)", result.get("dense_complete_s", "not measured")),
+            ("sentence vectors complete (s)", result.get("sentences_complete_s", "not measured")),
             ("hybrid answer (s)", result.get("hybrid_answer_s", "not measured")),
             ("  retrievers", result.get("hybrid_answer_retrievers", "–")),
             ("chunks", result["chunks"])]
