@@ -115,8 +115,10 @@ def mark_roles(chunk: Any) -> list[list]:
                 in_example = True   # the rest of the paragraph is the worked case
             elif _HISTORY.search(sentence.strip()):
                 role = HISTORY
-            elif kind != "law" and (_INVENTED_PERSON.search(sentence) or (
+            elif kind == "ba" and (_INVENTED_PERSON.search(sentence) or (
                     _CONCRETE_DATE.search(sentence) and not _CITED_DATE.search(sentence))):
+                # Worked cases without a "Beispiel:" label are the Weisungen's; a date in a
+                # Landtag answer or any other document is a fact it reports.
                 role = EXAMPLE
             elif _DEFINITION.search(sentence.strip()):
                 role = DEFINITION

@@ -94,17 +94,20 @@ class Verifier:
         if not sentence_terms:
             return SupportResult(False, 0.0, None, "no content")
         # Lexical: best containment in a window of one or two consecutive passage sentences.
+        # Single sentences are tried first, so a tie goes to the narrower window: a sentence
+        # quoted whole is supported by itself, not by itself and its neighbour (whose role,
+        # an example before a rule, would otherwise decide).
         best_lex, best_span = 0.0, spans[0]
-        for i, (s, e) in enumerate(spans):
-            for j in (i, min(i + 1, len(spans) - 1)):
-                window = (s, spans[j][1])
-                # Joined from the kept sentences only: a removed sentence between them must
-                # not lend its words.
-                text = passage[s:e] if j == i else passage[s:e] + " " + passage[spans[j][0]:spans[j][1]]
-                terms = set(tokenize_german(text))
-                score = len(sentence_terms & terms) / len(sentence_terms)
-                if score > best_lex:
-                    best_lex, best_span = score, window
+        windows = [(i, i) for i in range(len(spans))] + [(i, i + 1) for i in range(len(spans) - 1)]
+        for i, j in windows:
+            s, e = spans[i]
+            # Joined from the kept sentences only: a removed sentence between them must
+            # not lend its words.
+            text = passage[s:e] if j == i else passage[s:e] + " " + passage[spans[j][0]:spans[j][1]]
+            terms = set(tokenize_german(text))
+            score = len(sentence_terms & terms) / len(sentence_terms)
+            if score > best_lex:
+                best_lex, best_span = score, (s, spans[j][1])
         missing_numbers = numbers_in(sentence) - numbers_in(passage)
         if missing_numbers:
             return SupportResult(False, best_lex, best_span,

@@ -126,6 +126,13 @@ def test_squad_per_question_file_and_markdown(squad_run):
     assert (out / "chart.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_squad_per_question_rows_say_why_a_question_was_refused(squad_run):
+    rows = [json.loads(line) for line in (squad_run[1] / "per_question.jsonl").read_text(encoding="utf-8").splitlines()]
+    refused = next(r for r in rows if r["id"] == "watt-flaeche")
+    assert refused["status"] != "answered" and refused["abstain_reason"]
+    assert all(r["status"] == "answered" and r["abstain_reason"] == "" for r in rows if not r["abstained"])
+
+
 def test_compare_prints_both_reports_side_by_side(gold_run, squad_run, settings):
     result = run_cli(["compare", gold_run[1] / "report.json", squad_run[1] / "report.json", "--markdown"], settings)
     assert result.returncode == 0, result.stderr

@@ -82,3 +82,15 @@ def test_the_core_index_keeps_roles_in_the_chunk_store(core_index_settings):
                                                   if meta["kind"] == "landtag"]).values()]
     assert landtag and all(c.extra.get("roles") for c in landtag)
     assert any(role == QUESTION for c in landtag for _, _, role in c.extra["roles"])
+
+
+@pytest.mark.parametrize("kind,locator", [("landtag", {"anfrage": "5591", "teil": "antwort"}),
+                                          ("other", {})])
+def test_a_dated_fact_outside_the_weisungen_is_not_a_worked_case(kind, locator):
+    # Unlabelled scenarios (invented persons, concrete dates) are how the Weisungen write worked
+    # cases; a Landtag answer or any other document reports real events with dates.
+    chunk = _chunk("Die Initiative wurde am 30. Juni 2025 gestartet. Im Juli 1963 bat auch die Mongolische "
+                   "Volksrepublik vom 12. Juni an um Aufnahme.", kind=kind, locator=locator)
+    assert {role for _, role in _roles(chunk)} == {NORM}
+    labelled = _chunk("Beispiel: Die Initiative wurde am 30. Juni 2025 gestartet.", kind=kind, locator=locator)
+    assert {role for _, role in _roles(labelled)} == {EXAMPLE}

@@ -96,3 +96,16 @@ def test_a_sentence_taken_from_an_example_is_not_supported(verifier):
     checks, _, _ = verifier.verify("Beim Rententräger ist der Versicherungsverlauf offensichtlich nicht "
                                    "vollständig gespeichert. [1]", [cited], allow_examples=True)
     assert checks[0].status == VERIFIED
+
+
+def test_a_rule_quoted_whole_after_an_example_is_supported_by_itself(verifier):
+    # The rule is contained in two windows (itself, and the example before it plus itself);
+    # the narrower one decides, so the example next to it does not make it an example.
+    passage = ("Beispiel: Frau A beantragt am 08.07.2023 erneut Bürgergeld und legt den Bescheid vor. "
+               "Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC erfolgte.")
+    rule_start = passage.index("Dabei")
+    cited = citation(1, passage, "FW § 5 SGB II, Rz. 5.13")
+    cited.roles = [[0, rule_start - 1, "example"], [rule_start, len(passage), "norm"]]
+    checks, used, _ = verifier.verify("Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC "
+                                      "erfolgte. [1]", [cited])
+    assert checks[0].status == VERIFIED and [c.number for c in used] == [1]
