@@ -18,6 +18,7 @@ import numpy as np
 from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, load_embedder_for,
                                    load_query_embedder_for, query_engine_spec, spec_for_model)
 from fundstelle.settings import Settings
+from index import lemmas, thesaurus
 from index.chunk import Chunk
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
@@ -100,6 +101,9 @@ class ChunkIndex:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, *, create: bool = False,
                  check_model: bool = True) -> None:
         self.settings = settings
+        # The lemma and synonym tables live under the configured models folder.
+        lemmas.use_models_dir(settings.models_dir)
+        thesaurus.use_models_dir(settings.models_dir)
         self.client = make_chroma_client(settings)
         self._embedder = embedder
         self._query_embedder: Embedder | None = embedder

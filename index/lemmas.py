@@ -23,12 +23,25 @@ log = logging.getLogger(__name__)
 LANGUAGE = "de"
 
 
+_models_dir: Path | None = None   # Settings.models_dir, handed in by the index that uses lemmas
+
+
+def use_models_dir(models_dir: Path) -> None:
+    """Keep the dictionary table under ``models_dir`` (``Settings.models_dir``) from now on.
+    Called by ``ChunkIndex`` with its settings; lemmas do not depend on where the table is."""
+    global _models_dir
+    if models_dir != _models_dir:
+        _models_dir = models_dir
+        _lemmatizer.cache_clear()
+
+
 def _cache_path() -> Path:
     from fundstelle.settings import DEFAULT_MODELS_DIR
 
     import simplemma
 
-    return DEFAULT_MODELS_DIR / "simplemma" / f"simplemma-{simplemma.__version__}-{LANGUAGE}.sqlite"
+    base = _models_dir or DEFAULT_MODELS_DIR
+    return base / "simplemma" / f"simplemma-{simplemma.__version__}-{LANGUAGE}.sqlite"
 
 
 class SqliteDictionary(Mapping):

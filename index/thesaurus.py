@@ -128,16 +128,28 @@ def _keys(word: str) -> set[str]:
     return {word.casefold(), lemma(word).casefold()}
 
 
+_models_dir: Path | None = None   # Settings.models_dir, handed in by the index that uses synonyms
+
+
+def use_models_dir(models_dir: Path) -> None:
+    """Keep the stored thesaurus under ``models_dir`` (``Settings.models_dir``) from now on.
+    Called by ``ChunkIndex`` with its settings."""
+    global _models_dir
+    if models_dir != _models_dir:
+        _models_dir = models_dir
+        default_thesaurus.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus | StoredThesaurus:
-    """The installed OpenThesaurus (its stored copy under ``.cache/models/openthesaurus``, or
+    """The installed OpenThesaurus (its stored copy under ``<models dir>/openthesaurus``, or
     read into memory where that cannot be written); empty when none is installed."""
     from fundstelle.settings import DEFAULT_MODELS_DIR
 
     for path in DEFAULT_PATHS:
         if path.is_file():
             try:
-                thesaurus = StoredThesaurus.for_file(path, DEFAULT_MODELS_DIR / "openthesaurus")
+                thesaurus = StoredThesaurus.for_file(path, (_models_dir or DEFAULT_MODELS_DIR) / "openthesaurus")
             except (OSError, sqlite3.Error) as exc:
                 log.warning("OpenThesaurus cannot be stored (%s): reading it into memory", exc)
                 thesaurus = Thesaurus.from_file(path)

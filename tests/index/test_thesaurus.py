@@ -1,3 +1,5 @@
+import pytest
+
 from index.thesaurus import DEFAULT_PATHS, StoredThesaurus, Thesaurus
 
 SAMPLE = """# OpenThesaurus - German Thesaurus in text format
@@ -68,3 +70,26 @@ def test_installed_openthesaurus_stored_copy_matches_the_file(tmp_path):
     for members in in_memory.sets[::250]:
         for word in members:
             assert stored.related(word) == in_memory.related(word)
+
+
+@pytest.mark.slow
+def test_the_lemma_and_synonym_tables_go_to_the_configured_models_folder(tmp_path, small_index_settings,
+                                                                          real_embedder):
+    # FUNDSTELLE_MODELS_DIR (Settings.models_dir) decides where every model-derived table is
+    # kept, not only the embedding model's export.
+    from index import lemmas, thesaurus
+    from index.chunk_index import ChunkIndex
+    from retrieval.assistant import Assistant
+
+    models = tmp_path / "models"
+    settings = small_index_settings.model_copy(update={"models_dir": models})
+    try:
+        Assistant(settings, index=ChunkIndex(settings, embedder=real_embedder))
+        assert "werdende Mutter" in thesaurus.default_thesaurus().related("schwanger")
+        assert lemmas.lemma("Zuständigkeitsbereichen") == "Zuständigkeitsbereich"   # not looked up before
+        assert list((models / "simplemma").glob("simplemma-*.sqlite"))
+        assert list((models / "openthesaurus").glob("openthesaurus-*.sqlite"))
+    finally:
+        default = small_index_settings.models_dir
+        lemmas.use_models_dir(default)
+        thesaurus.use_models_dir(default)
