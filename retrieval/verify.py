@@ -97,17 +97,16 @@ class Verifier:
         # Single sentences are tried first, so a tie goes to the narrower window: a sentence
         # quoted whole is supported by itself, not by itself and its neighbour (whose role,
         # an example before a rule, would otherwise decide).
+        # Each sentence is tokenised once; a window of two is the union of the kept sentences'
+        # terms (a removed sentence between them must not lend its words).
         best_lex, best_span = 0.0, spans[0]
+        span_terms = [set(tokenize_german(passage[s:e])) for s, e in spans]
         windows = [(i, i) for i in range(len(spans))] + [(i, i + 1) for i in range(len(spans) - 1)]
         for i, j in windows:
-            s, e = spans[i]
-            # Joined from the kept sentences only: a removed sentence between them must
-            # not lend its words.
-            text = passage[s:e] if j == i else passage[s:e] + " " + passage[spans[j][0]:spans[j][1]]
-            terms = set(tokenize_german(text))
+            terms = span_terms[i] if i == j else span_terms[i] | span_terms[j]
             score = len(sentence_terms & terms) / len(sentence_terms)
             if score > best_lex:
-                best_lex, best_span = score, (s, spans[j][1])
+                best_lex, best_span = score, (spans[i][0], spans[j][1])
         missing_numbers = numbers_in(sentence) - numbers_in(passage)
         if missing_numbers:
             return SupportResult(False, best_lex, best_span,

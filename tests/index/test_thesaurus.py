@@ -93,3 +93,27 @@ def test_the_lemma_and_synonym_tables_go_to_the_configured_models_folder(tmp_pat
         default = small_index_settings.models_dir
         lemmas.use_models_dir(default)
         thesaurus.use_models_dir(default)
+
+
+def test_a_models_folder_that_cannot_hold_the_tables_degrades_with_a_warning(tmp_path, caplog):
+    # FUNDSTELLE_MODELS_DIR naming a file: lemmas and synonyms still work, from memory, and the
+    # log says which path could not be used.
+    from fundstelle.settings import DEFAULT_MODELS_DIR
+    from index import lemmas, thesaurus
+
+    not_a_folder = tmp_path / "models"
+    not_a_folder.write_text("a file, not a folder", encoding="utf-8")
+    try:
+        lemmas.use_models_dir(not_a_folder)
+        thesaurus.use_models_dir(not_a_folder)
+        lemmas.lemma.cache_clear()     # so the lookup below needs the dictionary
+        with caplog.at_level("WARNING"):
+            assert lemmas.lemma("Arbeitsvermittlerinnen") == "Arbeitsvermittlerin"
+            assert "werdende Mutter" in thesaurus.default_thesaurus().related("schwanger")
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("simplemma" in w and str(not_a_folder) in w for w in warnings), warnings
+        assert any("OpenThesaurus" in w and str(not_a_folder) in w for w in warnings), warnings
+        assert not_a_folder.read_text(encoding="utf-8") == "a file, not a folder"
+    finally:
+        lemmas.use_models_dir(DEFAULT_MODELS_DIR)
+        thesaurus.use_models_dir(DEFAULT_MODELS_DIR)

@@ -18,6 +18,14 @@ def citation(number, passage, label):
                     title="KA 5591", stand="", page=None, url="", passage=passage)
 
 
+def weisung_citation(passage: str, second_part: str, first_role: str, second_role: str) -> Citation:
+    """A Weisung passage of two parts with a role each; the second starts at ``second_part``."""
+    cut = passage.index(second_part)
+    cited = citation(1, passage, "FW § 5 SGB II, Rz. 5.13")
+    cited.roles = [[0, cut - 1, first_role], [cut, len(passage), second_role]]
+    return cited
+
+
 @pytest.fixture(scope="module")
 def verifier():
     from fundstelle.embeddings import load_embedder
@@ -84,9 +92,7 @@ def test_cross_lingual_sentence_supported_by_german_passage(verifier):
 def test_a_sentence_taken_from_an_example_is_not_supported(verifier):
     passage = ("Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC erfolgte. Beispiel: Beim "
                "Rententräger ist der Versicherungsverlauf offensichtlich nicht vollständig gespeichert.")
-    example_start = passage.index("Beispiel:")
-    cited = citation(1, passage, "FW § 5 SGB II, Rz. 5.13")
-    cited.roles = [[0, example_start - 1, "norm"], [example_start, len(passage), "example"]]
+    cited = weisung_citation(passage, "Beispiel:", "norm", "example")
     checks, used, _ = verifier.verify("Beim Rententräger ist der Versicherungsverlauf offensichtlich nicht "
                                       "vollständig gespeichert. [1]", [cited])
     assert checks[0].status == UNSUPPORTED and "Beispiel" in checks[0].reason and used == []
@@ -103,9 +109,7 @@ def test_a_rule_quoted_whole_after_an_example_is_supported_by_itself(verifier):
     # the narrower one decides, so the example next to it does not make it an example.
     passage = ("Beispiel: Frau A beantragt am 08.07.2023 erneut Bürgergeld und legt den Bescheid vor. "
                "Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC erfolgte.")
-    rule_start = passage.index("Dabei")
-    cited = citation(1, passage, "FW § 5 SGB II, Rz. 5.13")
-    cited.roles = [[0, rule_start - 1, "example"], [rule_start, len(passage), "norm"]]
+    cited = weisung_citation(passage, "Dabei", "example", "norm")
     checks, used, _ = verifier.verify("Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC "
                                       "erfolgte. [1]", [cited])
     assert checks[0].status == VERIFIED and [c.number for c in used] == [1]
