@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import copy
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +69,9 @@ def unit_chunks(doc_text: str, start: int, end: int, *, max_chars: int, pages: P
         page_start = pages.page_at(abs_start) if pages else None
         page_end = pages.page_at(max(abs_start, abs_end - 1)) if pages else None
         chunk_url = f"{url}#page={page_start}" if (url and page_start) else url
+        # Each part owns its locator and extra: per-part data (sentence roles) written into a
+        # shared dict would give every part the roles of the last one.
         chunks.append(Chunk(text=doc_text[abs_start:abs_end], span=(abs_start, abs_end), part=index,
                             parts=len(ranges), page_start=page_start, page_end=page_end, url=chunk_url,
-                            **fields))
+                            **copy.deepcopy(fields)))
     return chunks

@@ -367,3 +367,21 @@ def test_pdf_that_is_no_weisung_is_refused(tmp_path):
     path = _one_line_pdf(tmp_path / "brief.pdf", "Ein Brief ohne Paragraphen.")
     with pytest.raises(IngestError, match="Fachliche Weisungen"):
         _load(path)
+
+
+@pytest.mark.slow
+def test_each_part_of_a_long_rz_carries_the_roles_of_its_own_sentences():
+    # Rz. 11.153 is cut into parts; its worked case ("Beispiel: Fährt die 23-jährige …") opens
+    # a later part and must be marked an example there, not take the roles of another part.
+    from index.roles import EXAMPLE, mark_roles
+    from ingest.loaders import load_document
+
+    path = CORPUS / "ba_weisungen" / "sgb2" / "FW_SGB_II_Par_11_11a_11b_Einkommen.pdf"
+    doc = load_document(SourceInfo(doc_id=path.stem, path=path), Settings())
+    parts = [c for c in doc.chunks if c.label == "FW § 11b SGB II, Rz. 11.153"]
+    assert len(parts) > 1
+    case = next(c for c in parts if c.text.startswith("Beispiel: Fährt"))
+    first = case.extra["roles"][0]
+    assert case.text[first[0]:first[1]].startswith("Beispiel: Fährt") and first[2] == EXAMPLE
+    split = [c for c in doc.chunks if c.parts > 1]
+    assert all(c.extra["roles"] == mark_roles(c) and c.extra["roles"][-1][1] <= len(c.text) for c in split)
