@@ -23,12 +23,13 @@ DEFINITION = "definition"    # a legal definition ("… im Sinne dieses Buches i
 EXAMPLE = "example"          # Beispiel blocks, worked cases with invented persons or dates
 HISTORY = "history"          # change history, transitional and temporary (Covid) rules
 PROCEDURE = "procedure"      # internal procedure notes (forms, IT systems, documentation)
-QUESTION = "question"        # a Landtag question or the questioners' Vorbemerkung
-ROLES = (NORM, DEFINITION, EXAMPLE, HISTORY, PROCEDURE, QUESTION)
+QUESTION = "question"        # a Landtag question (also one asked in the questioners' Vorbemerkung)
+ASKER = "asker"              # a statement of the questioners' Vorbemerkung: their claim, not the government's
+ROLES = (NORM, DEFINITION, EXAMPLE, HISTORY, PROCEDURE, QUESTION, ASKER)
 
 # German labels for the source card.
 ROLE_LABELS = {NORM: "Regel", DEFINITION: "Definition", EXAMPLE: "Beispiel", HISTORY: "Rechtsänderung/Übergang",
-               PROCEDURE: "Verfahrenshinweis", QUESTION: "Frage"}
+               PROCEDURE: "Verfahrenshinweis", QUESTION: "Frage", ASKER: "Angabe der Fragesteller"}
 
 # A paragraph that opens a worked case: the Weisungen's own block labels.
 _EXAMPLE_BLOCK = re.compile(r"^\s*(?:\(\d+[a-z]?\)\s*)?(?:\d+\.\s*)?(Beispiele?|Fallbeispiele?|Beispielsfall|"
@@ -58,6 +59,19 @@ _DEFINITION = re.compile(r"\bim Sinne (?:dieses|dieser) (?:Buches|Gesetzes|Veror
                          r"^Zu[rm]? \w+ gehören\b|\bsind (?:Personen|alle), die\b")
 _PROCEDURE = re.compile(r"\b(ALLEGRO|VerBIS|Vordrucks?|Vordrucke|Fachverfahren|IT-Verfahren|Textbaustein\w*|"
                         r"BK-Text\w*|aktenkundig|zu dokumentieren|Vermerk|Arbeitshilfe\w*|Geschäftsanweisung)\b")
+
+
+_WORD = re.compile(r"[^\W\d_][\w.-]*")
+
+
+def _is_figure_line(sentence: str) -> bool:
+    """A calculation or table line ("Mutter Vermögen: 17.500,00 EUR Freibetrag: 15.000,00 EUR",
+    "April - Mai: monatlich 1.000,00 Euro"): figures with labels, hardly any prose words."""
+    if not re.search(r"\d,\d\d\b|\|", sentence):   # an amount ("1.000,00") or a table cell
+        return False
+    words = _WORD.findall(sentence)
+    prose = [w for w in words if w[0].islower()]
+    return len(prose) <= 0.3 * max(1, len(words))
 
 
 def _paragraphs(text: str) -> list[tuple[int, int]]:
@@ -100,19 +114,32 @@ def mark_roles(chunk: Any) -> list[list]:
         question_until, preamble = 0, False
     whole_history = (kind == "ba" and locator.get("part") == "Änderungshistorie") or (
         kind == "law" and bool(_HISTORY_TITLE.search(str(extra.get("paragraph_title", "")))))
+    previous_example = ""   # the last sentence of the paragraph before, when it was an example
+    block = False           # that paragraph was a labelled example block ("Beispiel: …") or went on one
     for p_start, p_end in _paragraphs(text):
         paragraph = text[p_start:p_end]
-        in_example = kind != "law" and bool(_EXAMPLE_BLOCK.match(paragraph))
         spans = [(p_start + s, p_start + e) for s, e in split_sentences(paragraph)]
+        # A worked case goes on past its paragraph where its last sentence announces what
+        # follows ("Der Sachverhalt:") or where the next paragraph is its calculation. A bullet
+        # list after "Beispiele:" is a list of typical cases, which the Weisungen use as rules.
+        continued = bool(previous_example) and (
+            (block and previous_example.rstrip().endswith(":") and not paragraph.lstrip().startswith(("•", "-", "–")))
+            or all(_is_figure_line(text[s:e]) for s, e in spans))
+        block = kind != "law" and (continued or bool(_EXAMPLE_BLOCK.match(paragraph)))
+        in_example = block
         for start, end in _cut_at(spans, question_until, text):
             sentence = text[start:end]
-            if preamble or end <= question_until:
+            if preamble:
+                role = QUESTION if sentence.rstrip().endswith("?") else ASKER
+            elif end <= question_until:
                 role = QUESTION
             elif whole_history:
                 role = HISTORY
             elif kind != "law" and (in_example or _EXAMPLE_INLINE.search(sentence)):
                 role = EXAMPLE
                 in_example = True   # the rest of the paragraph is the worked case
+            elif kind == "ba" and out and out[-1][2] == EXAMPLE and _is_figure_line(sentence):
+                role = EXAMPLE      # the figures of the worked case just told
             elif _HISTORY.search(sentence.strip()):
                 role = HISTORY
             elif kind == "ba" and (_INVENTED_PERSON.search(sentence) or (
@@ -127,6 +154,7 @@ def mark_roles(chunk: Any) -> list[list]:
             else:
                 role = NORM
             out.append([start, end, role])
+        previous_example = text[out[-1][0]:out[-1][1]] if out and out[-1][2] == EXAMPLE and kind == "ba" else ""
     return out
 
 
@@ -142,6 +170,6 @@ def role_of(spans: Sequence[Sequence], start: int, end: int) -> str:
     best, best_overlap = NORM, 0
     for s, e, role in spans:
         overlap = min(end, e) - max(start, s)
-        if overlap > best_overlap or (overlap == best_overlap and overlap > 0 and role in (EXAMPLE, QUESTION, HISTORY)):
+        if overlap > best_overlap or (overlap == best_overlap and overlap > 0 and role in (EXAMPLE, QUESTION, ASKER, HISTORY)):
             best, best_overlap = role, overlap
     return best

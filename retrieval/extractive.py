@@ -77,7 +77,8 @@ def _is_question_answer(hit: Hit) -> bool:
     return is_question_answer(hit.chunk)
 
 
-def _is_asker_preamble(hit: Hit) -> bool:
+def is_asker_preamble(hit: Hit) -> bool:
+    """The questioners' Vorbemerkung of a Landtag Anfrage: their statements, not the government's."""
     return hit.chunk.kind == "landtag" and hit.chunk.locator.get("teil") == "vorbemerkung"
 
 
@@ -160,8 +161,11 @@ class ExtractiveAnswerer:
                         or is_instruction_like(stripped)):
                     continue
                 role = role_of(roles, start, end)
+                # A Landtag question is never its own answer. The statements of the questioners'
+                # Vorbemerkung (role ASKER: a study they cite, a date they report) may be,
+                # penalised below and attributed to them in the answer.
                 if role == QUESTION:
-                    continue  # a question or the questioners' premise is never its own answer
+                    continue
                 out.append(Candidate(index, start, end, sentence, role=role, kind=hit.chunk.kind, norm=norm))
                 count += 1
                 if count >= self.MAX_SENTENCES_PER_PASSAGE:
@@ -203,7 +207,7 @@ class ExtractiveAnswerer:
             if match >= threshold and candidate.hit_index not in first_in_passage:
                 score = max(score, match)
             first_in_passage.add(candidate.hit_index)
-            if hits and _is_asker_preamble(hits[candidate.hit_index]):
+            if hits and is_asker_preamble(hits[candidate.hit_index]):
                 score -= self.ASKER_PENALTY
             score -= self.role_adjustment(question, candidate.role)
             candidate.score = score

@@ -24,6 +24,16 @@ LEAD = {
     "tr": "Kaynaklara göre (Almanca alıntı):",
 }
 
+# Said before a sentence quoted from the questioners' Vorbemerkung of a Landtag Anfrage.
+ASKER_LEAD = {
+    "de": "Die Fragesteller schreiben in ihrer Vorbemerkung (keine Aussage der Landesregierung):",
+    "en": "The members asking write in their preliminary remark (not a statement of the state government):",
+    "uk": "Автори запиту пишуть у своєму вступному зауваженні (це не заява уряду землі):",
+    "ru": "Авторы запроса пишут в своём вступительном замечании (это не заявление правительства земли):",
+    "ar": "يكتب مقدمو الاستجواب في ملاحظتهم التمهيدية (وليس ذلك تصريحًا من حكومة الولاية):",
+    "tr": "Soru sahipleri ön açıklamalarında şunu yazıyor (eyalet hükümetinin açıklaması değildir):",
+}
+
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "Englisch", "uk": "Ukrainisch", "ru": "Russisch", "ar": "Arabisch",
                   "tr": "Türkisch"}
 
@@ -40,7 +50,9 @@ Regeln:
 6. Antworte kurz (ein bis drei Sätze) auf {language}: zuerst die Regel aus dem Gesetz, dann höchstens eine \
 Erläuterung aus der Weisung, dann die gefragte Zahl, das Datum oder die Frist. Zitierbezeichnungen bleiben deutsch.
 7. Sätze mit vorangestellter Rolle ⟦Beispiel⟧, ⟦Rechtsänderung/Übergang⟧, ⟦Verfahrenshinweis⟧ oder ⟦Frage⟧ sind \
-keine Regeln: gib sie nicht als Antwort wieder (Beispiele nur, wenn nach einem Beispiel gefragt ist).
+keine Regeln: gib sie nicht als Antwort wieder (Beispiele nur, wenn nach einem Beispiel gefragt ist). \
+Sätze mit ⟦Angabe der Fragesteller⟧ sind Behauptungen der Fragesteller, keine Aussagen der Landesregierung: \
+gib sie nur mit diesem Hinweis wieder.
 8. Setzt die Frage etwas voraus, das die Quellen nicht sagen (ein Jahr, ein Ereignis), beginne mit: \
 "Die Quellen enthalten keine Angabe dazu, dass …" und sage dann, was sie sagen."""
 

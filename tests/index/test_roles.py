@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from index.chunk import Chunk
-from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, QUESTION, mark_roles, role_of, role_spans
+from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, QUESTION, mark_roles, role_of, role_spans
 
 # FW § 5 SGB II, Rz. 5.13 (Fachliche Weisungen, Stand 23.09.2024), shortened.
 WEISUNG_WITH_EXAMPLE = (
@@ -61,6 +61,13 @@ def test_a_landtag_question_is_a_question_and_the_government_answer_is_not():
     roles = _roles(chunk)
     assert roles[0][1] == QUESTION
     assert roles[-1] == ("Die Landesregierung hat keine eigenen Zielgrößen festgelegt.", NORM)
+
+
+def test_the_questioners_vorbemerkung_states_their_claims_and_asks_questions():
+    chunk = _chunk("Im Oktober 2023 startete die Bundesregierung den sogenannten Job-Turbo. Eine Studie kommt zu "
+                   "dem Ergebnis, dass die Kosten gestiegen sind. Wie bewertet die Landesregierung das?",
+                   kind="landtag", locator={"anfrage": "5591", "teil": "vorbemerkung"})
+    assert [role for _, role in _roles(chunk)] == [ASKER, ASKER, QUESTION]
 
 
 def test_roles_stored_at_ingest_are_used_and_marked_now_when_missing():

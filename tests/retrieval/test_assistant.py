@@ -53,6 +53,27 @@ def test_long_term_unemployment_cites_section_18_sgb_iii(assistant):
     assert "ein Jahr und länger arbeitslos" in answer.text
 
 
+def test_a_statement_of_the_questioners_is_quoted_as_theirs(assistant):
+    # The study the questioners cite stands only in their Vorbemerkung: it may be quoted, but
+    # the answer must say whose statement it is.
+    from retrieval.prompts import ASKER_LEAD
+
+    answer = assistant.ask("Was hat die Studie der Bertelsmann Stiftung zu den Verwaltungskosten der Jobcenter ergeben?")
+    assert not answer.abstained
+    preamble = next(c for c in answer.citations if c.label.startswith("Kleine Anfrage 5591, Vorbemerkung"))
+    texts = [s.text for s in answer.sentences]
+    quoted = next(i for i, s in enumerate(answer.sentences) if preamble.number in s.markers)
+    assert "Bertelsmann" in texts[quoted]
+    assert texts[quoted - 1] == ASKER_LEAD["de"]
+    assert_markers_resolve(answer)
+
+
+def test_a_landtag_question_is_not_quoted_as_an_answer(assistant):
+    answer = assistant.ask("Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?")
+    assert all(not s.text.rstrip(" .[]0123456789").endswith("?") for s in answer.sentences)
+    assert "Welche messbaren Zielgrößen" not in answer.text
+
+
 @pytest.mark.parametrize("question", ["Wie hoch ist der Rundfunkbeitrag?",
                                       "Wie viel Hundesteuer zahle ich in Bochum im Jahr für einen Hund?"])
 def test_unanswerable_question_abstains(assistant, question):
