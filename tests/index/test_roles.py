@@ -37,6 +37,24 @@ def test_a_scenario_with_an_invented_person_or_date_is_an_example_but_a_cited_de
     assert [role for _, role in roles] == [EXAMPLE, NORM]
 
 
+def test_a_worked_case_goes_on_into_its_calculation():
+    # FW § 12 SGB II, Rz. 12.32 (shortened): the case, then its table in a paragraph of its own,
+    # then the rule again.
+    chunk = _chunk("Beispiel: Drei-Personen-Bedarfsgemeinschaft, bestehend aus Mutter, Vater und Kind. Die Mutter "
+                   "besitzt ein Vermögen in Höhe von 17.500,00 EUR.\n\n"
+                   "Mutter Vermögen: 17.500,00 EUR Freibetrag: 15.000,00 EUR übersteigendes Vermögen: 2.500,00 EUR\n\n"
+                   "(2) Es ist zu beachten, dass es sich hierbei um zu berücksichtigendes Vermögen handeln muss.")
+    assert [role for _, role in _roles(chunk)] == [EXAMPLE, EXAMPLE, EXAMPLE, NORM]
+
+
+def test_a_scenario_announcing_its_terms_goes_on_into_them_but_a_list_of_typical_cases_is_no_example():
+    announced = _chunk("Beispiel: Der Sachverhalt:\n\nDie Arbeitsvertragsparteien vereinbaren ein Arbeitsentgelt "
+                       "in Höhe des gesetzlichen Mindestlohns.\n\nDer Zuschuss ist neu zu berechnen.")
+    typical = _chunk("Beispiele:\n\n• bei Venenerkrankungen: Tätigkeiten, die langes Stehen erfordern,")
+    assert [role for _, role in _roles(announced)] == [EXAMPLE, EXAMPLE, NORM]
+    assert [role for _, role in _roles(typical)] == [EXAMPLE, NORM]
+
+
 def test_the_change_history_of_a_weisung_is_history():
     chunk = _chunk("Fassung vom 01.01.2025\n\n• Rz. 5.4b: Anpassung aufgrund der Artikel 4 und 5 des "
                    "Haushaltsfinanzierungsgesetzes 2024.", locator={"weisung": "§ 5 SGB II", "part": "Änderungshistorie"})
