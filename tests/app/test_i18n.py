@@ -19,3 +19,10 @@ def test_values_are_filled_in():
 
 def test_the_nrw_initiative_question_is_an_example():
     assert EXAMPLE_QUESTIONS[0] == "Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?"
+
+
+def test_every_sentence_role_has_a_card_label_in_german_and_english():
+    from index.roles import ROLES
+
+    for lang in ("de", "en"):
+        assert all(f"role_{role}" in STRINGS[lang] for role in ROLES), lang
