@@ -83,6 +83,8 @@ def question_row(item: dict[str, Any], case: dict[str, Any], passages: list, ask
         "why_top": [_why(p) for p in passages[:LABELS_KEPT]],
         "why_evidence": _why(passages[rank - 1]) if answerable and (rank := metrics.evidence_rank(
             [p.text for p in passages], evidence)) else "",
+        # The corpus words a question in another language was searched with (index.word_bridge).
+        "word_bridge": dict(answer.settings.get("word_bridge") or {}) if answer is not None else {},
         "cited": [c.label for c in answer.citations[:LABELS_KEPT]] if answer is not None else [],
         "answer": answer.text if answer is not None else "",
         "abstain_reason": answer.abstain_reason if answer is not None else "",

@@ -104,6 +104,9 @@ def gold_markdown(report: Mapping[str, Any], title: str) -> str:
                 rank = format_value("", row["evidence_rank"])
                 why = " | ".join(row.get("why_top") or [])
                 evidence_why = f"; evidence passage: {row['why_evidence']}" if row.get("why_evidence") else ""
+                if row.get("word_bridge"):
+                    evidence_why += "; keywords bridged: " + ", ".join(
+                        f"{word} → {' / '.join(found)}" for word, found in row["word_bridge"].items())
                 misses.append(f"{name} evidence not in the top 5 (rank {rank}); gold {gold}; retrieved {retrieved}"
                               f" (why: {why}){evidence_why}")
             if row["abstained"]:

@@ -22,6 +22,8 @@ from index.chunk_index import ChunkIndex, embedding_text
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
+from index.word_bridge import META_KEY as BRIDGE_META_KEY
+from index.word_bridge import corpus_words, meta_value, read_meta
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class EmbedResult:
     removed: int = 0          # records deleted from the collection (no longer in the store)
     documents: int = 0        # documents brought in line with the store
     sentence_chunks: int = 0  # chunks whose sentence vectors were computed in this run
+    bridge_words: int = 0     # corpus words embedded for the word bridge in this run
     failed: dict[str, str] = field(default_factory=dict)   # doc_id -> error
 
 
@@ -141,7 +144,32 @@ class IndexWriter(ChunkIndex):
                            on_sentences=sentences_done)
         self._embed_remaining_sentences(by_doc, before_call=before_call, on_failure=failed,
                                         on_sentences=sentences_done)
+        # Last: the word bridge for questions in other languages (a minute for the corpus);
+        # retrieval uses it once it is complete and does without it before.
+        try:
+            result.bridge_words = self.embed_word_bridge(before_call=before_call)
+        except Exception:
+            log.warning("word bridge not built (questions in other languages search without it)", exc_info=True)
         return result
+
+    def embed_word_bridge(self, *, before_call: Callable[[], None] | None = None, call_size: int = 256) -> int:
+        """Store the corpus's word list (``index.word_bridge``) for the store's current content
+        and embed the words that have no vector yet; returns how many were embedded."""
+        version = self.store_version()
+        stored_version, words = read_meta(self.store.get_meta(BRIDGE_META_KEY))
+        if stored_version != version:
+            words = corpus_words(text for _, text, _ in self.store.iter_records())
+            self.store.set_meta(BRIDGE_META_KEY, meta_value(words, version))
+        model = self.model_identity[0]
+        known = self.sentence_vectors.get(model, PASSAGE, words)
+        need = [w for w in words if w not in known]
+        for start in range(0, len(need), call_size):
+            if before_call:
+                before_call()
+            part = need[start:start + call_size]
+            self.sentence_vectors.put(model, [(PASSAGE, w, v) for w, v in zip(part, self.embedder.embed_passages(part))],
+                                      done=[])
+        return len(need)
 
     def _embed_norm_profiles(self) -> int:
         """Store the vectors of the norm profiles (the norm route compares the question with

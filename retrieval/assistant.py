@@ -164,6 +164,9 @@ class Assistant:
         settings_used = {"kinds": list(search_filter.kinds), "as_of": as_of, "k": k, "mode": mode,
                          "documents": list(search_filter.documents), "laws": list(search_filter.laws),
                          "retriever": self.searcher.retriever}
+        if result.bridged:
+            # Why a question in another language found German passages by keyword (``--json``).
+            settings_used["word_bridge"] = result.bridged
         answer = Answer(question=question, text="", citations=[], sentences=[], abstained=False, passages=passages,
                         mode=mode, language=language, retrievers=result.retrievers, settings=settings_used,
                         dense_coverage=round(result.dense_coverage, 4))

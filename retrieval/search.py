@@ -22,7 +22,11 @@ from index.chunk_index import ChromaUnavailableError, ChunkIndex
 from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
+from index.sentence_vectors import PASSAGE
+from index.word_bridge import META_KEY as BRIDGE_META_KEY
+from index.word_bridge import WordBridge, question_words, read_meta
 from retrieval.filters import DocumentCatalog, SearchFilter
+from retrieval.language import detect_language
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ class RetrievalWeights:
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
+    bridge_top: int = 2              # corpus words added per unknown word of a question in another language
+    bridge_min: float = 0.88         # their least cosine to that word
 
 
 @dataclass
@@ -79,6 +85,7 @@ class SearchResult:
     lexical_weight: float
     timings: dict[str, float] = field(default_factory=dict)
     dense_coverage: float = 1.0    # share of the searched chunks that have an embedding
+    bridged: dict[str, list[str]] = field(default_factory=dict)   # question word -> corpus words searched for it
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -142,6 +149,9 @@ class HybridSearcher:
         self._norms: NormIndex | None = None
         self._norm_matrix: np.ndarray | None = None
         self._norm_matrix_version = ""
+        self._bridge: WordBridge | None = None
+        self._bridge_version = ""
+        self._bridge_checked = 0.0
         self.weights = weights or RetrievalWeights()
         self._doc_number: dict[str, int] = {}
         self._chunk_doc = np.zeros(0, dtype=np.int32)
@@ -313,12 +323,22 @@ class HybridSearcher:
         scores = np.zeros(len(lexical.ids), dtype=np.float32)
         tokens: list[str] = []
         extra: list[str] = []
+        bridged: dict[str, list[str]] = {}
+        lexical_question = question
+        if use_lexical and structured and weights.bridge_top and detect_language(question) != "de":
+            # A question in another language searches the keyword index with the corpus words
+            # nearest to its own (``index.word_bridge``).
+            t0 = time.perf_counter()
+            bridged = self._bridged_words(question, lexical, weights)
+            if bridged:
+                lexical_question = " ".join([question, *(w for words in bridged.values() for w in words)])
+            timings["bridge"] = (time.perf_counter() - t0) * 1000
         if use_lexical:
             t0 = time.perf_counter()
-            tokens = lexical.tokens(question)
+            tokens = lexical.tokens(lexical_question)
             scores = lexical.token_scores(tokens)
             if structured and weights.expansion:
-                extra = expansion_tokens(question, lexical.tokens, lexical.vocabulary)
+                extra = expansion_tokens(lexical_question, lexical.tokens, lexical.vocabulary)
                 if extra:
                     scores = scores + weights.expansion * lexical.token_scores(extra)
             if structured and weights.context:
@@ -326,7 +346,7 @@ class HybridSearcher:
             if allowed is not None:
                 scores = np.where(allowed, scores, 0.0)
             timings["bm25"] = (time.perf_counter() - t0) * 1000
-            weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(question)
+            weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(lexical_question)
         top_lexical = [int(i) for i in top_positions(scores, depth)]
         if top_lexical:
             used.append("bm25")
@@ -400,7 +420,39 @@ class HybridSearcher:
                 hit.reasons["graph"] = f"{relation} {leader.label if leader is not None else leader_id}"
             self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
-        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage)
+        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged)
+
+    # -- questions in other languages ------------------------------------------------
+    BRIDGE_RETRY_S = 30.0
+
+    def _word_bridge(self, lexical: LexicalIndex) -> WordBridge | None:
+        """The word bridge of the current content, once every word has its stored vector (while
+        the index is still being built, checked again every ``BRIDGE_RETRY_S`` seconds: the
+        query thread never embeds the corpus's words itself)."""
+        with self._lock:
+            if self._bridge is not None and self._bridge_version == lexical.version:
+                return self._bridge
+            now = time.monotonic()
+            if self._bridge_version == lexical.version and now - self._bridge_checked < self.BRIDGE_RETRY_S:
+                return None
+            self._bridge, self._bridge_version, self._bridge_checked = None, lexical.version, now
+            version, words = read_meta(self.index.store.get_meta(BRIDGE_META_KEY))
+            if version != lexical.version or not words:
+                return None
+            found = self.index.sentence_vectors.get(self.index.model_identity[0], PASSAGE, words)
+            if len(found) < len(words):
+                return None
+            self._bridge = WordBridge(words, np.stack([found[w] for w in words]))
+            return self._bridge
+
+    def _bridged_words(self, question: str, lexical: LexicalIndex, weights: RetrievalWeights) -> dict[str, list[str]]:
+        """Corpus words for the words of ``question`` that the keyword index does not know."""
+        bridge = self._word_bridge(lexical)
+        if bridge is None:
+            return {}
+        unknown = [w for w in question_words(question) if lexical.known_fraction(w) < 1.0]
+        return bridge.translate(unknown, self.index.comparison_embedder(), top=weights.bridge_top,
+                                min_similarity=weights.bridge_min)
 
     # -- the structure of the law ----------------------------------------------------
     def _norm_vectors(self, norms: NormIndex) -> np.ndarray:
