@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from index.german import tokenize_german
-from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
+from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
@@ -234,6 +234,10 @@ class ExtractiveAnswerer:
         Across languages similarities are flatter: the best sentence of up to three passages
         within a wider margin."""
         ranked = sorted(candidates, key=lambda c: -c.score)
+        if cross_lingual or _ASKS_LIST.search(question):
+            # A list gathers the government's points from several passages; the questioners'
+            # statements would stand beside them as equals, so only a single-fact answer quotes one.
+            ranked = [c for c in ranked if c.role != ASKER]
         if not ranked:
             return []
         best = ranked[0]

@@ -68,6 +68,15 @@ def test_a_statement_of_the_questioners_is_quoted_as_theirs(assistant):
     assert_markers_resolve(answer)
 
 
+def test_a_list_answer_quotes_the_government_not_the_questioners(assistant):
+    # "Welche Ziele …?" gathers the government's points; the questioners' Vorbemerkung, though
+    # closest in wording ("gestartet mit dem Ziel …"), is not one of them.
+    answer = assistant.ask("Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?", k=20)
+    assert not answer.abstained
+    assert not any("Vorbemerkung" in label for label in cited_labels(answer))
+    assert TARGETS_LABEL in cited_labels(answer)
+
+
 def test_a_landtag_question_is_not_quoted_as_an_answer(assistant):
     answer = assistant.ask("Welche Ziele hat die NRW-Initiative zur Arbeitsmarktintegration gesetzt?")
     assert all(not s.text.rstrip(" .[]0123456789").endswith("?") for s in answer.sentences)
