@@ -498,6 +498,7 @@ def _render_answer(turn: Turn, lang: str) -> None:
     answer = turn.answer
     for notice in answer.notices:
         st.info(escape_inline(f"{t('notice_prefix', lang)}: {notice}"), icon=":material/info:")
+    _bridge_caption(answer, lang)
     label = not_direct_label(answer, lang)
     if label:
         st.warning(f":orange-badge[{escape_inline(label)}] " + answer_markdown(answer, turn.anchor_prefix, lang),
@@ -529,6 +530,14 @@ def _render_answer(turn: Turn, lang: str) -> None:
     others = [from_passage(p) for p in answer.passages if p.chunk_id not in cited]
     if others:
         _further_passages(others, turn, lang)
+
+
+def _bridge_caption(answer: Answer, lang: str) -> None:
+    """Expert view: the corpus words a question in another language was searched with."""
+    bridged = (answer.settings or {}).get("word_bridge") or {}
+    if bridged and st.session_state.get("opt_expert"):
+        words = "; ".join(f"{word} → {', '.join(found)}" for word, found in bridged.items())
+        st.caption(escape_inline(t("word_bridge", lang, words=words)))
 
 
 def _further_passages(refs: list[SourceRef], turn: Turn, lang: str) -> None:

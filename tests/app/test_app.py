@@ -92,6 +92,18 @@ def test_cards_show_graph_links_the_quoted_role_and_in_expert_view_why_they_rank
     assert why and all("dense" in w or "bm25" in w for w in why)
 
 
+def test_expert_view_shows_the_corpus_words_an_english_question_was_searched_with(app_on_core_index):
+    at = ask(app_on_core_index, "Which integration courses does the job centre pay for unemployed refugees?")
+    answer = last_turn(at).answer
+    assert answer.settings.get("word_bridge"), "the English words get German corpus words"
+    prefix = "Stichwortsuche auch mit diesen Wörtern der Quellen: "
+    assert not any(rendered_text(c.value).startswith(prefix) for c in at.caption)
+    at.toggle(key="opt_expert").set_value(True).run()
+    shown = [rendered_text(c.value) for c in at.caption if rendered_text(c.value).startswith(prefix)]
+    word, found = next(iter(answer.settings["word_bridge"].items()))
+    assert shown and f"{word} → {', '.join(found)}" in shown[0]
+
+
 def test_other_retrieved_passages_are_one_list_of_labels_that_opens_one_card(app_on_core_index):
     at = ask(app_on_core_index, NRW)
     turn = last_turn(at)
