@@ -284,3 +284,7 @@ def test_snapshot_carries_the_sentence_vectors(small_index_settings, real_embedd
     answer = Assistant(staff, index=index).ask(QUESTIONS[0])
     assert answer.citations, answer.text
     assert counting.passages == []          # every sentence vector came with the snapshot
+    # The word bridge too (its word list and vectors): a question in another language searches
+    # with corpus words right after the import, with nothing of the corpus embedded again.
+    english = Assistant(staff, index=index).ask("Which key figures measure how many job seekers found work?")
+    assert english.settings.get("word_bridge"), english.settings
