@@ -56,7 +56,11 @@ _HISTORY_TITLE = re.compile(r"Übergangs(?:regelung|vorschrift)|aus Anlass der C
                             r"Sonderregelung|Inkrafttreten|Außerkrafttreten|^\(?weggefallen\)?$", re.IGNORECASE)
 _DEFINITION = re.compile(r"\bim Sinne (?:dieses|dieser) (?:Buches|Gesetzes|Verordnung|Vorschrift)\b|\b(?:ist|sind), wer\b|\b(?:gilt|gelten) als\b|"
                          r"^Als \w[^.]{0,80} (?:gilt|gelten)\b|\bversteht man\b|\bwird definiert\b|"
-                         r"^Zu[rm]? \w+ gehören\b|\bsind (?:Personen|alle), die\b")
+                         r"^Zu[rm]? \w+ gehören\b|\bsind (?:Personen|alle), die\b|"
+                         # "Langzeitarbeitslose sind Arbeitslose, die …", "Unständig ist eine
+                         # Beschäftigung, die …": the defined term opens the sentence, no article.
+                         r"^(?:\(\d+[a-z]?\)\s*)?(?!(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einer|Eines)\b)"
+                         r"[A-ZÄÖÜ][\w-]+ (?:ist|sind) (?:[a-zäöü]+ )?[A-ZÄÖÜ][\w-]+, (?:der|die|das|wer)\b")
 _PROCEDURE = re.compile(r"\b(ALLEGRO|VerBIS|Vordrucks?|Vordrucke|Fachverfahren|IT-Verfahren|Textbaustein\w*|"
                         r"BK-Text\w*|aktenkundig|zu dokumentieren|Vermerk|Arbeitshilfe\w*|Geschäftsanweisung)\b")
 

@@ -31,7 +31,7 @@ _ASKS_FIGURE = re.compile(r"\b(wie (?:viel|viele|hoch|lange|alt|oft|groß)|wievi
 _ASKS_LIST = re.compile(r"\b(welche|was (?:alles|gehört|zählt)|Voraussetzungen|Liste|aufzählen|which|what are)\b",
                         re.IGNORECASE)
 _ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht man|heißt)|wer (?:ist|gilt|gehört)|"
-                              r"wann (?:ist|gilt) (?:man|jemand|eine?)|what is|who is)\b", re.IGNORECASE)
+                              r"(?:ab |bis )?wann (?:ist|gilt) (?:man|jemand|eine?)|what is|who is)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
 # Display only: a leading Absatz number "(2)", list markers "1." / "a)" / "•", table cells "58. | 24".
 _LEADING_MARKER = re.compile(r"^\s*(?:\(\d+[a-z]?\)|\d+[a-z]?\.(?=\s+[A-ZÄÖÜ])|[a-z]\)|[•\-–·▪])\s+")

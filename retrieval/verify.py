@@ -47,13 +47,29 @@ def numbers_in(text: str) -> set[str]:
     return {normalise_number(m.group(0)) for m in _NUMBER.finditer(text) if m.group(0).rstrip(".,")}
 
 
+_MARKER_END = re.compile(r"(?<=\])[.!?]\s+")
+
+
+def _after_markers(text: str) -> list[tuple[int, str]]:
+    """(offset, part) pieces of ``text`` cut after every "[n]." sentence end."""
+    out, start = [], 0
+    for match in _MARKER_END.finditer(text):
+        out.append((start, text[start:match.end()]))
+        start = match.end()
+    out.append((start, text[start:]))
+    return [(offset, part) for offset, part in out if part.strip()]
+
+
 def parse_markers(text: str) -> list[tuple[str, list[int]]]:
     """Split an answer into (sentence without markers, marker numbers) pairs. A marker that
     follows the sentence end ("Satz. [1]") belongs to that sentence."""
     pieces: list[tuple[str, list[int]]] = []
     # "Satz. [1] Nächster" -> "Satz [1]. Nächster": the marker stays with its sentence.
     text = _TRAILING_MARKERS.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", text)
-    for start, end in split_sentences(text):
+    # A marker closing a sentence ends it, whatever follows: a quoted sentence may begin with
+    # "§ 22 Abs. 4 …", which the passage splitter would join to the sentence before.
+    spans = [(offset + s, offset + e) for offset, part in _after_markers(text) for s, e in split_sentences(part)]
+    for start, end in spans:
         fragment = text[start:end]
         numbers = [int(n) for group in MARKER.findall(fragment) for n in re.split(r"\s*[,;]\s*", group)]
         clean = " ".join(MARKER.sub(" ", fragment).split())

@@ -119,3 +119,13 @@ def test_a_dated_fact_outside_the_weisungen_is_not_a_worked_case(kind, locator):
     assert {role for _, role in _roles(chunk)} == {NORM}
     labelled = _chunk("Beispiel: Die Initiative wurde am 30. Juni 2025 gestartet.", kind=kind, locator=locator)
     assert {role for _, role in _roles(labelled)} == {EXAMPLE}
+
+
+def test_a_definition_that_opens_with_the_defined_term_is_a_definition():
+    law = {"law": "SGB III", "paragraph": "18", "absatz": "1"}
+    defined = _chunk("(1) Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind.", kind="law",
+                     locator=law)
+    rule = _chunk("(5) Die Geschäftsführerin ist Leiterin, der Geschäftsführer ist Leiter der Dienststelle.", kind="law",
+                  locator=law)
+    assert _roles(defined)[0][1] == DEFINITION
+    assert _roles(rule)[0][1] == NORM

@@ -113,3 +113,14 @@ def test_a_rule_quoted_whole_after_an_example_is_supported_by_itself(verifier):
     checks, used, _ = verifier.verify("Dabei ist es nicht erforderlich, dass die Antragstellung durch das JC "
                                       "erfolgte. [1]", [cited])
     assert checks[0].status == VERIFIED and [c.number for c in used] == [1]
+
+
+def test_a_quoted_sentence_that_begins_with_a_paragraph_sign_keeps_its_own_marker():
+    # Two quotes: the second opens with "§ 22 Abs. 4 …"; joined to the first, it would be
+    # credited to the first quote's source.
+    from retrieval.verify import parse_markers
+
+    pieces = parse_markers("Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind. [1] "
+                           "§ 22 Abs. 4 Mindestlohngesetz regelt, dass der Mindestlohn nicht gezahlt werden muss. [2]")
+    assert pieces == [("Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind.", [1]),
+                      ("§ 22 Abs. 4 Mindestlohngesetz regelt, dass der Mindestlohn nicht gezahlt werden muss.", [2])]
