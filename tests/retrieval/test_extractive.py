@@ -58,3 +58,13 @@ def test_a_near_tie_from_another_passage_is_quoted_too_but_not_a_distant_one():
     near_example = _candidate(3, 0, "Frau A wohnt in einer zu großen Wohnung.", 0.855, role=EXAMPLE, norm="")
     chosen = answerer.select([best, near, far, near_example], question="Werden meine Mietkosten übernommen?")
     assert chosen == [best, near]
+
+
+def test_a_when_does_someone_count_as_question_prefers_the_legal_definition():
+    from index.roles import DEFINITION
+    from retrieval.extractive import ExtractiveAnswerer
+
+    answerer = ExtractiveAnswerer(embedder=None)
+    for question in ("Ab wann gilt jemand als langzeitarbeitslos?", "Wann gilt man als arbeitslos?"):
+        assert answerer.role_adjustment(question, DEFINITION) < 0, question
+    assert answerer.role_adjustment("Wie hoch ist der Regelbedarf?", DEFINITION) == 0
