@@ -144,7 +144,7 @@ class IndexWriter(ChunkIndex):
                            on_sentences=sentences_done)
         self._embed_remaining_sentences(by_doc, before_call=before_call, on_failure=failed,
                                         on_sentences=sentences_done)
-        # Last: the word bridge for questions in other languages (a minute for the corpus);
+        # Last: the word bridge for questions in other languages (half a minute for the corpus);
         # retrieval uses it once it is complete and does without it before.
         try:
             result.bridge_words = self.embed_word_bridge(before_call=before_call)
