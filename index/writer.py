@@ -152,7 +152,7 @@ class IndexWriter(ChunkIndex):
             log.warning("word bridge not built (questions in other languages search without it)", exc_info=True)
         return result
 
-    def embed_word_bridge(self, *, before_call: Callable[[], None] | None = None, call_size: int = 256) -> int:
+    def embed_word_bridge(self, *, before_call: Callable[[], None] | None = None) -> int:
         """Store the corpus's word list (``index.word_bridge``) for the store's current content
         and embed the words that have no vector yet; returns how many were embedded."""
         version = self.store_version()
@@ -160,16 +160,7 @@ class IndexWriter(ChunkIndex):
         if stored_version != version:
             words = corpus_words(text for _, text, _ in self.store.iter_records())
             self.store.set_meta(BRIDGE_META_KEY, meta_value(words, version))
-        model = self.model_identity[0]
-        known = self.sentence_vectors.get(model, PASSAGE, words)
-        need = [w for w in words if w not in known]
-        for start in range(0, len(need), call_size):
-            if before_call:
-                before_call()
-            part = need[start:start + call_size]
-            self.sentence_vectors.put(model, [(PASSAGE, w, v) for w, v in zip(part, self.embedder.embed_passages(part))],
-                                      done=[])
-        return len(need)
+        return self._store_passage_vectors(words, before_call=before_call)
 
     def _embed_norm_profiles(self) -> int:
         """Store the vectors of the norm profiles (the norm route compares the question with
@@ -177,12 +168,20 @@ class IndexWriter(ChunkIndex):
         norms = NormIndex.load(self.settings.norm_index_path)
         if norms is None:
             return 0
+        return self._store_passage_vectors(list(dict.fromkeys(norms.profile_texts())))
+
+    def _store_passage_vectors(self, texts: list[str], *, before_call: Callable[[], None] | None = None,
+                               call_size: int = 256) -> int:
+        """Embed (passage side) and store those ``texts`` that have no stored vector, belonging
+        to no chunk (norm profiles, the word bridge's words); returns how many were embedded."""
         model = self.model_identity[0]
-        texts = list(dict.fromkeys(norms.profile_texts()))
         known = self.sentence_vectors.get(model, PASSAGE, texts)
         need = [t for t in texts if t not in known]
-        if need:
-            self.sentence_vectors.put(model, [(PASSAGE, t, v) for t, v in zip(need, self.embedder.embed_passages(need))],
+        for start in range(0, len(need), call_size):
+            if before_call:
+                before_call()
+            part = need[start:start + call_size]
+            self.sentence_vectors.put(model, [(PASSAGE, t, v) for t, v in zip(part, self.embedder.embed_passages(part))],
                                       done=[])
         return len(need)
 

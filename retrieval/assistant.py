@@ -20,8 +20,8 @@ from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
-from retrieval.extractive import ExtractiveAnswerer, is_asker_preamble, readable
-from index.roles import role_spans
+from retrieval.extractive import ExtractiveAnswerer, readable
+from index.roles import ASKER, role_spans
 from retrieval.filters import SearchFilter
 from retrieval.language import detect_language
 from retrieval.prompts import ABSTAIN, ASKER_LEAD, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
@@ -321,7 +321,8 @@ class Assistant:
             self._abstain(answer, "Keine der gewählten Stellen ließ sich belegen.")
             return
         checks, used, _ = renumber(checks, [c for c in used if any(c.number in k.markers for k in checks)])
-        self._attribute_asker_statements(checks, used, hits, language)
+        self._attribute_asker_statements(checks, used, {hits[c.hit_index].chunk_id for c in chosen if c.role == ASKER},
+                                         language)
         if language != "de" and language in LEAD:
             checks.insert(0, SentenceCheck(LEAD[language], [], LEAD_STATUS))
         answer.citations = used
@@ -331,11 +332,10 @@ class Assistant:
         self._lead_with_notices(answer)
 
     @staticmethod
-    def _attribute_asker_statements(checks: list, used: list, hits: list[Hit], language: str) -> None:
-        """A sentence quoted from the questioners' Vorbemerkung is their claim, not the
-        government's: a lead says so right before the first such sentence."""
-        preambles = {hit.chunk_id for hit in hits if is_asker_preamble(hit)}
-        numbers = {c.number for c in used if c.chunk_id in preambles}
+    def _attribute_asker_statements(checks: list, used: list, asker_chunks: set[str], language: str) -> None:
+        """A sentence quoted from the questioners' Vorbemerkung (role ASKER) is their claim, not
+        the government's: a lead says so right before the first such sentence."""
+        numbers = {c.number for c in used if c.chunk_id in asker_chunks}
         first = next((i for i, check in enumerate(checks) if numbers & set(check.markers)), None)
         if first is not None:
             checks.insert(first, SentenceCheck(ASKER_LEAD.get(language, ASKER_LEAD["de"]), [], LEAD_STATUS))

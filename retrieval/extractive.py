@@ -77,7 +77,7 @@ def _is_question_answer(hit: Hit) -> bool:
     return is_question_answer(hit.chunk)
 
 
-def is_asker_preamble(hit: Hit) -> bool:
+def _is_asker_preamble(hit: Hit) -> bool:
     """The questioners' Vorbemerkung of a Landtag Anfrage: their statements, not the government's."""
     return hit.chunk.kind == "landtag" and hit.chunk.locator.get("teil") == "vorbemerkung"
 
@@ -207,7 +207,7 @@ class ExtractiveAnswerer:
             if match >= threshold and candidate.hit_index not in first_in_passage:
                 score = max(score, match)
             first_in_passage.add(candidate.hit_index)
-            if hits and is_asker_preamble(hits[candidate.hit_index]):
+            if hits and _is_asker_preamble(hits[candidate.hit_index]):
                 score -= self.ASKER_PENALTY
             score -= self.role_adjustment(question, candidate.role)
             candidate.score = score

@@ -17,6 +17,11 @@ def test_question_words_are_taken_once_in_order():
         "Does", "Jobcenter", "count", "income", "from", "shares"]
 
 
+@pytest.mark.parametrize("stored", [None, "", "not json", '{"words": ["Einkommen"]}', '{"version": "v", "words": 3}'])
+def test_a_missing_or_broken_stored_word_list_reads_as_none(stored):
+    assert read_meta(stored) == ("", [])
+
+
 def test_a_word_list_and_vectors_of_different_length_are_refused():
     import numpy as np
 
@@ -69,4 +74,25 @@ def test_search_does_without_the_bridge_until_every_word_has_its_vector(tmp_path
     result = HybridSearcher(settings).search("Which key figures measure the integration into work?")
     assert result.bridged == {} and result.hits
     assert writer.embed_word_bridge() == 1
+    assert HybridSearcher(settings).search("Which key figures measure the integration into work?").bridged
+
+
+@pytest.mark.slow
+def test_a_broken_stored_word_list_is_searched_without_and_rebuilt_by_the_write_path(tmp_path, corpus_dir,
+                                                                                    real_embedder):
+    from index.writer import IndexWriter
+    from ingest.pipeline import run_ingest
+    from retrieval.search import HybridSearcher
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    writer = IndexWriter(settings, embedder=real_embedder)
+    assert not run_ingest([corpus_dir / "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml"], settings, index=writer,
+                          progress=False).failures
+    writer.store.set_meta(META_KEY, "{truncated")
+    result = HybridSearcher(settings).search("Which key figures measure the integration into work?")
+    assert result.bridged == {} and result.hits
+    writer.embed_word_bridge()
+    version, words = read_meta(writer.store.get_meta(META_KEY))
+    assert version == writer.store_version() and "Integrationsquote" in words
     assert HybridSearcher(settings).search("Which key figures measure the integration into work?").bridged
