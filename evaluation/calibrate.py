@@ -127,15 +127,18 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
     return out
 
 
-def calibrate(features: Sequence[Features]) -> dict[str, Any]:
+def calibrate(features: Sequence[Features], kept: dict[str, float] | None = None) -> dict[str, Any]:
+    """Thresholds chosen on the tuning half with both halves' figures and curves; with ``kept``
+    (thresholds chosen before), only the figures and curves are renewed."""
     tuning = [f for f in features if f.half == TUNING]
     check = [f for f in features if f.half == CHECK]
-    chosen = choose_all(tuning)
+    chosen = dict(kept) if kept is not None else choose_all(tuning)
     args = (chosen["min_similarity"], chosen["min_coverage"], chosen["min_similarity_cross"])
+    rule = (f"chosen on the tuning half, German and other-language questions apart: most abstention with "
+            f"false abstention <= {MAX_FALSE_ABSTENTION}, ties to the stricter threshold")
     return {
         "thresholds": chosen,
-        "rule": f"chosen on the tuning half, German and other-language questions apart: most abstention with "
-                f"false abstention <= {MAX_FALSE_ABSTENTION}, ties to the stricter threshold",
+        "rule": rule if kept is None else f"kept from an earlier calibration ({rule}); figures renewed",
         "tuning": rates(tuning, *args),
         "check": rates(check, *args),
         "all": rates(features, *args),
@@ -173,7 +176,7 @@ def draw(result: dict[str, Any], path: Path) -> None:
 
 
 def run_calibration(gold_path: Path, settings, *, retriever: str = "hybrid", k: int = 10, out: Path,
-                    chart: Path | None, progress: bool = True) -> dict[str, Any]:
+                    chart: Path | None, progress: bool = True, keep_thresholds: bool = False) -> dict[str, Any]:
     from evaluation.gold import load_gold
     from evaluation.indexes import corpus_index
     from evaluation.runner import open_assistant
@@ -182,7 +185,12 @@ def run_calibration(gold_path: Path, settings, *, retriever: str = "hybrid", k: 
     index_settings, _ = corpus_index(settings, progress=progress)
     assistant = open_assistant(index_settings, retriever)
     features = collect(assistant, items, k=k, progress=progress)
-    result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features)}
+    kept = None
+    if keep_thresholds:
+        from retrieval.answerability import Thresholds
+
+        kept = Thresholds.load(out).to_dict()
+    result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features, kept)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if chart is not None:

@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="trade-off chart (default: docs/abstention-curve.png)")
     calibrate.add_argument("--retriever", choices=RETRIEVERS, default="hybrid")
     calibrate.add_argument("--k", type=int, default=DEFAULT_K)
+    calibrate.add_argument("--keep-thresholds", action="store_true",
+                           help="keep the thresholds in --out, renew only their figures, curves and chart")
     calibrate.add_argument("--quiet", action="store_true", help="no progress bars")
 
     ablation = sub.add_parser(
@@ -173,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             from evaluation.calibrate import run_calibration
 
             result = run_calibration(args.gold, settings, retriever=args.retriever, k=args.k, out=args.out,
-                                     chart=args.chart, progress=not args.quiet)
+                                     chart=args.chart, progress=not args.quiet,
+                                     keep_thresholds=args.keep_thresholds)
             console.print(f"thresholds {result['thresholds']} written to {args.out}", markup=False,
                           highlight=False)
             for half in ("tuning", "check"):

@@ -104,7 +104,7 @@ class Candidate:
 class Evidence:
     """What answerability is decided on (all in [0, 1] except the margin)."""
 
-    best_similarity: float      # e5 cosine of the best answer sentence
+    best_similarity: float      # e5 cosine of the sentence nearest to the question (any passage)
     best_overlap: float         # share of the question's terms in that sentence
     top_dense: float            # best passage's dense similarity
     coverage: float = 0.0       # share of the question's key terms in the top passages (lemmas, synonyms)
@@ -128,6 +128,11 @@ class ExtractiveAnswerer:
     MAX_SENTENCES_PER_PASSAGE = 12
     MARGIN = 0.04           # further sentences must score within this of the best one
     OVERLAP_WEIGHT = 0.08
+    # Per place in the retrieval ranking a passage's sentences lose this much: the fused rank
+    # (BM25, norm route, graph) knows more than one sentence's cosine. Chosen on the dev
+    # tuning half (README "Answers: the rank prior"); 0.004 before quoted runners-up from far
+    # down the list.
+    RANK_PENALTY = 0.02
     ASKER_PENALTY = 0.06
     QUESTION_MATCH_MIN = 0.86   # question-to-question e5 cosine; unrelated questions stay below
     QUESTION_MATCH_MIN_CROSS_LINGUAL = 0.80   # across languages the same question scores lower
@@ -174,8 +179,8 @@ class ExtractiveAnswerer:
 
     def score(self, question: str, question_vector: np.ndarray, candidates: list[Candidate], german: bool,
               hits: Sequence[Hit] = ()) -> None:
-        """Similarity to the question, plus term overlap (German questions), minus a small
-        rank penalty. Two source-aware adjustments:
+        """Similarity to the question, plus term overlap (German questions), minus a penalty
+        per place of its passage in the retrieval ranking. Two source-aware adjustments:
 
         * the answer to a parliamentary question that matches the user's question answers it:
           its sentences score at least the question-to-question similarity;
@@ -201,7 +206,7 @@ class ExtractiveAnswerer:
             candidate.similarity = float(sim)
             candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
             score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
-                     - 0.004 * candidate.hit_index)
+                     - self.RANK_PENALTY * candidate.hit_index)
             match = question_match.get(candidate.hit_index, 0.0)
             threshold = self.QUESTION_MATCH_MIN if german else self.QUESTION_MATCH_MIN_CROSS_LINGUAL
             if match >= threshold and candidate.hit_index not in first_in_passage:
@@ -310,7 +315,9 @@ class ExtractiveAnswerer:
         if hits:
             top = hits[0]
             agreement = float((top.dense_rank or 99) <= 5 and (top.lexical_rank or 99) <= 5)
-        return Evidence(best_similarity=best.similarity if best else 0.0,
+        # Whether the sources answer does not depend on which passage the answer prefers to
+        # quote: the nearest sentence of any retrieved passage counts.
+        return Evidence(best_similarity=max(c.similarity for c in candidates) if candidates else 0.0,
                         best_overlap=best.overlap if best else 0.0, top_dense=top_dense,
                         coverage=coverage(question, [h.chunk for h in hits[:3]], related) if question else 0.0,
                         margin=float(margin), agreement=agreement,

@@ -45,3 +45,13 @@ def test_the_calibration_file_is_what_the_assistant_reads(tmp_path):
     assert result["check"]["false_abstention"] <= 0.05 and result["check_curve"]
     draw(result, tmp_path / "curve.png")
     assert (tmp_path / "curve.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_kept_thresholds_stay_and_only_their_figures_are_renewed():
+    features = _features()
+    kept = {"min_similarity": 0.75, "min_similarity_cross": 0.75, "min_coverage": 0.0}
+    result = calibrate(features, kept)
+    assert result["thresholds"] == kept and result["rule"].startswith("kept")
+    # At 0.75 only the one unanswerable question below it is refused, on each half.
+    assert result["tuning"]["abstention"] == round(1 / 6, 4) and result["check_curve"]
+    assert calibrate(features)["thresholds"]["min_similarity"] == 0.805

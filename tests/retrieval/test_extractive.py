@@ -68,3 +68,46 @@ def test_a_when_does_someone_count_as_question_prefers_the_legal_definition():
     for question in ("Ab wann gilt jemand als langzeitarbeitslos?", "Wann gilt man als arbeitslos?"):
         assert answerer.role_adjustment(question, DEFINITION) < 0, question
     assert answerer.role_adjustment("Wie hoch ist der Regelbedarf?", DEFINITION) == 0
+
+
+class _FixedVectors:
+    """Sentence vectors given by the test: the scoring logic alone is under test."""
+
+    def __init__(self, vectors):
+        self.vectors = vectors
+
+    def embed_passages(self, texts):
+        import numpy as np
+
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def _unit(cosine):
+    """A unit vector with the given cosine to the question vector (1, 0)."""
+    import numpy as np
+
+    return np.array([cosine, (1 - cosine ** 2) ** 0.5], dtype=np.float32)
+
+
+def test_a_sentence_far_down_the_ranking_needs_a_clearly_closer_match_to_be_quoted():
+    import numpy as np
+
+    top = "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen."
+    low = "Unangemessene Kosten werden bis zu sechs Monate übernommen."
+    answerer = ExtractiveAnswerer(_FixedVectors({top: _unit(0.86), low: _unit(0.865)}))
+    candidates = [_candidate(0, 0, top, 0.0, norm=""), _candidate(4, 0, low, 0.0, norm="")]
+    question = "Werden meine Mietkosten übernommen?"
+    answerer.score(question, np.array([1.0, 0.0], dtype=np.float32), candidates, german=False)
+    # A slightly closer cosine from the fifth passage neither leads nor joins as a near tie.
+    assert [c.text for c in answerer.select(candidates, question=question)] == [top]
+
+
+def test_answerability_sees_the_nearest_sentence_even_when_the_answer_quotes_another():
+    from retrieval.search import Hit
+
+    top = _candidate(0, 0, "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen.", 0.86, norm="")
+    low = _candidate(4, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.84, norm="")
+    low.similarity = 0.90
+    hits = [Hit(f"c{i}", 1.0 - i / 10) for i in range(5)]
+    evidence = ExtractiveAnswerer.evidence(hits, [top, low])
+    assert evidence.best_similarity == 0.90
