@@ -1,7 +1,9 @@
 """Sentence splitting for German legal and parliamentary text, with character spans.
 
 Abbreviations that end in a dot ("Abs.", "Nr.", "z. B.", "i. V. m.", "S.", "vgl.") and
-enumerations ("1.", "a)") must not end a sentence, or citations would quote fragments.
+enumerations ("1.", "a)") must not end a sentence, or citations would quote fragments; a line
+break or an Absatz number "(3)" after a full stop must, or one quote would run on into the next
+Satz or Absatz.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ _ABBREVIATIONS = {
     "w", "l", "k", "n", "r", "t", "p", "c", "fa", "ba", "aa", "jc", "sgb", "nrw", "ggü", "usw", "allg", "jew",
 }
 _CANDIDATE = re.compile(r"[.!?;]+[\"“”»)]*\s+")
+# An Absatz number opening the next sentence: "… gilt. (3) Der Antrag …".
+_ABSATZ_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)\s")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -28,12 +32,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         token = word.group(1) if word else ""
         nxt = text[end:end + 1]
         punct = match.group(0).strip()
-        if punct.startswith("."):
+        # A blank line ends a paragraph, and with it every sentence, whatever the last word was.
+        paragraph_end = re.search(r"\n[ \t]*\n", match.group(0)) is not None
+        if punct.startswith(".") and not paragraph_end:
             bare = token.strip("(„\"").rstrip(".").lower()
             # "Abs." / "z. B." / "1." / "a." / ordinal dates ("30. Juni") do not end a sentence.
             if bare in _ABBREVIATIONS or bare.isdigit() or len(bare) == 1:
                 continue
-            if nxt and (nxt.islower() or nxt in "§("):
+            # "… nach § 7 Abs. 1. (vgl. …)" goes on; a new line or an Absatz number after the
+            # dot starts a new sentence even with "§" or "(" (law text has one Satz per line:
+            # "… vorzulegen.\n§ 31 Absatz 1 findet keine Anwendung.").
+            new_line = "\n" in match.group(0)
+            if nxt and (nxt.islower() or (nxt in "§(" and not new_line and not _ABSATZ_NUMBER.match(text, end))):
                 continue
         elif punct.startswith(";"):
             # Semicolons separate enumerated conditions; keep them together unless long.

@@ -21,6 +21,7 @@ from retrieval.search import Hit
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
+_ABSATZ_NUMBER = re.compile(r"^\(\d{1,3}[a-z]?\)\s*")
 # What a question asks for, from German (and English) question grammar.
 _ASKS_EXAMPLE = re.compile(r"\bBeispiel|\bz\.\s?B\.|\bexample", re.IGNORECASE)
 _ASKS_HISTORY = re.compile(r"\b(früher|bisher|vorher|alte[nrm]? (?:Fassung|Recht)|geändert|Änderung\w*|Übergang\w*|"
@@ -161,8 +162,10 @@ class ExtractiveAnswerer:
                 stripped = sentence.strip()
                 # Questions are not claims, bare enumerators or headings are no answer, and
                 # fully parenthetical asides ("(Bitte … ausweisen)") belong to the question.
+                # An Absatz number "(5)" opens a sentence, it does not make it an aside.
+                unnumbered = _ABSATZ_NUMBER.sub("", stripped, count=1)
                 if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
-                        or (stripped.startswith("(") and stripped.rstrip(".").endswith(")"))
+                        or (unnumbered.startswith("(") and unnumbered.rstrip(".").endswith(")"))
                         or is_instruction_like(stripped)):
                     continue
                 role = role_of(roles, start, end)

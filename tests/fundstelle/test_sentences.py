@@ -24,3 +24,25 @@ def test_spans_point_into_the_text():
     text = "  Erster Satz hier.   Zweiter Satz dort!  "
     for start, end in split_sentences(text):
         assert text[start:end] in ("Erster Satz hier.", "Zweiter Satz dort!")
+
+
+def test_a_new_line_ends_a_sentence_even_before_a_paragraph_sign():
+    # Law text from gii has one Satz per line; the second Satz is quoted on its own.
+    text = ("Die Agentur für Arbeit ist berechtigt, die Bescheinigung vorzulegen.\n"
+            "§ 31 Absatz 1 findet keine Anwendung. Sie kann verlangen, dass …")
+    assert sentences(text)[:2] == ["Die Agentur für Arbeit ist berechtigt, die Bescheinigung vorzulegen.",
+                                   "§ 31 Absatz 1 findet keine Anwendung."]
+
+
+def test_an_absatz_number_starts_a_new_sentence():
+    text = ("(4) Die Leistungen sind Ermessensleistungen.\n\n(5) Die Person hat keinen Rechtsanspruch auf einen "
+            "Gutschein (abweichend zu § 45 Absatz 7 SGB III). Satz eins gilt. (6) Satz zwei gilt.")
+    assert sentences(text) == ["(4) Die Leistungen sind Ermessensleistungen.",
+                               "(5) Die Person hat keinen Rechtsanspruch auf einen Gutschein (abweichend zu § 45 "
+                               "Absatz 7 SGB III).", "Satz eins gilt.", "(6) Satz zwei gilt."]
+
+
+def test_a_reference_or_aside_after_a_dot_on_the_same_line_stays_in_the_sentence():
+    assert sentences("Das gilt entsprechend. (vgl. Rz. 7.3) Danach gilt mehr.")[0] == \
+        "Das gilt entsprechend. (vgl. Rz. 7.3) Danach gilt mehr."
+    assert sentences("Das regelt Satz 2. § 7 bleibt unberührt.") == ["Das regelt Satz 2. § 7 bleibt unberührt."]

@@ -111,3 +111,16 @@ def test_answerability_sees_the_nearest_sentence_even_when_the_answer_quotes_ano
     hits = [Hit(f"c{i}", 1.0 - i / 10) for i in range(5)]
     evidence = ExtractiveAnswerer.evidence(hits, [top, low])
     assert evidence.best_similarity == 0.90
+
+
+def test_a_numbered_sentence_that_ends_in_a_parenthesis_is_a_candidate_not_an_aside():
+    from index.chunk import Chunk
+    from retrieval.search import Hit
+
+    text = ("(4) Die aufgeführten Leistungen sind Ermessensleistungen.\n\n(5) Die erwerbsfähige leistungsberechtigte "
+            "Person hat keinen Rechtsanspruch gegenüber dem JC auf einen Aktivierungs- und Vermittlungsgutschein "
+            "(abweichend zu § 45 Absatz 7 SGB III).\n\n(Bitte beachten Sie die Hinweise.)")
+    chunk = Chunk("fw-sgb2-16", "ba", "weisung", "Fachliche Weisungen § 16 SGB II", "FW § 16 SGB II, Rz. 16.26", text)
+    texts = [c.text for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    assert any(t.startswith("(5) Die erwerbsfähige") and t.endswith("SGB III).") for t in texts)
+    assert not any("Bitte beachten" in t for t in texts), "a sentence wholly in parentheses is an aside"
