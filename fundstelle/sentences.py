@@ -19,10 +19,31 @@ _ABBREVIATIONS = {
 _CANDIDATE = re.compile(r"[.!?;]+[\"“”»)]*\s+")
 # An Absatz number opening the next sentence: "… gilt. (3) Der Antrag …".
 _ABSATZ_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)\s")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+# A paragraph that goes on after a blank line: it ends in a comma, colon, semicolon or "und",
+# or the next one opens in lower case or with a list marker ("a.", "b)", "1.", "o", "•").
+_OPEN_END = re.compile(r"(?:[,:;]|\b(?:und|oder|sowie|bzw\.))\s*$")
+_CONTINUED = re.compile(r"[a-zäöüß]|\(?[a-z0-9]{1,3}[.)]\s?|[o•▪–-]\s")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) spans of the sentences in ``text`` (whitespace trimmed)."""
+    """(start, end) spans of the sentences in ``text`` (whitespace trimmed). A blank line ends
+    a sentence even without a full stop (a table line "… 20,00 Euro", a heading), unless the
+    paragraph plainly goes on (an enumeration introduced by a colon, a list item)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for gap in _PARAGRAPH_BREAK.finditer(text):
+        if _OPEN_END.search(text, start, gap.start()) or _CONTINUED.match(text, gap.end()):
+            continue
+        out += [(start + s, start + e) for s, e in _split_paragraph(text[start:gap.start()])]
+        start = gap.end()
+    out += [(start + s, start + e) for s, e in _split_paragraph(text[start:])]
+    return out
+
+
+def _split_paragraph(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in _CANDIDATE.finditer(text):
@@ -32,9 +53,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         token = word.group(1) if word else ""
         nxt = text[end:end + 1]
         punct = match.group(0).strip()
-        # A blank line ends a paragraph, and with it every sentence, whatever the last word was.
-        paragraph_end = re.search(r"\n[ \t]*\n", match.group(0)) is not None
-        if punct.startswith(".") and not paragraph_end:
+        if punct.startswith("."):
             bare = token.strip("(„\"").rstrip(".").lower()
             # "Abs." / "z. B." / "1." / "a." / ordinal dates ("30. Juni") do not end a sentence.
             if bare in _ABBREVIATIONS or bare.isdigit() or len(bare) == 1:

@@ -46,3 +46,16 @@ def test_a_reference_or_aside_after_a_dot_on_the_same_line_stays_in_the_sentence
     assert sentences("Das gilt entsprechend. (vgl. Rz. 7.3) Danach gilt mehr.")[0] == \
         "Das gilt entsprechend. (vgl. Rz. 7.3) Danach gilt mehr."
     assert sentences("Das regelt Satz 2. § 7 bleibt unberührt.") == ["Das regelt Satz 2. § 7 bleibt unberührt."]
+
+
+def test_a_blank_line_ends_a_table_line_without_a_full_stop():
+    text = ("Versicherungspauschale 30,00 Euro Berücksichtigungsbetrag 20,00 Euro\n\n"
+            "Beziehen beide Elternteile zeitgleich Elterngeld, errechnet sich der Freibetrag anders.")
+    assert sentences(text) == ["Versicherungspauschale 30,00 Euro Berücksichtigungsbetrag 20,00 Euro",
+                               "Beziehen beide Elternteile zeitgleich Elterngeld, errechnet sich der Freibetrag "
+                               "anders."]
+
+
+def test_an_enumeration_across_blank_lines_stays_one_sentence():
+    text = "Ausgenommen sind Ausländerinnen und Ausländer,\n\na. die keine Arbeitnehmer sind,\n\nb. deren Aufenthaltsrecht sich allein aus dem Zweck der Arbeitsuche ergibt."
+    assert len(sentences(text)) == 1
