@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from fundstelle.settings import Settings
@@ -80,7 +81,32 @@ def load_document(source: SourceInfo, settings: Settings) -> LoadedDocument:
         raise IngestError(path, f"could not be parsed by the {name} loader ({type(exc).__name__}: {str(exc)[:100]})") from exc
     if not document.chunks:
         raise IngestError(path, "no citable text found")
-    for chunk in document.chunks:
-        # Sentence roles (norm, example, history ...) go into the chunk store with the chunk.
-        chunk.extra["roles"] = mark_roles(chunk)
+    # Sentence roles (norm, example, history ...) go into the chunk store with the chunk.
+    mark_document_roles(document)
     return document
+
+
+def mark_document_roles(document: LoadedDocument) -> None:
+    """Set ``chunk.extra["roles"]`` on every chunk. A unit cut into parts is marked as a whole
+    and each part gets its share: a worked case that runs on into the next part (its
+    calculation lines) stays a worked case there."""
+    units: dict[tuple, list] = {}
+    for chunk in document.chunks:
+        if chunk.parts > 1:
+            units.setdefault((chunk.label, tuple(sorted(chunk.locator.items()))), []).append(chunk)
+        else:
+            chunk.extra["roles"] = mark_roles(chunk)
+    for parts in units.values():
+        parts.sort(key=lambda c: c.part)
+        start, end = parts[0].span[0], parts[-1].span[1]
+        contiguous = all(document.text[c.span[0]:c.span[1]] == c.text for c in parts) and all(
+            a.span[1] <= b.span[0] for a, b in zip(parts, parts[1:]))
+        if not contiguous:   # a loader that rewrote the text: each part on its own
+            for chunk in parts:
+                chunk.extra["roles"] = mark_roles(chunk)
+            continue
+        roles = mark_roles(replace(parts[0], text=document.text[start:end]))
+        for chunk in parts:
+            lo, hi = chunk.span[0] - start, chunk.span[1] - start
+            chunk.extra["roles"] = [[max(s, lo) - lo, min(e, hi) - lo, role] for s, e, role in roles
+                                    if s < hi and e > lo]

@@ -384,4 +384,20 @@ def test_each_part_of_a_long_rz_carries_the_roles_of_its_own_sentences():
     first = case.extra["roles"][0]
     assert case.text[first[0]:first[1]].startswith("Beispiel: Fährt") and first[2] == EXAMPLE
     split = [c for c in doc.chunks if c.parts > 1]
-    assert all(c.extra["roles"] == mark_roles(c) and c.extra["roles"][-1][1] <= len(c.text) for c in split)
+    assert all(0 <= start < end <= len(c.text) for c in split for start, end, _ in c.extra["roles"])
+    # Every sentence of a part has its role (the parts are marked as one unit, then cut).
+    assert all(len(c.extra["roles"]) == len(mark_roles(c)) for c in split if c.part == 1)
+
+
+def test_a_worked_case_that_runs_on_into_the_next_part_stays_a_worked_case():
+    # Rz. 11.154 is cut in the middle of its worked case; the case's sentences in the second
+    # part ("Sie erhält dafür ein monatliches Taschengeld von 438,00 Euro.") are no rules.
+    from index.roles import EXAMPLE, role_of
+    from ingest.loaders import load_document
+
+    path = CORPUS / "ba_weisungen" / "sgb2" / "FW_SGB_II_Par_11_11a_11b_Einkommen.pdf"
+    doc = load_document(SourceInfo(doc_id=path.stem, path=path), Settings())
+    second = next(c for c in doc.chunks if c.label == "FW § 11b SGB II, Rz. 11.154" and c.part == 2)
+    sentence = "Sie erhält dafür ein monatliches Taschengeld von 438,00 Euro."
+    start = second.text.index(sentence)
+    assert role_of(second.extra["roles"], start, start + len(sentence)) == EXAMPLE
