@@ -66,6 +66,8 @@ _PROCEDURE = re.compile(r"\b(ALLEGRO|VerBIS|Vordrucks?|Vordrucke|Fachverfahren|I
 
 
 _WORD = re.compile(r"[^\W\d_][\w.-]*")
+# An Absatz number before the sentence ("(3) Zur Bedarfsgemeinschaft gehören") hides its opening words.
+_ABSATZ_LEAD = re.compile(r"^\(\d+[a-z]?\)\s*")
 
 
 def _is_figure_line(sentence: str) -> bool:
@@ -151,7 +153,7 @@ def mark_roles(chunk: Any) -> list[list]:
                 # Worked cases without a "Beispiel:" label are the Weisungen's; a date in a
                 # Landtag answer or any other document is a fact it reports.
                 role = EXAMPLE
-            elif _DEFINITION.search(sentence.strip()):
+            elif _DEFINITION.search(_ABSATZ_LEAD.sub("", sentence.strip(), count=1)):
                 role = DEFINITION
             elif kind == "ba" and _PROCEDURE.search(sentence):
                 role = PROCEDURE

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from index.german import tokenize_german
+from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from retrieval.injection import is_instruction_like
@@ -33,6 +34,12 @@ _ASKS_LIST = re.compile(r"\b(welche|was (?:alles|gehört|zählt)|Voraussetzungen
                         re.IGNORECASE)
 _ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht man|heißt)|wer (?:ist|gilt|gehört)|"
                               r"(?:ab |bis )?wann (?:ist|gilt) (?:man|jemand|eine?)|what is|who is)\b", re.IGNORECASE)
+# The term a definitional question asks about: "Was ist eine Bedarfsgemeinschaft?", "Was
+# versteht man unter Einkommen?", "Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?".
+_ASKED_TERM = re.compile(
+    r"^\s*(?:was|wer)\s+(?:ist|sind|bedeutet|bedeuten|heißt)\s+(?:(?:eine?|der|die|das)\s+)?(?P<what>[\w-]{4,})"
+    r"|\bversteht\s+man\s+unter\s+(?:(?:eine[mnr]?|de[mnr]|die|das)\s+)?(?P<under>[\w-]{4,})"
+    r"|\b(?:gilt|gelten)\b[^?]*?\bals\s+(?P<as>[\w-]{4,})", re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
 # Display only: a leading Absatz number "(2)", list markers "1." / "a)" / "•", table cells "58. | 24".
 _LEADING_MARKER = re.compile(r"^\s*(?:\(\d+[a-z]?\)|\d+[a-z]?\.(?=\s+[A-ZÄÖÜ])|[a-z]\)|[•\-–·▪])\s+")
@@ -122,6 +129,7 @@ class ExtractiveAnswerer:
     # close; a definition leads on "Was ist …?" questions.
     ROLE_PENALTY = {EXAMPLE: 0.08, HISTORY: 0.06, PROCEDURE: 0.03}
     DEFINITION_BONUS = 0.03
+    DEFINED_TERM_BONUS = 0.1   # a legal definition of the term a "Was ist …?" question names
     LAW_MARGIN = 0.06       # a law sentence this close to a Weisung's best one is quoted first
     FIGURE_MARGIN = 0.06    # the sentence with the asked figure may score this much lower
     RUNNER_UP_MARGIN = 0.02  # another passage's sentence this close to the best one is quoted too
@@ -203,6 +211,7 @@ class ExtractiveAnswerer:
             matches = [float(self.embedder.embed_query(t) @ q_vector) for t in texts]
             question_match = dict(zip(qa_hits, matches))
         q_terms = set(tokenize_german(question))
+        asked = self.asked_term(question)
         first_in_passage: set[int] = set()
         for candidate, sim in sorted(zip(candidates, sims), key=lambda pair: (pair[0].hit_index, pair[0].start)):
             terms = set(tokenize_german(candidate.text))
@@ -218,7 +227,27 @@ class ExtractiveAnswerer:
             if hits and _is_asker_preamble(hits[candidate.hit_index]):
                 score -= self.ASKER_PENALTY
             score -= self.role_adjustment(question, candidate.role)
+            if asked and candidate.role == DEFINITION and self.defines(candidate.text, asked):
+                # The legal definition of the very term asked for answers "Was ist …?".
+                score += self.DEFINED_TERM_BONUS
             candidate.score = score
+
+    @staticmethod
+    def asked_term(question: str) -> str:
+        """The term a definitional question asks about ("" for other questions)."""
+        match = _ASKED_TERM.search(question)
+        return next((t for t in match.groups() if t), "") if match else ""
+
+    @staticmethod
+    def defines(sentence: str, term: str) -> bool:
+        """Whether ``sentence`` is a legal definition of ``term`` (inflection aside:
+        "langzeitarbeitslos" is defined by "Langzeitarbeitslose sind …")."""
+        asked = term.casefold()
+        for defined in defined_terms(sentence):
+            shorter, longer = sorted((asked, defined.casefold()), key=len)
+            if len(shorter) >= 5 and longer.startswith(shorter[:max(5, len(shorter) - 2)]):
+                return True
+        return False
 
     def role_adjustment(self, question: str, role: str) -> float:
         """Penalty (positive) or bonus (negative) of a sentence role for this question."""

@@ -129,3 +129,12 @@ def test_a_definition_that_opens_with_the_defined_term_is_a_definition():
                   locator=law)
     assert _roles(defined)[0][1] == DEFINITION
     assert _roles(rule)[0][1] == NORM
+
+
+def test_a_definition_behind_an_absatz_number_is_a_definition():
+    law = {"law": "SGB II", "paragraph": "7", "absatz": "3"}
+    defined = _chunk("(3) Zur Bedarfsgemeinschaft gehören\n1. die erwerbsfähigen Leistungsberechtigten,\n"
+                     "2. die im Haushalt lebenden Eltern.", kind="law", locator=law)
+    counted = _chunk("(2) Als Einkommen gelten auch Einnahmen in Geldeswert.", kind="law", locator=law)
+    assert _roles(defined)[0][1] == DEFINITION
+    assert _roles(counted)[0][1] == DEFINITION

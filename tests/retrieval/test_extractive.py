@@ -124,3 +124,19 @@ def test_a_numbered_sentence_that_ends_in_a_parenthesis_is_a_candidate_not_an_as
     texts = [c.text for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
     assert any(t.startswith("(5) Die erwerbsfähige") and t.endswith("SGB III).") for t in texts)
     assert not any("Bitte beachten" in t for t in texts), "a sentence wholly in parentheses is an aside"
+
+
+def test_the_term_a_definitional_question_asks_about_is_found():
+    asked = ExtractiveAnswerer.asked_term
+    assert asked("Was ist eine Bedarfsgemeinschaft?") == "Bedarfsgemeinschaft"
+    assert asked("Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?") == "langzeitarbeitslos"
+    assert asked("Was versteht man unter Einkommen?") == "Einkommen"
+    assert asked("Wie hoch ist der Regelbedarf?") == ""
+
+
+def test_only_a_definition_of_the_asked_term_counts_as_defining_it():
+    defines = ExtractiveAnswerer.defines
+    assert defines("Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind.", "langzeitarbeitslos")
+    assert defines("(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen Leistungsberechtigten,", "Bedarfsgemeinschaft")
+    assert not defines("Hilfebedürftig ist, wer seinen Lebensunterhalt nicht sichern kann.", "Bedarfsgemeinschaft")
+    assert not defines("Leben mehrere Personen in einer Bedarfsgemeinschaft, gilt diese Vermutung.", "Bedarfsgemeinschaft")

@@ -76,3 +76,10 @@ def test_answer_passages_carry_reasons_and_graph_links(assistant):
     law = [p for p in answer.passages if p.kind == "law"]
     assert any(link.startswith(("Verweist auf", "Erläutert")) for p in law for link in p.links)
     assert "reasons" in answer.to_dict()["passages"][0]
+
+
+def test_a_what_is_question_is_answered_by_the_legal_definition_of_its_term(assistant):
+    answer = assistant.ask("Was ist eine Bedarfsgemeinschaft?")
+    assert not answer.abstained
+    assert answer.citations[0].label == "§ 7 Abs. 3 SGB II"
+    assert answer.text.startswith("Zur Bedarfsgemeinschaft gehören")
