@@ -301,6 +301,10 @@ class ExtractiveAnswerer:
                     break
                 if per_passage.get(candidate.hit_index, 0) >= per_passage_limit:
                     continue
+                # A further quote has a role the question does not penalise: a worked case, a
+                # change history or a procedure note only when asked for (or as the best one).
+                if self.role_adjustment(question, candidate.role) > 0:
+                    continue
                 if add(candidate):
                     per_passage[candidate.hit_index] = per_passage.get(candidate.hit_index, 0) + 1
         else:

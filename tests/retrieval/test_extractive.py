@@ -140,3 +140,15 @@ def test_only_a_definition_of_the_asked_term_counts_as_defining_it():
     assert defines("(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen Leistungsberechtigten,", "Bedarfsgemeinschaft")
     assert not defines("Hilfebedürftig ist, wer seinen Lebensunterhalt nicht sichern kann.", "Bedarfsgemeinschaft")
     assert not defines("Leben mehrere Personen in einer Bedarfsgemeinschaft, gilt diese Vermutung.", "Bedarfsgemeinschaft")
+
+
+def test_an_answer_in_another_language_adds_no_worked_case_unless_one_is_asked_for():
+    answerer = ExtractiveAnswerer(embedder=None)
+    rule = _candidate(0, 0, "Erwerbsfähige Leistungsberechtigte erhalten Bürgergeld.", 0.86, norm="")
+    case = _candidate(1, 0, "Antrag auf Bürgergeld wird am 1. Januar gestellt; die Person verdient 2.500,00 Euro.",
+                      0.85, role=EXAMPLE, norm="")
+    other_rule = _candidate(2, 0, "Einkommen aus Erwerbstätigkeit wird um Freibeträge bereinigt.", 0.84, norm="")
+    chosen = answerer.select([rule, case, other_rule], cross_lingual=True, question="How much may I earn?")
+    assert case not in chosen and other_rule in chosen
+    asked = answerer.select([rule, case, other_rule], cross_lingual=True, question="Is there an example?")
+    assert case in asked
