@@ -13,6 +13,9 @@ from retrieval.language import detect_language
     ("How much is the standard rate for a single adult?", "en"),
     ("Коли людина вважається довготривало безробітною?", "uk"),
     ("Когда человек считается долговременно безработным?", "ru"),
+    # No letter only Ukrainian writes, but Ukrainian words: the answer must not lead in Russian.
+    ("Чи отримаю я Bürgergeld, якщо маю заощадження?", "uk"),
+    ("Получу ли я Bürgergeld, если у меня есть сбережения?", "ru"),
     ("متى يعتبر الشخص عاطلا عن العمل لفترة طويلة؟", "ar"),
     ("Uzun süreli işsiz olarak ne zaman sayılırım?", "tr"),
 ])
