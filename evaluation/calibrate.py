@@ -175,21 +175,31 @@ def draw(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _kept_thresholds(path: Path) -> dict[str, float]:
+    """The thresholds in ``path`` for ``--keep-thresholds``; a missing or unreadable file is an
+    error (defaults would be "kept" silently)."""
+    from evaluation.indexes import EvaluationError
+    from retrieval.answerability import Thresholds
+
+    if not path.exists():
+        raise EvaluationError(f"--keep-thresholds: no thresholds file at {path}")
+    try:
+        return Thresholds.load(path).to_dict()
+    except ValueError as exc:
+        raise EvaluationError(f"--keep-thresholds: {exc}") from exc
+
+
 def run_calibration(gold_path: Path, settings, *, retriever: str = "hybrid", k: int = 10, out: Path,
                     chart: Path | None, progress: bool = True, keep_thresholds: bool = False) -> dict[str, Any]:
     from evaluation.gold import load_gold
     from evaluation.indexes import corpus_index
     from evaluation.runner import open_assistant
 
+    kept = _kept_thresholds(out) if keep_thresholds else None   # before the long run: a bad file fails fast
     items = load_gold(gold_path)
     index_settings, _ = corpus_index(settings, progress=progress)
     assistant = open_assistant(index_settings, retriever)
     features = collect(assistant, items, k=k, progress=progress)
-    kept = None
-    if keep_thresholds:
-        from retrieval.answerability import Thresholds
-
-        kept = Thresholds.load(out).to_dict()
     result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features, kept)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -17,8 +17,9 @@ _ABBREVIATIONS = {
     "w", "l", "k", "n", "r", "t", "p", "c", "fa", "ba", "aa", "jc", "sgb", "nrw", "ggü", "usw", "allg", "jew",
 }
 _CANDIDATE = re.compile(r"[.!?;]+[\"“”»)]*\s+")
-# An Absatz number opening the next sentence: "… gilt. (3) Der Antrag …".
+# An Absatz number opening a sentence: "… gilt. (3) Der Antrag …".
 _ABSATZ_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)\s")
+_LEADING_ABSATZ_NUMBER = re.compile(r"^\s*\(\d{1,3}[a-z]?\)\s*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
@@ -26,6 +27,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 # or the next one opens in lower case or with a list marker ("a.", "b)", "1.", "o", "•").
 _OPEN_END = re.compile(r"(?:[,:;]|\b(?:und|oder|sowie|bzw\.))\s*$")
 _CONTINUED = re.compile(r"[a-zäöüß]|\(?[a-z0-9]{1,3}[.)]\s?|[o•▪–-]\s")
+
+
+def without_absatz_number(sentence: str) -> str:
+    """``sentence`` without the Absatz number that opens it ("(3) Zur Bedarfsgemeinschaft
+    gehören …" → "Zur Bedarfsgemeinschaft gehören …"), for patterns that read its first words."""
+    return _LEADING_ABSATZ_NUMBER.sub("", sentence, count=1)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from fundstelle.sentences import without_absatz_number
 from index.chunk import Chunk
 from index.references import Edge, unit_edges, unit_norm
 
@@ -36,12 +37,11 @@ _DEFINITION_FORMS = (
     # "Langzeitarbeitslose im Sinne dieses Buches sind"
     re.compile(r"(?P<term>[A-ZÄÖÜ][\wäöüß-]{3,})\s+im\s+Sinne\s+(?:dieses|dieser)\s+\w+\s+(?:ist|sind)\b"),
 )
-_ABSATZ_NUMBER = re.compile(r"^\s*\(\d+[a-z]?\)\s*")
 
 
 def defined_terms(text: str) -> list[str]:
     """The terms a legal text defines, in order of appearance, without repeats."""
-    text = _ABSATZ_NUMBER.sub("", " ".join(text.split()))
+    text = without_absatz_number(" ".join(text.split()))
     found: list[tuple[int, str]] = []
     for form in _DEFINITION_FORMS:
         for match in form.finditer(text):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from fundstelle.sentences import split_sentences
+from fundstelle.sentences import split_sentences, without_absatz_number
 from index.sentence_vectors import question_end
 
 NORM = "norm"                # law text; a Weisung's rule
@@ -59,15 +59,13 @@ _DEFINITION = re.compile(r"\bim Sinne (?:dieses|dieser) (?:Buches|Gesetzes|Veror
                          r"^Zu[rm]? \w+ gehören\b|\bsind (?:Personen|alle), die\b|"
                          # "Langzeitarbeitslose sind Arbeitslose, die …", "Unständig ist eine
                          # Beschäftigung, die …": the defined term opens the sentence, no article.
-                         r"^(?:\(\d+[a-z]?\)\s*)?(?!(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einer|Eines)\b)"
+                         r"^(?!(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einer|Eines)\b)"
                          r"[A-ZÄÖÜ][\w-]+ (?:ist|sind) (?:[a-zäöü]+ )?[A-ZÄÖÜ][\w-]+, (?:der|die|das|wer)\b")
 _PROCEDURE = re.compile(r"\b(ALLEGRO|VerBIS|Vordrucks?|Vordrucke|Fachverfahren|IT-Verfahren|Textbaustein\w*|"
                         r"BK-Text\w*|aktenkundig|zu dokumentieren|Vermerk|Arbeitshilfe\w*|Geschäftsanweisung)\b")
 
 
 _WORD = re.compile(r"[^\W\d_][\w.-]*")
-# An Absatz number before the sentence ("(3) Zur Bedarfsgemeinschaft gehören") hides its opening words.
-_ABSATZ_LEAD = re.compile(r"^\(\d+[a-z]?\)\s*")
 
 
 def _is_figure_line(sentence: str) -> bool:
@@ -153,7 +151,8 @@ def mark_roles(chunk: Any) -> list[list]:
                 # Worked cases without a "Beispiel:" label are the Weisungen's; a date in a
                 # Landtag answer or any other document is a fact it reports.
                 role = EXAMPLE
-            elif _DEFINITION.search(_ABSATZ_LEAD.sub("", sentence.strip(), count=1)):
+            # An Absatz number ("(3) Zur Bedarfsgemeinschaft gehören") hides the opening words.
+            elif _DEFINITION.search(without_absatz_number(sentence.strip())):
                 role = DEFINITION
             elif kind == "ba" and _PROCEDURE.search(sentence):
                 role = PROCEDURE

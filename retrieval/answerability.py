@@ -54,7 +54,10 @@ class Thresholds:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ValueError(f"{path}: not a readable thresholds file ({exc})") from exc
-        known = {k: float(v) for k, v in data.get("thresholds", data).items() if k in cls.__dataclass_fields__}
+        try:
+            known = {k: float(v) for k, v in data.get("thresholds", data).items() if k in cls.__dataclass_fields__}
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: thresholds are not numbers ({exc})") from exc
         return cls(**known)
 
     def to_dict(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
+from fundstelle.sentences import without_absatz_number
 from index.german import tokenize_german
 from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
@@ -22,7 +23,6 @@ from retrieval.search import Hit
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
-_ABSATZ_NUMBER = re.compile(r"^\(\d{1,3}[a-z]?\)\s*")
 # What a question asks for, from German (and English) question grammar.
 _ASKS_EXAMPLE = re.compile(r"\bBeispiel|\bz\.\s?B\.|\bexample", re.IGNORECASE)
 _ASKS_HISTORY = re.compile(r"\b(früher|bisher|vorher|alte[nrm]? (?:Fassung|Recht)|geändert|Änderung\w*|Übergang\w*|"
@@ -171,7 +171,7 @@ class ExtractiveAnswerer:
                 # Questions are not claims, bare enumerators or headings are no answer, and
                 # fully parenthetical asides ("(Bitte … ausweisen)") belong to the question.
                 # An Absatz number "(5)" opens a sentence, it does not make it an aside.
-                unnumbered = _ABSATZ_NUMBER.sub("", stripped, count=1)
+                unnumbered = without_absatz_number(stripped)
                 if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
                         or (unnumbered.startswith("(") and unnumbered.rstrip(".").endswith(")"))
                         or is_instruction_like(stripped)):

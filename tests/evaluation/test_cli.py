@@ -146,3 +146,18 @@ def test_ablation_with_a_missing_gold_file_is_one_line_and_exit_2(tmp_path):
     result = run_cli(["ablation", tmp_path / "nope.jsonl"], make_settings(tmp_path / "data"))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: gold file {tmp_path / 'nope.jsonl'} does not exist"
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"thresholds": {"min_similarity": "hoch"}}'])
+def test_keep_thresholds_with_a_missing_or_broken_file_is_one_line_and_nothing_is_written(tmp_path, content):
+    thresholds = tmp_path / "answerability.json"
+    if content is not None:
+        thresholds.write_text(content, encoding="utf-8")
+    chart = tmp_path / "curve.png"
+    result = run_cli(["calibrate", FIXTURES / "eval_gold.jsonl", "--keep-thresholds", "--out", thresholds,
+                      "--chart", chart, "--quiet"], make_settings(tmp_path / "data"))
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.startswith("error: --keep-thresholds:") and str(thresholds) in line and "\n" not in line
+    assert (thresholds.read_text(encoding="utf-8") if content is not None else None) == content
+    assert not chart.exists()

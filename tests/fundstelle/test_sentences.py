@@ -59,3 +59,10 @@ def test_a_blank_line_ends_a_table_line_without_a_full_stop():
 def test_an_enumeration_across_blank_lines_stays_one_sentence():
     text = "Ausgenommen sind Ausländerinnen und Ausländer,\n\na. die keine Arbeitnehmer sind,\n\nb. deren Aufenthaltsrecht sich allein aus dem Zweck der Arbeitsuche ergibt."
     assert len(sentences(text)) == 1
+
+
+def test_the_absatz_number_that_opens_a_sentence_is_left_out_for_patterns():
+    from fundstelle.sentences import without_absatz_number
+
+    assert without_absatz_number("(3) Zur Bedarfsgemeinschaft gehören") == "Zur Bedarfsgemeinschaft gehören"
+    assert without_absatz_number("Nach Absatz (3) gilt") == "Nach Absatz (3) gilt"
