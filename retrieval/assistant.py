@@ -21,7 +21,7 @@ from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, Q
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
-from index.roles import ASKER, role_spans
+from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
 from retrieval.filters import SearchFilter
 from retrieval.language import detect_language
 from retrieval.prompts import ABSTAIN, ASKER_LEAD, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
@@ -29,6 +29,13 @@ from retrieval.search import Hit, HybridSearcher
 from retrieval.verify import Verifier, render_answer, renumber
 
 log = logging.getLogger(__name__)
+
+# Why an answer whose nearest sentence is only an illustration is given as "nicht direkt
+# beantwortet" (``ExtractiveAnswerer.only_illustration``).
+ILLUSTRATION_REASON = {
+    EXAMPLE: "Die Quellen enthalten dazu nur ein Rechenbeispiel oder einen Beispielfall, keine Regel.",
+    HISTORY: "Die Quellen enthalten dazu nur eine Übergangs- oder Sonderregelung bzw. eine frühere Rechtslage.",
+}
 
 
 
@@ -179,6 +186,10 @@ class Assistant:
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         status, reason = self._answerability(question, evidence, language, result.hits)
+        if status == ANSWERED:
+            illustration = self.extractive.only_illustration(question, candidates)
+            if illustration:
+                status, reason = PARTIAL, ILLUSTRATION_REASON[illustration]
         if status == ABSTAINED:
             self._abstain(answer, reason)
         elif status == PARTIAL:
@@ -274,7 +285,12 @@ class Assistant:
         answer.abstained = True
         answer.status = PARTIAL
         answer.abstain_reason = reason
-        answer.citations = [_citation(hit, number, None) for number, hit in enumerate(hits[:3], start=1)]
+        # Three places, not three parts of one long Absatz under the same label.
+        nearest: list[Hit] = []
+        for hit in hits:
+            if len(nearest) < 3 and all(hit.chunk.label != other.chunk.label for other in nearest):
+                nearest.append(hit)
+        answer.citations = [_citation(hit, number, None) for number, hit in enumerate(nearest, start=1)]
         places = "; ".join(f"{c.label} [{c.number}]" for c in answer.citations)
         answer.sentences = [SentenceCheck(PARTIAL_LEAD, [], LEAD_STATUS, reason),
                             SentenceCheck(places, [c.number for c in answer.citations], LEAD_STATUS)]

@@ -26,7 +26,9 @@ _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
 # What a question asks for, from German (and English) question grammar.
 _ASKS_EXAMPLE = re.compile(r"\bBeispiel|\bz\.\s?B\.|\bexample", re.IGNORECASE)
 _ASKS_HISTORY = re.compile(r"\b(früher|bisher|vorher|alte[nrm]? (?:Fassung|Recht)|geändert|Änderung\w*|Übergang\w*|"
-                           r"seit wann|bis wann galt|(?:19|20)\d{2})\b", re.IGNORECASE)
+                           r"seit wann|bis wann galt|(?:19|20)\d{2}|"
+                           # asked in the past tense: "Wie lange wurde … gezahlt?", "Was galt …?"
+                           r"wurden?|waren?|galten?|gab es)\b", re.IGNORECASE)
 _ASKS_FIGURE = re.compile(r"\b(wie (?:viel|viele|hoch|lange|alt|oft|groß)|wieviel\w*|Höhe|Betrag|Beträge|Euro|Prozent|"
                           r"wann|bis wann|ab wann|Frist\w*|Monat\w*|Woche\w*|Tag\w*|Jahr\w*|Alter|Lebensjahr\w*|"
                           r"how (?:much|many|long|old)|when|amount|deadline)\b", re.IGNORECASE)
@@ -258,6 +260,17 @@ class ExtractiveAnswerer:
         if role == DEFINITION and _ASKS_DEFINITION.search(question):
             return -self.DEFINITION_BONUS
         return self.ROLE_PENALTY.get(role, 0.0)
+
+    def only_illustration(self, question: str, candidates: Sequence[Candidate]) -> str:
+        """The role of the best sentence when, even after its penalty, it is a worked case or a
+        change history / transitional rule the question did not ask for ("" otherwise): the
+        sources then illustrate or date the matter but state no rule that answers it."""
+        if not candidates:
+            return ""
+        best = max(candidates, key=lambda c: c.score)
+        if best.role in (EXAMPLE, HISTORY) and self.role_adjustment(question, best.role) > 0:
+            return best.role
+        return ""
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.

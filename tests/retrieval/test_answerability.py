@@ -132,3 +132,16 @@ def test_premise_and_section_rules_read_the_retrieved_text():
     assert premise_terms("Ab wann ist man langzeitarbeitslos?", [Text()]) == []
     assert unknown_sections("Was regelt § 18 SGB III?", [Text()]) == []
     assert unknown_sections("Was regelt § 999 SGB III?", [Text()]) == ["§ 999"]
+
+
+@pytest.mark.slow
+def test_a_transitional_rule_is_not_given_as_the_answer_to_a_general_question(assistant):
+    # The core index holds SGB III; its nearest sentences for the question are the Covid-era
+    # Sonderregelung of § 421d (a transitional rule), not the general rule on Anspruchsdauer.
+    answer = assistant.ask("Wie lange wird Arbeitslosengeld gezahlt?")
+    assert answer.status == "partial", answer.text
+    assert answer.text.startswith(PARTIAL_LEAD)
+    assert "Übergangs- oder Sonderregelung" in answer.abstain_reason
+    labels = [c.label for c in answer.citations]
+    assert "§ 421d Abs. 3 SGB III" in labels
+    assert len(labels) == len(set(labels)), "each nearest place is named once"

@@ -152,3 +152,19 @@ def test_an_answer_in_another_language_adds_no_worked_case_unless_one_is_asked_f
     assert case not in chosen and other_rule in chosen
     asked = answerer.select([rule, case, other_rule], cross_lingual=True, question="Is there an example?")
     assert case in asked
+
+
+def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustration():
+    answerer = ExtractiveAnswerer(embedder=None)
+    covid = _candidate(0, 0, "Arbeitslosengeld wird insgesamt für nicht mehr als 35 Tage fortgezahlt.", 0.95,
+                       role=HISTORY, kind="law")
+    case = _candidate(1, 0, "Frau A erhält im März 450 Euro Lohn.", 0.94, role=EXAMPLE)
+    rule = _candidate(2, 0, "Die Dauer des Anspruchs richtet sich nach der Versicherungszeit.", 0.84, kind="law")
+    for c in (covid, case, rule):
+        c.score = c.similarity - answerer.role_adjustment("Wie lange wird Arbeitslosengeld gezahlt?", c.role)
+    assert answerer.only_illustration("Wie lange wird Arbeitslosengeld gezahlt?", [covid, case, rule]) == HISTORY
+    assert answerer.only_illustration("Wie lange wird Arbeitslosengeld gezahlt?", [case, rule]) == EXAMPLE
+    # Asked for: the past ("wurde … gezahlt"), an example; or a rule is nearest after the penalties.
+    assert answerer.only_illustration("Wie lange wurde Arbeitslosengeld 2020 fortgezahlt?", [covid, rule]) == ""
+    assert answerer.only_illustration("Gibt es ein Beispiel für die Anrechnung von Lohn?", [case, rule]) == ""
+    assert answerer.only_illustration("Wie lange wird Arbeitslosengeld gezahlt?", [rule]) == ""
