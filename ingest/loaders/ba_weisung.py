@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from fundstelle.settings import Settings
@@ -105,6 +106,43 @@ _PARAGRAPH_REF = re.compile(r"§§?\s*(?P<first>\d+[a-z]?)(?:\s*[-–]\s*(?P<las
 
 # "Vermittlungs - und Beratungsfachkraft": the PDF spaces a suspended hyphen off its word.
 _LOOSE_HYPHEN = re.compile(r"(?<=\w) - (?=(und|oder|bzw\.|sowie|bis)\s)")
+
+
+# "B ei Anfragen", "a usgeschlossen": the PDF draws a word's first letter as a run of its own,
+# and the gap estimated from standard glyph widths comes out as a space.
+_SPLIT_INITIAL = re.compile(r"(?<![\w.§])([^\W\d_]) ([a-zäöüß]{2,})\b")
+_WORD_FORM = re.compile(r"[^\W\d_]+")
+
+
+def rejoin_split_words(pages: list[PositionedPage]) -> int:
+    """Join a lone letter to the lower-case rest of its word where the document itself says so:
+    the joined word occurs at least twice in it, and the rest on its own (not after a lone
+    letter) at most a tenth as often ("B ei" -> "Bei", "a usgeschlossen" -> "ausgeschlossen";
+    "Frau A erhält" and "Person E in" stay). Returns the number of words joined."""
+    lines = [line for page in pages for line in page.lines]
+    counts = Counter(w.casefold() for line in lines for w in _WORD_FORM.findall(line.text))
+    split_rests = Counter(m.group(2) for line in lines for m in _SPLIT_INITIAL.finditer(line.text))
+    joined = 0
+
+    def join(match: re.Match[str]) -> str:
+        nonlocal joined
+        word, rest = (match.group(1) + match.group(2)).casefold(), match.group(2)
+        if match.string.endswith("-", match.end()) and match.end() + 1 >= len(match.string.rstrip()):
+            # Hyphenated at the line end ("a usge-"): judged by the words the halves begin.
+            confirmed = sum(n for w, n in counts.items() if w.startswith(word))
+            alone = sum(n for w, n in counts.items() if w.startswith(rest)) - split_rests[rest]
+            ok = confirmed >= 2 and alone * 10 < confirmed
+        else:
+            ok = counts[word] >= 2 and (counts[rest] - split_rests[rest]) * 10 < counts[word]
+        if ok:
+            joined += 1
+            return match.group(1) + rest
+        return match.group(0)
+
+    for line in lines:
+        if " " in line.text:
+            line.text = _SPLIT_INITIAL.sub(join, line.text)
+    return joined
 
 
 def _norm(text: str) -> str:
@@ -864,6 +902,9 @@ def load(source: SourceInfo, settings: Settings) -> LoadedDocument:
     pages, warnings, _ = read_pages(path, _page_lines, lambda number: PositionedPage(number, 595.0, 842.0),
                                     lambda page: page.text)
 
+    joined = rejoin_split_words(pages)
+    if joined:
+        log.debug("%s: %d words split after their first letter joined", path.name, joined)
     running = {page.number: _mark_furniture(page) for page in pages}
     layout = _measure(pages)
     for page in pages:

@@ -200,6 +200,35 @@ def test_eingliederungszuschuss_rz_names_its_paragraph_and_procedure_rz_the_weis
 
 
 @pytest.mark.slow
+def test_a_word_whose_first_letter_the_pdf_drew_apart_is_whole_again(all_docs):
+    # The PDF draws "B" and "ei Anfragen" as two runs with a gap between them.
+    rz = _chunk(all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_07_Leistungsberechtigte.pdf"], "FW § 7 SGB II, Rz. 7.68")
+    assert "(3) Bei Anfragen der JC" in rz.text and "B ei" not in rz.text
+    regelbedarfe = all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_20_Regelbedarfe_2023.pdf"]
+    text = "\n".join(c.text for c in regelbedarfe.chunks)
+    assert "Alleinstehend ist eine Person" in text and "Alleinstehend i st" not in text
+
+
+def test_only_a_split_the_document_itself_confirms_is_joined():
+    from ingest.pdf import PositionedLine, PositionedPage
+
+    def page(*texts):
+        return PositionedPage(1, 595.0, 842.0, [PositionedLine(1, 70.0, 700.0 - 12 * i, 500.0, 10.0, False, t)
+                                                for i, t in enumerate(texts)])
+
+    pages = [page("B ei Anfragen gilt das.", "Bei Bedarf und bei Frau A.", "Es bleibt bei Frau A erhält 10 Euro.",
+                  "Person E in Köln ist ein Fall; in der Regel in Bonn; in Bayern auch.",
+                  "Das ist a usgeschlossen, weil es die B edingung nicht gibt.")]
+    assert ba_weisung.rejoin_split_words(pages) == 1
+    lines = [line.text for line in pages[0].lines]
+    assert lines[0] == "Bei Anfragen gilt das."
+    assert "Frau A erhält" in lines[2]          # "aerhält" is no word of the document
+    assert "Person E in Köln" in lines[3]       # "in" stands alone more often than "ein" occurs
+    assert "a usgeschlossen" in lines[4]        # "ausgeschlossen" occurs nowhere else: not confirmed
+    assert "B edingung" in lines[4]
+
+
+@pytest.mark.slow
 def test_repealed_rz_gets_no_unit(all_docs):
     labels = {c.label for c in all_docs["ba_weisungen/sgb2/FW_SGB_II_Par_07_Leistungsberechtigte.pdf"].chunks}
     assert "FW § 7 SGB II, Rz. 7.49" in labels
