@@ -23,6 +23,12 @@ from retrieval.search import Hit
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
+# A "sentence" this long that does not end like one (full stop, colon, semicolon, a list item's
+# comma, a closing bracket or quote) is a run of table cells the PDF flattened ("§ 81 Absatz 4
+# Leeres Feld Fiktionsbescheinigung … § 104a Aufenthaltserlaubnis Altfallregelung …"), not a
+# statement that can be quoted.
+MAX_UNENDED_CHARS = 250
+_SENTENCE_END = '.!?:;,)"“”'
 # What a question asks for, from German (and English) question grammar.
 _ASKS_EXAMPLE = re.compile(r"\bBeispiel|\bz\.\s?B\.|\bexample", re.IGNORECASE)
 _ASKS_HISTORY = re.compile(r"\b(früher|bisher|vorher|alte[nrm]? (?:Fassung|Recht)|geändert|Änderung\w*|Übergang\w*|"
@@ -170,11 +176,13 @@ class ExtractiveAnswerer:
             for start, end in answer_spans(hit.chunk):
                 sentence = text[start:end]
                 stripped = sentence.strip()
-                # Questions are not claims, bare enumerators or headings are no answer, and
-                # fully parenthetical asides ("(Bitte … ausweisen)") belong to the question.
-                # An Absatz number "(5)" opens a sentence, it does not make it an aside.
+                # Questions are not claims, bare enumerators, headings and flattened table
+                # rows are no answer, and fully parenthetical asides ("(Bitte … ausweisen)")
+                # belong to the question. An Absatz number "(5)" opens a sentence, it does not
+                # make it an aside.
                 unnumbered = without_absatz_number(stripped)
                 if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
+                        or (len(stripped) > MAX_UNENDED_CHARS and stripped[-1] not in _SENTENCE_END)
                         or (unnumbered.startswith("(") and unnumbered.rstrip(".").endswith(")"))
                         or is_instruction_like(stripped)):
                     continue

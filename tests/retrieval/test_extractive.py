@@ -126,6 +126,29 @@ def test_a_numbered_sentence_that_ends_in_a_parenthesis_is_a_candidate_not_an_as
     assert not any("Bitte beachten" in t for t in texts), "a sentence wholly in parentheses is an aside"
 
 
+def test_a_flattened_table_is_no_candidate_but_a_long_sentence_or_list_item_is():
+    from index.chunk import Chunk
+    from retrieval.search import Hit
+
+    table = ("§ 81 Absatz 4 Leeres Feld Fiktionsbescheinigung (Fortgeltungsfiktion) Wie bisheriger Status "
+             "Leistungsgewährung ist vom bisherigen Aufenthaltstitel abhängig § 104a Aufenthaltserlaubnis "
+             "Altfallregelung Ausschluss 3 Monate, Anspruch ab 4. Monat Bürgergeldbezug kann Auswirkungen auf das "
+             "Aufenthaltsrecht haben")
+    rule = ("Beantragen Drittstaatsangehörige, die sich rechtmäßig in Deutschland aufhalten, aber keinen "
+            "Aufenthaltstitel besitzen, erstmals einen Aufenthaltstitel, so gilt der Aufenthalt bis zur Entscheidung "
+            "der Ausländerbehörde zwar als erlaubt (\"Erlaubnisfiktion\" gemäß § 81 Absatz 3 Satz 1 AufenthG), "
+            "begründet aber noch keinen Anspruch.")
+    item = ("5. von dem Einkommen Erwerbstätiger für die Beträge nach § 11b Absatz 1 Satz 1 Nummer 5 des Zweiten "
+            "Buches Sozialgesetzbuch bei Benutzung eines Kraftfahrzeuges für die Fahrt zwischen Wohnung und "
+            "Arbeitsstätte für Wegstrecken zur Ausübung der Erwerbstätigkeit 0,20 Euro für jeden "
+            "Entfernungskilometer der kürzesten Straßenverbindung,")
+    assert len(table) > 250 and len(rule) > 250 and len(item) > 250
+    chunk = Chunk("fw-sgb2-07", "ba", "weisung", "Fachliche Weisungen § 7 SGB II", "FW § 7 SGB II, Anlage 4",
+                  f"{table}\n\n{rule}\n\n{item}")
+    texts = [c.text.strip() for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    assert texts == [rule, item]
+
+
 def test_the_term_a_definitional_question_asks_about_is_found():
     asked = ExtractiveAnswerer.asked_term
     assert asked("Was ist eine Bedarfsgemeinschaft?") == "Bedarfsgemeinschaft"
