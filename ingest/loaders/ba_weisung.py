@@ -127,7 +127,7 @@ def rejoin_split_words(pages: list[PositionedPage]) -> int:
     def join(match: re.Match[str]) -> str:
         nonlocal joined
         word, rest = (match.group(1) + match.group(2)).casefold(), match.group(2)
-        if match.string.endswith("-", match.end()) and match.end() + 1 >= len(match.string.rstrip()):
+        if match.string[match.end():].rstrip() == "-":
             # Hyphenated at the line end ("a usge-"): judged by the words the halves begin.
             confirmed = sum(n for w, n in counts.items() if w.startswith(word))
             alone = sum(n for w, n in counts.items() if w.startswith(rest)) - split_rests[rest]
