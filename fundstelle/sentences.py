@@ -18,8 +18,9 @@ _ABBREVIATIONS = {
 }
 _CANDIDATE = re.compile(r"[.!?;]+[\"“”»)]*\s+")
 # An Absatz number opening a sentence: "… gilt. (3) Der Antrag …".
-_ABSATZ_NUMBER = re.compile(r"\(\d{1,3}[a-z]?\)\s")
-_LEADING_ABSATZ_NUMBER = re.compile(r"^\s*\(\d{1,3}[a-z]?\)\s*")
+_ABSATZ = r"\(\d{1,3}[a-z]?\)"
+_ABSATZ_NUMBER = re.compile(_ABSATZ + r"\s")
+_LEADING_ABSATZ_NUMBER = re.compile(r"^\s*" + _ABSATZ + r"\s*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 

@@ -185,11 +185,7 @@ class Assistant:
         evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
-        status, reason = self._answerability(question, evidence, language, result.hits)
-        if status == ANSWERED:
-            illustration = self.extractive.only_illustration(question, candidates)
-            if illustration:
-                status, reason = PARTIAL, ILLUSTRATION_REASON[illustration]
+        status, reason = self._answerability(question, evidence, language, result.hits, candidates)
         if status == ABSTAINED:
             self._abstain(answer, reason)
         elif status == PARTIAL:
@@ -207,7 +203,8 @@ class Assistant:
                  ", abstained" if answer.abstained else "")
         return answer
 
-    def _answerability(self, question: str, evidence, language: str, hits: list[Hit]) -> tuple[str, str]:
+    def _answerability(self, question: str, evidence, language: str, hits: list[Hit],
+                       candidates=()) -> tuple[str, str]:
         """(status, reason): ABSTAINED, PARTIAL, PREMISE or ANSWERED."""
         if not hits:
             return ABSTAINED, "Keine passende Passage gefunden."
@@ -228,6 +225,9 @@ class Assistant:
         missing = premise_terms(question, [hit.chunk for hit in hits[:3]])
         if missing:
             return PREMISE, f"Die Frage setzt voraus, was die Quellen nicht sagen: {', '.join(missing)}."
+        illustration = self.extractive.only_illustration(question, candidates)
+        if illustration:
+            return PARTIAL, ILLUSTRATION_REASON[illustration]
         return ANSWERED, ""
 
     def unknown_terms(self, question: str) -> list[str]:

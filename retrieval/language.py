@@ -34,12 +34,12 @@ def detect_language(text: str) -> str:
     return best if scores[best] > 0 else "de"
 
 
-# Letters only one of the two languages writes, and frequent short words of each: a short
-# Ukrainian question need not hold an "і" ("Чи отримаю я Bürgergeld, якщо маю заощадження?").
-_UK_WORDS = {"чи", "що", "як", "якщо", "та", "це", "мені", "мене", "й", "і", "до", "на", "коли", "який", "яка",
-             "які", "можу", "можна", "є", "від", "для", "про", "вже"}
+# Letters only one of the two languages writes, and frequent short words only one of them
+# uses: a short Ukrainian question need not hold an "і" ("Чи отримаю я Bürgergeld, якщо маю заощадження?").
+_UK_WORDS = {"чи", "що", "як", "якщо", "та", "це", "мені", "мене", "й", "і", "коли", "який", "яка",
+             "які", "можу", "можна", "є", "від", "вже"}
 _RU_WORDS = {"что", "как", "если", "это", "мне", "меня", "и", "ли", "когда", "какой", "какая", "какие", "могу",
-             "можно", "есть", "от", "для", "про", "уже", "ещё", "еще"}
+             "можно", "есть", "от", "уже", "ещё", "еще"}
 
 
 def _cyrillic_language(lower: str) -> str:
