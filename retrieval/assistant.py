@@ -36,6 +36,7 @@ ILLUSTRATION_REASON = {
     EXAMPLE: "Die Quellen enthalten dazu nur ein Rechenbeispiel oder einen Beispielfall, keine Regel.",
     HISTORY: "Die Quellen enthalten dazu nur eine Übergangs- oder Sonderregelung bzw. eine frühere Rechtslage.",
 }
+MISSING_FIGURE_REASON = "Die Quellen nennen die gefragte Zahl nicht."
 
 
 
@@ -228,6 +229,8 @@ class Assistant:
         illustration = self.extractive.only_illustration(question, candidates)
         if illustration:
             return PARTIAL, ILLUSTRATION_REASON[illustration]
+        if self.extractive.missing_figure(question, candidates):
+            return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
 
     def unknown_terms(self, question: str) -> list[str]:

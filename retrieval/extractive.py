@@ -42,6 +42,41 @@ _ASKS_LIST = re.compile(r"\b(welche|was (?:alles|gehört|zählt)|Voraussetzungen
                         re.IGNORECASE)
 _ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht man|heißt)|wer (?:ist|gilt|gehört)|"
                               r"(?:ab |bis )?wann (?:ist|gilt) (?:man|jemand|eine?)|what is|who is)\b", re.IGNORECASE)
+# A question whose interrogative asks for a number ("Wie viel …?", "Um wie viel Prozent …?",
+# "Was kostet …?", "How many …?", "Скільки …?", "كم"): at the start of one of its sentences
+# or clauses (after "und", a comma or a dash), with at most a preposition before it. Inside a
+# yes/no question ("Does … keep statistics on how many …?") it asks for no number.
+_ASKS_QUANTITY = re.compile(
+    r"(?:^|[.?!:;,–-]\s*|\b(?:und|oder|and|or)\s+)(?:(?:um|bis zu|ab|bis|up to|by)\s+)?"
+    r"(?:wie\s*viele?[nrm]?|wieviele?[nrm]?|wie hoch|was kostet|was kosten|how much|how many"
+    r"|скільки|сколько|كم)(?!\w)", re.IGNORECASE)
+# What is not a figure in a sentence: references ("§ 11b Abs. 2 Satz 1 Nr. 3", "Rz. 11.45",
+# "Frage 3", "Drucksache 18/5591"), named levels ("Regelbedarfsstufe 1"), Absatz numbers and
+# list enumerators ("(2)", "1. monatlich …") and dates ("01.01.2025", "2024") name, they do
+# not count. An ordinal inside the prose ("das 25. Lebensjahr") does.
+_REFERENCE_NUMBER = re.compile(
+    r"(?:§§?|Abs\.|Absatz|Absätze|Nr\.|Nummer|Satz|Sätze|Rz\.|Randziffer|Buchstabe|Kapitel|Artikel|Art\.|Anlage|"
+    r"Frage|Fragen|Drucksache|Anfrage|Ziffer|Teil|Buch|\w*[Ss]tufen?)\s*\d+(?:[./]\d+)*\s?[a-z]?\b"
+    r"(?:\s*(?:bis|und|,|–|-)\s*\d+\s?[a-z]?\b)*"
+    r"|\(\d+[a-z]?\)|(?:^|\n|:)\s*\d+[a-z]?\.(?=\s)", re.IGNORECASE)
+_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)?\d{2}\b|\b(?:19|20)\d{2}\b")
+_NUMBER_WORD = (r"(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|"
+                r"sechzig|siebzig|achtzig|neunzig)")
+_QUANTITY = re.compile(rf"(?<![\w.])\d[\d.,]*|\b{_NUMBER_WORD}(?:hundert|tausend)?\b|\b(?:hundert|tausend|"
+                       r"Hälfte|Drittel|Viertel|Prozent)\b", re.IGNORECASE)
+
+
+def asks_quantity(question: str) -> bool:
+    """True when the question asks for a number (an amount, a count, a rate)."""
+    return bool(_ASKS_QUANTITY.search(question.strip()))
+
+
+def states_quantity(text: str) -> bool:
+    """True when the sentence states a number: digits or a number word, not counting the
+    numbers of references and dates."""
+    return bool(_QUANTITY.search(_DATE.sub(" ", _REFERENCE_NUMBER.sub(" ", text))))
+
+
 # The term a definitional question asks about: "Was ist eine Bedarfsgemeinschaft?", "Was
 # versteht man unter Einkommen?", "Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?".
 _ASKED_TERM = re.compile(
@@ -279,6 +314,15 @@ class ExtractiveAnswerer:
         if best.role in (EXAMPLE, HISTORY) and self.role_adjustment(question, best.role) > 0:
             return best.role
         return ""
+
+    def missing_figure(self, question: str, candidates: Sequence[Candidate]) -> bool:
+        """True when the question asks for a number and no sentence that states one comes
+        within FIGURE_MARGIN of the best sentence (the margin within which the answer would
+        quote it): the sources speak of the matter but do not give the asked figure."""
+        if not candidates or not asks_quantity(question):
+            return False
+        best = max(c.score for c in candidates)
+        return not any(states_quantity(c.text) for c in candidates if c.score >= best - self.FIGURE_MARGIN)
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.

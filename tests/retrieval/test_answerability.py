@@ -6,6 +6,7 @@ import json
 import pytest
 
 from index.roles import EXAMPLE, NORM, role_of
+from retrieval.assistant import MISSING_FIGURE_REASON
 from retrieval.answerability import PARTIAL_LEAD, Thresholds, decide, premise_terms, unknown_sections
 from retrieval.extractive import Evidence
 from retrieval.prompts import ABSTAIN
@@ -145,3 +146,14 @@ def test_a_transitional_rule_is_not_given_as_the_answer_to_a_general_question(as
     labels = [c.label for c in answer.citations]
     assert "§ 421d Abs. 3 SGB III" in labels
     assert len(labels) == len(set(labels)), "each nearest place is named once"
+
+
+@pytest.mark.slow
+def test_a_number_the_sources_do_not_give_is_no_answer_but_one_they_give_is(assistant):
+    # The core index holds SGB II and III but no statistics: the nearest sentences say what a
+    # Jobcenter is and name no number, so the answer says the figure is missing.
+    missing = assistant.ask("Wie viele Jobcenter gibt es in Deutschland?")
+    assert missing.abstained and missing.status == "partial"
+    assert missing.text.startswith(PARTIAL_LEAD) and missing.abstain_reason == MISSING_FIGURE_REASON
+    given = assistant.ask("Wie hoch ist der Mehrbedarf für Alleinerziehende mit einem Kind unter sieben Jahren?")
+    assert given.status == "answered" and "36 Prozent" in given.text

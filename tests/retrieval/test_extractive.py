@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from index.roles import EXAMPLE, HISTORY, NORM
-from retrieval.extractive import Candidate, ExtractiveAnswerer, readable
+from retrieval.extractive import Candidate, ExtractiveAnswerer, asks_quantity, readable, states_quantity
 
 
 def test_absatz_numbers_and_list_markers_are_left_out_of_quoted_prose():
@@ -191,3 +191,40 @@ def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustrat
     assert answerer.only_illustration("Wie lange wurde Arbeitslosengeld 2020 fortgezahlt?", [covid, rule]) == ""
     assert answerer.only_illustration("Gibt es ein Beispiel für die Anrechnung von Lohn?", [case, rule]) == ""
     assert answerer.only_illustration("Wie lange wird Arbeitslosengeld gezahlt?", [rule]) == ""
+
+
+def test_a_question_asks_for_a_number_when_its_interrogative_does():
+    for question in ("Wie viele Jobcenter gibt es in Nordrhein-Westfalen?",
+                     "Um wie viel Prozent ist die Zahl der Arbeitslosen gestiegen?",
+                     "Ich habe einen Nebenjob. Wie viel davon darf ich behalten?",
+                     "Gibt es einen Zuschuss zur Monatskarte, und was kostet sie?",
+                     "How many people receive Bürgergeld?",
+                     "Скільки грошей я отримаю?"):
+        assert asks_quantity(question), question
+    # A number inside a yes/no question, or a question about time, asks for no number.
+    for question in ("Does the ministry keep statistics on how many people moved?",
+                     "Wird mein Lohn angerechnet, wenn ich viel verdiene?",
+                     "Wie lange wird Arbeitslosengeld gezahlt?"):
+        assert not asks_quantity(question), question
+
+
+def test_numbers_of_references_and_dates_are_no_figure():
+    assert states_quantity("Der Freibetrag beträgt 100,00 Euro monatlich.")
+    assert states_quantity("Die Leistung wird längstens für sechs Monate erbracht.")
+    assert states_quantity("Die Integrationen stiegen um 11,5 Prozent.")
+    assert not states_quantity("Nach § 11b Abs. 2 Satz 1 Nr. 3 SGB II ist das Einkommen zu bereinigen.")
+    assert not states_quantity("Die Fragen 1 und 2 werden wegen des Sachzusammenhangs gemeinsam beantwortet.")
+    assert not states_quantity("Seit dem 01.01.2025 gilt die Regelung auch im Jahr 2026 fort (vergleiche Rz. 11.45).")
+
+
+def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_figure():
+    answerer = ExtractiveAnswerer(embedder=None)
+    rule = _candidate(0, 0, "Unternehmen können sich an der Initiative beteiligen.", 0.90, norm="")
+    far_figure = _candidate(1, 0, "Die Integrationen stiegen um 11,5 Prozent.", 0.80, norm="")
+    near_figure = _candidate(1, 0, "Bisher haben sich 420 Unternehmen beteiligt.", 0.86, norm="")
+    for c in (rule, far_figure, near_figure):
+        c.score = c.similarity
+    question = "Wie viele Unternehmen haben sich an der Initiative beteiligt?"
+    assert answerer.missing_figure(question, [rule, far_figure])
+    assert not answerer.missing_figure(question, [rule, far_figure, near_figure])
+    assert not answerer.missing_figure("Können sich Unternehmen an der Initiative beteiligen?", [rule, far_figure])
