@@ -25,6 +25,7 @@ class Row:
     name: str
     weights: Any
     adapter: bool = False   # question vectors through the corpus-trained query adapter
+    finetuned: bool = False  # question vectors from the query encoder fine-tuned on the corpus
 
 
 def levers(default) -> list[Row]:
@@ -50,9 +51,10 @@ def _gold_ranks(searcher, items, vectors, weights, k: int, transform=None) -> li
 
 
 def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = None, squad_limit: int | None = None,
-                 k: int = 10, adapter: bool = False) -> list[dict[str, Any]]:
+                 k: int = 10, adapter: bool = False, finetune: bool = False) -> list[dict[str, Any]]:
     """One dict per lever row: the figures of both dev halves (and GermanQuAD). ``adapter``
-    adds a row with the linear query adapter trained on the corpus (``evaluation.query_adapter``)."""
+    adds a row with the linear query adapter trained on the corpus (``evaluation.query_adapter``),
+    ``finetune`` one with the query encoder fine-tuned on the same pairs (``evaluation.query_finetune``)."""
     from retrieval.search import HybridSearcher, RetrievalWeights
 
     items = [item for item in load_gold(gold_path) if item["answerable"]]
@@ -80,9 +82,21 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
         transform = lambda vector: adapt(matrix, vector)  # noqa: E731
         plan.insert(1, Row(f"+ linear query adapter ({sum(info['pairs'].values())} corpus pairs, "
                            f"fit {info['fit_s']:.0f} s)", RetrievalWeights(), adapter=True))
+    tuned_vectors: dict[str, np.ndarray] = {}
+    tuned_squad: list[np.ndarray] = []
+    if finetune:
+        from evaluation.query_finetune import finetune_query_encoder
+        from fundstelle.embeddings import e5_export_folder
+
+        encode, info = finetune_query_encoder(searcher.index, e5_export_folder(settings.models_dir))
+        tuned_vectors = dict(zip([item["id"] for item in items], encode([item["question"] for item in items])))
+        if squad is not None:
+            tuned_squad = list(encode([q.question for q in squad[0]]))
+        plan.insert(1, Row(f"+ query encoder fine-tuned ({sum(info['pairs'].values())} corpus pairs, one epoch, "
+                           f"{info['train_s']:.0f} s)", RetrievalWeights(), finetuned=True))
     for row in plan:
         row_transform = transform if row.adapter else None
-        ranks = _gold_ranks(searcher, items, vectors, row.weights, k, row_transform)
+        ranks = _gold_ranks(searcher, items, tuned_vectors if row.finetuned else vectors, row.weights, k, row_transform)
         figures: dict[str, Any] = {"lever": row.name}
         for half in HALVES:
             part = [r for h, r in ranks if h == half]
@@ -92,7 +106,7 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
         if squad is not None:
             questions, squad_searcher, squad_vectors, paragraph_of_passage = squad
             squad_ranks = []
-            for question, vector in zip(questions, squad_vectors):
+            for question, vector in zip(questions, tuned_squad if row.finetuned else squad_vectors):
                 if row_transform is not None:
                     vector = row_transform(vector)
                 hits = squad_searcher.search(question.question, k=k, weights=row.weights, query_vector=vector).hits

