@@ -89,3 +89,62 @@ def _split_paragraph(text: str) -> list[tuple[int, int]]:
         if e - s >= 2:
             out.append((s, e))
     return out
+
+
+_TABLE_ENUMERATOR = re.compile(r"^\(?\d{1,3}[a-z]?[.)]$|^[a-z]\)$")
+
+
+def _cells(line: str) -> list[str]:
+    return [" ".join(cell.split()) for cell in line.split("|")]
+
+
+def table_rows(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """The rows of a table inside the sentence ``text[start:end]``, each read as a sentence.
+
+    The law loader writes a gii table as lines of cells separated by " | " after the words that
+    introduce it. A row alone ("48 | 58. | 24") says nothing; read with the introduction and
+    the header, it is the rule: "Die Dauer des Anspruchs auf Arbeitslosengeld beträgt nach
+    Versicherungspflichtverhältnissen mit einer Dauer von insgesamt mindestens 48 Monaten und
+    nach Vollendung des 58. Lebensjahres – 24 Monate". A header cell with a gap "…" takes the
+    value into the gap (the last column, what the row leads to, after a dash); other cells read
+    "header: value"; an empty cell is left out. A table
+    whose first row is data (no header) reads its cells after the introduction. Returns
+    ``(row_start, row_end, reading)`` with the row's span in ``text``; empty when the sentence
+    holds no table."""
+    lines: list[tuple[int, int]] = []
+    position = start
+    for line in text[start:end].split("\n"):
+        lines.append((position, position + len(line)))
+        position += len(line) + 1
+    table = [(s, e) for s, e in lines if "|" in text[s:e]]
+    if len(table) < 2:
+        return []
+    first = table[0][0]
+    lead = without_absatz_number(" ".join(text[start:first].split())).rstrip(":")
+    header = _cells(text[table[0][0]:table[0][1]])
+    has_header = not any(ch.isdigit() for ch in header[0]) and len(_cells(text[table[1][0]:table[1][1]])) == len(header)
+    rows = table[1:] if has_header else table
+    out = []
+    for row_start, row_end in rows:
+        cells = _cells(text[row_start:row_end])
+        if not has_header:
+            words = [c for c in cells if c and not _TABLE_ENUMERATOR.match(c)]
+            reading = " ".join([lead, *words]).strip()
+        else:
+            gaps, labelled = [], []
+            for column, (head, value) in enumerate(zip(header, cells)):
+                if not value:
+                    continue
+                if "…" in head:
+                    # The last column is what the row leads to ("… Monate" of Anspruchsdauer).
+                    last = column == len(header) - 1 and gaps
+                    gaps.append(("– " if last else "") + head.replace("…", value, 1))
+                else:
+                    labelled.append(f"{head}: {value}" if head else value)
+            reading = " ".join([lead, *gaps]).strip()
+            if labelled:
+                reading = f"{reading} – {'; '.join(labelled)}" if reading else "; ".join(labelled)
+        reading = reading.rstrip(",;")
+        if reading:
+            out.append((row_start, row_end, reading))
+    return out

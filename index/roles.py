@@ -5,7 +5,8 @@
     role_of(role_spans(chunk), start, end)        # -> "norm", "example", ...
 
 Roles are decided from the document's structure (source kind, the Landtag question part,
-the Weisung's Änderungshistorie, § titles of transitional rules) and from wording that the
+the Weisung's Änderungshistorie, § titles of transitional rules and the parts of a law's
+outline that hold them) and from wording that the
 documents themselves use to mark a sentence's purpose ("Beispiel:", "Abwandlung",
 "in der bis … geltenden Fassung", "BGBl.", "im Sinne dieses Buches"). Answers quote norms and
 definitions; examples, change histories and questions only when asked for, or never.
@@ -45,12 +46,19 @@ _CONCRETE_DATE = re.compile(r"\b(?:[Aa]m|vom)\s+(?:\d{1,2}\.\s?\d{1,2}\.\s?(?:19
 # A date that is part of a citation (court decision, gazette, the document's own Stand), not a scenario.
 _CITED_DATE = re.compile(r"\b(Urteil\w*|Beschluss\w*|Entscheidung|Az|BSG|BVerfG|LSG|EuGH|BAG|BGH|BFH|BVerwG|SG|BGBl|Gesetz(?:es)?|Verordnung|Stand|Fassung|"
                          r"Erlass|Schreiben|Rundschreiben|Weisung|Drucksache|Drs)\b[^.;]{0,40}\d{1,2}\.\s?(?:\d{1,2}\.|[A-ZÄ][a-zä]+ \d{4})")
-_HISTORY = re.compile(r"in der (?:bis|ab|vom|am)\b[^.;]{0,60}\bgeltenden Fassung|\bBGBl\.|"
+_HISTORY = re.compile(r"in der (?:bis|ab|vom|am)\b[^;]{0,60}?\bgeltenden Fassung|\bBGBl\.|"
                       r"\b(?:Änderungs|Anpassungs)?[Gg]esetz(?:es)? vom \d{1,2}\.|\bmit Wirkung (?:vom|zum|ab) \d|"
                       r"\b\w+gesetz(?:es)? (?:19|20)\d{2}\b|"
                       r"\bÜbergangs(?:regelung|vorschrift)|\b(?:tritt|treten|trat|traten) .{0,40}in Kraft\b|"
                       r"\bin Kraft getreten\b|^\(?weggefallen\)?\.?$|\bAnpassung aufgrund\b|"
                       r"\b[Rr]edaktionelle (?:Anpassung|Änderung)")
+# Parts of a law's outline (gii "Gliederung") that hold its transitional and temporary rules:
+# "Kapitel 11 – Übergangs- und Schlussvorschriften" (SGB II), "Fünfter Abschnitt –
+# Übergangsregelungen auf Grund von Änderungsgesetzen", "Zweiter Abschnitt – Ergänzungen für
+# übergangsweise mögliche Leistungen …" (SGB III). Their §§ are often titled by the amending act
+# alone ("Siebtes Gesetz zur Änderung des Dritten Buches …"), so the title does not tell.
+_HISTORY_OUTLINE = re.compile(r"Übergangs(?:regelung|vorschrift)\w*|Übergangs- und Schlussvorschriften|übergangsweise|"
+                              r"bei Rechtsänderungen")
 # § titles of transitional, temporary and commencement rules (gii "Überschrift").
 _HISTORY_TITLE = re.compile(r"Übergangs(?:regelung|vorschrift)|aus Anlass der COVID|COVID-19|Vorübergehende "
                             r"Sonderregelung|Inkrafttreten|Außerkrafttreten|^\(?weggefallen\)?$", re.IGNORECASE)
@@ -117,7 +125,8 @@ def mark_roles(chunk: Any) -> list[list]:
     else:
         question_until, preamble = 0, False
     whole_history = (kind == "ba" and locator.get("part") == "Änderungshistorie") or (
-        kind == "law" and bool(_HISTORY_TITLE.search(str(extra.get("paragraph_title", "")))))
+        kind == "law" and bool(_HISTORY_TITLE.search(str(extra.get("paragraph_title", ""))))) or (
+        kind == "law" and bool(_HISTORY_OUTLINE.search(str(extra.get("gliederung", "")))))
     previous_example = ""   # the last sentence of the paragraph before, when it was an example
     block = False           # that paragraph was a labelled example block ("Beispiel: …") or went on one
     for p_start, p_end in _paragraphs(text):

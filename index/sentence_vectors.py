@@ -29,7 +29,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from fundstelle.sentences import split_sentences
+from fundstelle.sentences import split_sentences, table_rows
 from index.store import open_database
 
 PASSAGE = "p"
@@ -84,6 +84,8 @@ def comparison_texts(chunk: Any) -> tuple[list[str], list[str]]:
     text = chunk.text
     passages = [text[s:e] for s, e in split_sentences(text)]          # the verifier's sentences
     passages += [text[s:e] for s, e in answer_spans(chunk)]           # the answerer's candidates
+    # Rows of a law table are candidates as read with their header (``table_rows``).
+    passages += [reading for s, e in answer_spans(chunk) if "|" in text[s:e] for _, _, reading in table_rows(text, s, e)]
     # The answerer compares the question part as it finds it (empty when none is recognised).
     queries = [text[:question_end(text)]] if is_question_answer(chunk) else []
     return list(dict.fromkeys(passages)), queries

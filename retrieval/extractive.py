@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from fundstelle.sentences import without_absatz_number
+from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import tokenize_german
 from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
@@ -59,7 +59,8 @@ _REFERENCE_NUMBER = re.compile(
     r"Frage|Fragen|Drucksache|Anfrage|Ziffer|Teil|Buch|\w*[Ss]tufen?)\s*\d+(?:[./]\d+)*\s?[a-z]?\b"
     r"(?:\s*(?:bis|und|,|–|-)\s*\d+\s?[a-z]?\b)*"
     r"|\(\d+[a-z]?\)|(?:^|\n|:)\s*\d+[a-z]?\.(?=\s)", re.IGNORECASE)
-_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)?\d{2}\b|\b(?:19|20)\d{2}\b")
+_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)?\d{2}\b|\b(?:19|20)\d{2}\b|\b\d{1,2}\.\s*(?:Januar|Februar|März|"
+                   r"April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b")
 _NUMBER_WORD = (r"(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|"
                 r"sechzig|siebzig|achtzig|neunzig)")
 _QUANTITY = re.compile(rf"(?<![\w.])\d[\d.,]*|\b{_NUMBER_WORD}(?:hundert|tausend)?\b|\b(?:hundert|tausend|"
@@ -210,6 +211,17 @@ class ExtractiveAnswerer:
             # vectors the index stores (``index.sentence_vectors``).
             for start, end in answer_spans(hit.chunk):
                 sentence = text[start:end]
+                rows = table_rows(text, start, end) if "|" in sentence else []
+                if rows:
+                    # A law table: each row, read with its introduction and header, is a
+                    # candidate of its own; its span is the row, so the card marks that row.
+                    for row_start, row_end, reading in rows:
+                        role = role_of(roles, row_start, row_end)
+                        if role != QUESTION and count < self.MAX_SENTENCES_PER_PASSAGE:
+                            out.append(Candidate(index, row_start, row_end, reading, role=role, kind=hit.chunk.kind,
+                                                 norm=norm))
+                            count += 1
+                    continue
                 stripped = sentence.strip()
                 # Questions are not claims, bare enumerators, headings and flattened table
                 # rows are no answer, and fully parenthetical asides ("(Bitte … ausweisen)")
@@ -311,9 +323,16 @@ class ExtractiveAnswerer:
         if not candidates:
             return ""
         best = max(candidates, key=lambda c: c.score)
-        if best.role in (EXAMPLE, HISTORY) and self.role_adjustment(question, best.role) > 0:
+        if best.role in (EXAMPLE, HISTORY) and self.role_adjustment(question, best.role) > 0 \
+                and self._rule_in_near_tie(candidates, best) is None:
             return best.role
         return ""
+
+    def _rule_in_near_tie(self, candidates: Sequence[Candidate], best: Candidate) -> Candidate | None:
+        """The best norm or definition sentence within RUNNER_UP_MARGIN of ``best`` (None when
+        there is none): a rule that close answers the question as well as the illustration."""
+        rules = [c for c in candidates if c.role in (NORM, DEFINITION) and c.score >= best.score - self.RUNNER_UP_MARGIN]
+        return max(rules, key=lambda c: c.score) if rules else None
 
     def missing_figure(self, question: str, candidates: Sequence[Candidate]) -> bool:
         """True when the question asks for a number and no sentence that states one comes
@@ -342,6 +361,13 @@ class ExtractiveAnswerer:
             ranked = [c for c in ranked if c.role != ASKER]
         if not ranked:
             return []
+        if ranked[0].role in (EXAMPLE, HISTORY) and self.role_adjustment(question, ranked[0].role) > 0:
+            # An illustration the question did not ask for, in a near tie with a rule: the rule
+            # is the answer, and the illustration is not quoted beside it.
+            rule = self._rule_in_near_tie(ranked, ranked[0])
+            if rule is not None:
+                ranked = [c for c in ranked if not (c.role in (EXAMPLE, HISTORY)
+                                                    and self.role_adjustment(question, c.role) > 0)]
         best = ranked[0]
         chosen: list[Candidate] = []
         seen: set[str] = set()
@@ -380,8 +406,10 @@ class ExtractiveAnswerer:
                                 and c.role in rule_roles and c.score >= best.score - margin), None)
                 if partner is not None:
                     add(partner)
-            if _ASKS_FIGURE.search(question) and not any(c.has_figure for c in chosen):
-                figure = next((c for c in ranked[1:] if c.has_figure and c.role in rule_roles
+            # An amount needs a number (a date or a § number is none); a date or a deadline any figure.
+            states = (lambda c: states_quantity(c.text)) if asks_quantity(question) else (lambda c: c.has_figure)
+            if _ASKS_FIGURE.search(question) and not any(states(c) for c in chosen):
+                figure = next((c for c in ranked[1:] if states(c) and c.role in rule_roles
                                and c.score >= best.score - self.FIGURE_MARGIN), None)
                 if figure is not None:
                     add(figure)

@@ -1,4 +1,4 @@
-from fundstelle.sentences import split_sentences
+from fundstelle.sentences import split_sentences, table_rows
 
 
 def sentences(text):
@@ -66,3 +66,35 @@ def test_the_absatz_number_that_opens_a_sentence_is_left_out_for_patterns():
 
     assert without_absatz_number("(3) Zur Bedarfsgemeinschaft gehören") == "Zur Bedarfsgemeinschaft gehören"
     assert without_absatz_number("Nach Absatz (3) gilt") == "Nach Absatz (3) gilt"
+
+
+# Tables as the law loader writes them from gii XML (§ 147 Abs. 2 SGB III, § 2 RBSFV 2026, § 345a SGB III).
+ANSPRUCHSDAUER = ("(2) Die Dauer des Anspruchs auf Arbeitslosengeld beträgt\n"
+                  "nach Versicherungspflichtverhältnissen mit einer Dauer von insgesamt mindestens … Monaten | "
+                  "und nach Vollendung des … Lebensjahres | … Monate\n12 | | 6\n48 | 58. | 24")
+REGELBEDARF = ("Regelbedarfsstufen nach § 28 in Euro\ngültig ab | Regelbedarfsstufe 1 | Regelbedarfsstufe 2\n"
+               "1. Januar 2026 | 563 | 506")
+GESAMTBEITRAG = "Der Gesamtbeitrag beträgt\n1. | für das Jahr 2003 | 5 Millionen Euro,\n2. | für das Jahr 2004 | 18 Millionen Euro,"
+
+
+def test_a_table_row_is_read_with_its_introduction_and_header():
+    rows = table_rows(ANSPRUCHSDAUER, 0, len(ANSPRUCHSDAUER))
+    assert [ANSPRUCHSDAUER[s:e] for s, e, _ in rows] == ["12 | | 6", "48 | 58. | 24"]
+    assert rows[1][2] == ("Die Dauer des Anspruchs auf Arbeitslosengeld beträgt nach Versicherungspflichtverhältnissen "
+                          "mit einer Dauer von insgesamt mindestens 48 Monaten und nach Vollendung des 58. Lebensjahres "
+                          "– 24 Monate")
+    # An empty cell leaves its clause out.
+    assert rows[0][2].endswith("mindestens 12 Monaten – 6 Monate") and "Lebensjahres" not in rows[0][2]
+
+
+def test_header_cells_without_a_gap_label_the_values():
+    (row,) = table_rows(REGELBEDARF, 0, len(REGELBEDARF))
+    assert row[2] == ("Regelbedarfsstufen nach § 28 in Euro – gültig ab: 1. Januar 2026; Regelbedarfsstufe 1: 563; "
+                      "Regelbedarfsstufe 2: 506")
+
+
+def test_a_table_without_header_reads_its_cells_after_the_introduction():
+    rows = table_rows(GESAMTBEITRAG, 0, len(GESAMTBEITRAG))
+    assert [r[2] for r in rows] == ["Der Gesamtbeitrag beträgt für das Jahr 2003 5 Millionen Euro",
+                                    "Der Gesamtbeitrag beträgt für das Jahr 2004 18 Millionen Euro"]
+    assert table_rows("Ein Satz ohne Tabelle.", 0, 22) == []

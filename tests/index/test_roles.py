@@ -72,6 +72,31 @@ def test_a_transitional_paragraph_of_a_law_is_history_and_a_legal_definition_is_
     assert _roles(definition)[0][1] == DEFINITION
 
 
+def test_a_paragraph_in_the_transitional_part_of_the_law_outline_is_history():
+    # § 439 SGB III is titled by the amending act alone; its place in the law's outline says
+    # what it is. "Übergang von der Schule in den Beruf" is a topic, not a transitional rule.
+    text = ("Ist ein Anspruch auf Arbeitslosengeld mit einer dem Lebensalter der oder des Arbeitslosen "
+            "entsprechenden Höchstanspruchsdauer noch nicht erschöpft, erhöht sich die Anspruchsdauer.")
+    transitional = _chunk(text, kind="law", locator={"law": "SGB III", "paragraph": "439"}, extra={
+        "paragraph_title": "Siebtes Gesetz zur Änderung des Dritten Buches Sozialgesetzbuch und anderer Gesetze",
+        "gliederung": "Dreizehntes Kapitel – Sonderregelungen / Fünfter Abschnitt – Übergangsregelungen auf Grund "
+                      "von Änderungsgesetzen"})
+    topic = _chunk("Die Agentur für Arbeit kann Maßnahmen der Berufsorientierung fördern.", kind="law",
+                   locator={"law": "SGB III", "paragraph": "48"}, extra={
+                       "paragraph_title": "Berufsorientierungsmaßnahmen",
+                       "gliederung": "Drittes Kapitel – Aktive Arbeitsförderung / Dritter Abschnitt – Berufswahl und "
+                                     "Berufsausbildung / Erster Unterabschnitt – Übergang von der Schule in die "
+                                     "Berufsausbildung"})
+    assert _roles(transitional)[0][1] == HISTORY
+    assert _roles(topic)[0][1] == NORM
+
+
+def test_an_earlier_fassung_named_with_a_date_is_history():
+    sentence = ("Ist ein Anspruch auf Arbeitslosengeld nach § 127 Abs. 2 in der bis zum 31. Dezember 2007 geltenden "
+                "Fassung noch nicht erschöpft, erhöht sich die Anspruchsdauer.")
+    assert _roles(_chunk(sentence, kind="law", locator={"law": "SGB III", "paragraph": "1"}))[0][1] == HISTORY
+
+
 def test_a_landtag_question_is_a_question_and_the_government_answer_is_not():
     chunk = _chunk("3. Welche messbaren Zielgrößen wurden zu Beginn der Initiative definiert? (Bitte nach Jahren "
                    "ausweisen) Die Landesregierung hat keine eigenen Zielgrößen festgelegt.", kind="landtag",

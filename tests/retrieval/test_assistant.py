@@ -105,6 +105,20 @@ def test_every_extractive_sentence_is_verified_and_verbatim(assistant):
             assert sentence.text.rstrip(".") in readable(by_number[number].passage)
 
 
+@pytest.mark.slow
+def test_a_law_table_row_is_quoted_as_a_sentence_and_a_transitional_rule_is_not_the_answer(assistant):
+    # § 147 Abs. 2 SGB III is a table; § 439 SGB III, a transitional rule of 2007 that also
+    # speaks of the 58th year, lies in the law's "Übergangsregelungen" part.
+    answer = assistant.ask("Wie lange ist die Anspruchsdauer beim Arbeitslosengeld nach Vollendung des "
+                           "58. Lebensjahres?")
+    assert answer.status == "answered"
+    assert answer.citations[0].label == "§ 147 Abs. 2 SGB III"
+    assert "mindestens 48 Monaten und nach Vollendung des 58. Lebensjahres – 24 Monate" in answer.text
+    assert "|" not in answer.text and "§ 439" not in answer.text
+    amounts = assistant.ask("Wie hoch sind die Regelbedarfsstufen in Euro?")
+    assert "Regelbedarfsstufe 1: 563" in amounts.text and "|" not in amounts.text
+
+
 def test_answer_is_json_serialisable_and_round_trips(assistant):
     from retrieval.answer import Answer
 

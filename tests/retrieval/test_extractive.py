@@ -182,7 +182,7 @@ def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustrat
     covid = _candidate(0, 0, "Arbeitslosengeld wird insgesamt für nicht mehr als 35 Tage fortgezahlt.", 0.95,
                        role=HISTORY, kind="law")
     case = _candidate(1, 0, "Frau A erhält im März 450 Euro Lohn.", 0.94, role=EXAMPLE)
-    rule = _candidate(2, 0, "Die Dauer des Anspruchs richtet sich nach der Versicherungszeit.", 0.84, kind="law")
+    rule = _candidate(2, 0, "Die Dauer des Anspruchs richtet sich nach der Versicherungszeit.", 0.80, kind="law")
     for c in (covid, case, rule):
         c.score = c.similarity - answerer.role_adjustment("Wie lange wird Arbeitslosengeld gezahlt?", c.role)
     assert answerer.only_illustration("Wie lange wird Arbeitslosengeld gezahlt?", [covid, case, rule]) == HISTORY
@@ -191,6 +191,19 @@ def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustrat
     assert answerer.only_illustration("Wie lange wurde Arbeitslosengeld 2020 fortgezahlt?", [covid, rule]) == ""
     assert answerer.only_illustration("Gibt es ein Beispiel für die Anrechnung von Lohn?", [case, rule]) == ""
     assert answerer.only_illustration("Wie lange wird Arbeitslosengeld gezahlt?", [rule]) == ""
+
+
+def test_a_rule_in_a_near_tie_with_an_unasked_illustration_is_the_answer():
+    answerer = ExtractiveAnswerer(embedder=None)
+    question = "Wie lange ist die Anspruchsdauer nach Vollendung des 58. Lebensjahres?"
+    transitional = _candidate(0, 0, "Die Anspruchsdauer erhöht sich bei Arbeitslosen, die vor dem 1. Januar 2008 "
+                                    "das 58. Lebensjahr vollendet haben, auf 24 Monate.", 0.98, role=HISTORY, kind="law")
+    table_row = _candidate(4, 0, "Die Dauer des Anspruchs beträgt nach Vollendung des 58. Lebensjahres – 24 Monate",
+                           0.91, kind="law")
+    for c in (transitional, table_row):
+        c.score = c.similarity - answerer.role_adjustment(question, c.role)
+    assert answerer.only_illustration(question, [transitional, table_row]) == ""
+    assert answerer.select([transitional, table_row], question=question) == [table_row]
 
 
 def test_a_question_asks_for_a_number_when_its_interrogative_does():
@@ -215,6 +228,7 @@ def test_numbers_of_references_and_dates_are_no_figure():
     assert not states_quantity("Nach § 11b Abs. 2 Satz 1 Nr. 3 SGB II ist das Einkommen zu bereinigen.")
     assert not states_quantity("Die Fragen 1 und 2 werden wegen des Sachzusammenhangs gemeinsam beantwortet.")
     assert not states_quantity("Seit dem 01.01.2025 gilt die Regelung auch im Jahr 2026 fort (vergleiche Rz. 11.45).")
+    assert not states_quantity("Die Beträge gelten auch zum 1. Januar 2026.")
 
 
 def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_figure():
