@@ -2,9 +2,9 @@
 
 Asks every question of a gold file once with answerability switched off, records the
 evidence features of each answer (best sentence similarity, coverage of the question's key
-terms, unknown terms, unstated premises), and chooses the thresholds on the *tuning* half
-only: the most abstention on unanswerable questions with at most ``MAX_FALSE_ABSTENTION``
-false abstention, ties to the lower thresholds. Writes them to ``retrieval/answerability.json``
+terms, unknown terms, unstated premises, a number asked for and not stated), and chooses the
+thresholds on the *tuning* half only: the most abstention on unanswerable questions with at
+most ``MAX_FALSE_ABSTENTION`` false abstention, ties to the lower thresholds. Writes them to ``retrieval/answerability.json``
 (which the assistant reads) together with both halves' figures and the trade-off curve of
 the check half, and draws that curve (``docs/abstention-curve.png``). Deterministic: the same
 index and gold file give the same file.
@@ -40,13 +40,14 @@ class Features:
     premise: bool      # the question presupposes what the top passages do not state
     no_answer: bool    # no passage, no word, or no quotable sentence at all
     evidence: dict | None = None   # every evidence feature of the answer (margin, agreement ...), for study
+    figure_missing: bool = False   # asks for a number that no sentence near the best one states
 
 
 def abstains(f: Features, min_similarity: float, min_coverage: float, min_similarity_cross: float | None = None) -> bool:
     """The assistant's rule (``retrieval.answerability``) applied to recorded features."""
     floor = min_similarity if f.german or min_similarity_cross is None else min_similarity_cross
     return (f.no_answer or (f.german and f.unknown) or f.similarity < floor
-            or (f.german and f.coverage < min_coverage) or f.premise)
+            or (f.german and f.coverage < min_coverage) or f.premise or f.figure_missing)
 
 
 def rates(features: Sequence[Features], min_similarity: float, min_coverage: float,
@@ -123,7 +124,8 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
         out.append(Features(id=item["id"], half=half_of(item["id"]), answerable=bool(item["answerable"]),
                             german=german, similarity=float(evidence.get("best_similarity", 0.0)),
                             coverage=float(evidence.get("coverage", 0.0)), unknown=unknown, premise=premise,
-                            no_answer=answer is None or answer.abstained, evidence=dict(evidence)))
+                            no_answer=answer is None or answer.abstained, evidence=dict(evidence),
+                            figure_missing=bool(evidence.get("figure_missing", 0.0))))
     return out
 
 
@@ -166,7 +168,7 @@ def draw(result: dict[str, Any], path: Path) -> None:
                   f"≥ {result['thresholds']['min_similarity_cross']}, coverage ≥ {result['thresholds']['min_coverage']})")
     ax.set_xlabel("false abstention (answerable questions refused)")
     ax.set_ylabel("abstention (unanswerable questions refused)")
-    ax.set_title("Answerability trade-off, dev set (one similarity threshold varied)")
+    ax.set_title("Answerability trade-off, dev set (similarity threshold varied)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()

@@ -229,7 +229,7 @@ class Assistant:
         illustration = self.extractive.only_illustration(question, candidates)
         if illustration:
             return PARTIAL, ILLUSTRATION_REASON[illustration]
-        if self.extractive.missing_figure(question, candidates):
+        if evidence.figure_missing:
             return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
 

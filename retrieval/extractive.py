@@ -163,6 +163,7 @@ class Evidence:
     margin: float = 0.0         # fused score of the best passage minus the second
     agreement: float = 0.0      # 1 when the best passage is near the top of both dense and lexical lists
     best_is_rule: float = 0.0   # 1 when the best sentence is a norm or definition
+    figure_missing: float = 0.0  # 1 when the question asks for a number no near sentence states
 
 
 class ExtractiveAnswerer:
@@ -334,14 +335,15 @@ class ExtractiveAnswerer:
         rules = [c for c in candidates if c.role in (NORM, DEFINITION) and c.score >= best.score - self.RUNNER_UP_MARGIN]
         return max(rules, key=lambda c: c.score) if rules else None
 
-    def missing_figure(self, question: str, candidates: Sequence[Candidate]) -> bool:
+    @classmethod
+    def missing_figure(cls, question: str, candidates: Sequence[Candidate]) -> bool:
         """True when the question asks for a number and no sentence that states one comes
         within FIGURE_MARGIN of the best sentence (the margin within which the answer would
         quote it): the sources speak of the matter but do not give the asked figure."""
         if not candidates or not asks_quantity(question):
             return False
         best = max(c.score for c in candidates)
-        return not any(states_quantity(c.text) for c in candidates if c.score >= best - self.FIGURE_MARGIN)
+        return not any(states_quantity(c.text) for c in candidates if c.score >= best - cls.FIGURE_MARGIN)
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.
@@ -432,8 +434,8 @@ class ExtractiveAnswerer:
         order = {"law": 0, "ba": 1}
         return sorted(chosen, key=lambda c: (order.get(c.kind, 2), c.hit_index, c.start))
 
-    @staticmethod
-    def evidence(hits: Sequence[Hit], candidates: list[Candidate], question: str = "",
+    @classmethod
+    def evidence(cls, hits: Sequence[Hit], candidates: list[Candidate], question: str = "",
                  related=None) -> Evidence:
         """The features answerability is decided on. ``related(term) -> set[str]`` adds the
         synonyms of a question term (its stems count as covering it)."""
@@ -450,7 +452,8 @@ class ExtractiveAnswerer:
                         best_overlap=best.overlap if best else 0.0, top_dense=top_dense,
                         coverage=coverage(question, [h.chunk for h in hits[:3]], related) if question else 0.0,
                         margin=float(margin), agreement=agreement,
-                        best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)))
+                        best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
+                        figure_missing=float(cls.missing_figure(question, candidates)))
 
 
 def term_present(term: str, present: set[str]) -> bool:

@@ -28,11 +28,13 @@ def test_the_chosen_thresholds_keep_false_abstention_within_the_limit_on_the_tun
     assert tuning["abstention"] == round(5 / 6, 4)
 
 
-def test_unknown_terms_and_premises_abstain_whatever_the_thresholds():
+def test_unknown_terms_premises_and_missing_figures_abstain_whatever_the_thresholds():
     unknown = Features("x", "tuning", False, True, 0.95, 1.0, True, False, False)
     premise = Features("y", "tuning", False, True, 0.95, 1.0, False, True, False)
     foreign_unknown = Features("z", "tuning", False, False, 0.95, 0.0, True, False, False)
+    figure = Features("w", "tuning", False, False, 0.95, 1.0, False, False, False, figure_missing=True)
     assert abstains(unknown, 0.7, 0.0) and abstains(premise, 0.7, 0.0)
+    assert abstains(figure, 0.7, 0.0), "a number asked for and not stated is no answer, in any language"
     assert not abstains(foreign_unknown, 0.7, 0.5), "coverage and unknown terms are German-only rules"
 
 
