@@ -337,13 +337,18 @@ class ExtractiveAnswerer:
 
     @classmethod
     def missing_figure(cls, question: str, candidates: Sequence[Candidate]) -> bool:
-        """True when the question asks for a number and no sentence that states one comes
-        within FIGURE_MARGIN of the best sentence (the margin within which the answer would
-        quote it): the sources speak of the matter but do not give the asked figure."""
+        """True when the question asks for a number, the best sentence states none and no rule
+        sentence that states one comes within FIGURE_MARGIN of it (the margin within which the
+        answer would quote it): the sources speak of the matter but do not give the figure."""
         if not candidates or not asks_quantity(question):
             return False
-        best = max(c.score for c in candidates)
-        return not any(states_quantity(c.text) for c in candidates if c.score >= best - cls.FIGURE_MARGIN)
+        best = max(candidates, key=lambda c: c.score)
+        if states_quantity(best.text):
+            return False
+        # Beside the best sentence, only a rule may give the number: the answer adds no other
+        # (the amounts of a worked case are the case's, not the rule's).
+        return not any(states_quantity(c.text) for c in candidates
+                       if c.role in (NORM, DEFINITION) and c.score >= best.score - cls.FIGURE_MARGIN)
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.

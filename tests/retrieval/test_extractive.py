@@ -242,3 +242,7 @@ def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_f
     assert answerer.missing_figure(question, [rule, far_figure])
     assert not answerer.missing_figure(question, [rule, far_figure, near_figure])
     assert not answerer.missing_figure("Können sich Unternehmen an der Initiative beteiligen?", [rule, far_figure])
+    # The amounts of a worked case near the best sentence are the case's, not the asked figure.
+    case = _candidate(2, 0, "Frau A verdient im Juni 2.500,00 Euro.", 0.89, role=EXAMPLE, norm="")
+    case.score = case.similarity
+    assert answerer.missing_figure(question, [rule, far_figure, case])
