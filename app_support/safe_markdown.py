@@ -69,12 +69,64 @@ def escape_block(text: str) -> str:
     return result
 
 
+def _table_blocks(text: str) -> list[tuple[int, int]]:
+    """Spans of the tables in ``text``: two or more consecutive lines of cells split by "|"
+    with the same number of cells (how the law loader writes a gii table)."""
+    blocks: list[tuple[int, int]] = []
+    lines: list[tuple[int, int]] = []
+    position = 0
+    for line in text.split("\n"):
+        lines.append((position, position + len(line)))
+        position += len(line) + 1
+    run: list[tuple[int, int]] = []
+    for start, end in lines + [(len(text), len(text))]:
+        cells = text[start:end].count("|")
+        if cells and (not run or cells == text[run[0][0]:run[0][1]].count("|")):
+            run.append((start, end))
+            continue
+        if len(run) >= 2:
+            blocks.append((run[0][0], run[-1][1]))
+        run = [(start, end)] if cells else []
+    return blocks
+
+
+def _table(text: str, span: tuple[int, int] | None, colour: str) -> str:
+    """A table block as a Markdown table of escaped cells (a "|" inside a cell is escaped, so no
+    cell can change the table); the row that ``span`` falls in is bold on a background."""
+    rows = []
+    position = 0
+    for line in text.split("\n"):
+        cells = [escape_inline(cell) or " " for cell in line.split("|")]
+        if span and position <= span[0] < position + len(line) + 1 and span[1] > position:
+            cells = [f":{colour}-background[**{cell}**]" if cell.strip() else cell for cell in cells]
+        rows.append("| " + " | ".join(cells) + " |")
+        position += len(line) + 1
+    separator = "|" + "|".join("---" for _ in text.split("\n")[0].split("|")) + "|"
+    return "\n".join([rows[0], separator, *rows[1:]])
+
+
 def highlight(text: str, span: tuple[int, int] | None, colour: str = "orange") -> str:
     """``text`` as inert Markdown with ``text[span[0]:span[1]]`` in bold on a coloured background.
 
     The span is widened to whole linkable words, so a URL is never cut into a part that
-    the link detection could still see.
+    the link detection could still see. A table of the text (lines of "|"-separated cells)
+    is drawn as a table, its highlighted row marked.
     """
+    tables = _table_blocks(text)
+    if tables:
+        parts, position = [], 0
+        for start, end in tables:
+            inside = (span[0] - start, span[1] - start) if span and start <= span[0] < end else None
+            outside = span if span and position <= span[0] < start else None
+            if text[position:start].strip():
+                parts.append(highlight(text[position:start], (outside[0] - position, outside[1] - position)
+                                       if outside else None, colour).strip())
+            parts.append(_table(text[start:end], inside, colour))
+            position = end
+        if text[position:].strip():
+            rest = (span[0] - position, span[1] - position) if span and span[0] >= position else None
+            parts.append(highlight(text[position:], rest, colour).strip())
+        return "\n\n".join(parts)
     if not span:
         return escape_block(text)
     start, end = max(0, int(span[0])), min(len(text), int(span[1]))

@@ -66,3 +66,53 @@ def test_highlight_keeps_the_paragraph_break_before_the_sentence():
     text = "Frage?\n\nAntwort steht hier."
     body = highlight(text, (text.index("Antwort"), len(text)))
     assert body == "Frage\\?\n\n:orange-background[**Antwort steht hier\\.**]"
+
+
+TABLE = ("(2) Die Dauer des Anspruchs beträgt\n"
+         "nach mindestens … Monaten | und nach Vollendung des … Lebensjahres | … Monate\n"
+         "12 | | 6\n48 | 58. | 24\nAbweichend von Absatz 1 gilt Satz 2.")
+
+
+def _cells_of_rows(body: str) -> list[list[str]]:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(body)
+    rows, row = [], None
+    for token in tokens:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "inline" and row is not None:
+            row.append(token.content)
+        elif token.type == "tr_close":
+            rows.append(row)
+            row = None
+    return rows
+
+
+def test_a_law_table_is_drawn_as_a_table_with_the_quoted_row_marked():
+    start = TABLE.index("48 | 58")
+    body = highlight(TABLE, (start, start + len("48 | 58. | 24")))
+    rows = _cells_of_rows(body)
+    assert len(rows) == 3 and len(rows[0]) == 3, "header and two rows of three cells"
+    assert rows[1] == ["12", "", "6"]
+    assert all(cell.startswith(":orange-background[**") for cell in rows[2])
+    assert ":orange" not in " ".join(rows[0] + rows[1])
+    # The text around the table stays, unmarked.
+    assert body.startswith("\\(2\\) Die Dauer des Anspruchs beträgt\n\n|")
+    assert body.endswith("Abweichend von Absatz 1 gilt Satz 2\\.")
+
+
+def test_a_sentence_after_a_table_is_marked_in_place():
+    start = TABLE.index("Abweichend")
+    body = highlight(TABLE, (start, len(TABLE)))
+    assert body.endswith(":orange-background[**Abweichend von Absatz 1 gilt Satz 2\\.**]")
+    assert not any(":orange" in cell for row in _cells_of_rows(body) for cell in row)
+
+
+def test_a_hostile_table_cell_can_neither_link_nor_break_the_table():
+    text = "Tabelle\nKopf | [klick](https://evil.example/) | <b>x</b>\n1 | ![b](https://evil.example/x.png) | post@evil.example"
+    body = highlight(text, None)
+    assert active_content(body) == []
+    rows = _cells_of_rows(body)
+    assert [len(row) for row in rows] == [3, 3]
+    assert "[klick](https://evil.example/)" in rendered_text(body)
