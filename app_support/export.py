@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
+from fundstelle.sentences import split_sentences, table_rows
 from retrieval.answer import UNSUPPORTED, VERIFIED, Answer
 
 from app_support.citations import (SourceRef, format_citation, from_citation, from_passage, german_date,
@@ -50,10 +51,18 @@ def cited_refs(answer: Answer) -> list[SourceRef]:
 
 
 def supporting_sentence(ref: SourceRef) -> str:
-    """The sentence of the passage that backs the answer (the whole passage when unknown)."""
+    """The sentence of the passage that backs the answer (the whole passage when unknown); a
+    row of a law table as the answer read it ("… mindestens 48 Monaten und nach Vollendung des
+    58. Lebensjahres – 24 Monate", ``fundstelle.sentences.table_rows``), not as "48 | 58. | 24"."""
     if ref.support_span:
         start, end = ref.support_span
         quote = ref.text[start:end]
+        if "|" in quote:
+            for first, last in split_sentences(ref.text):
+                if first <= start < last:
+                    quote = next((reading for row_start, _, reading in table_rows(ref.text, first, last)
+                                  if row_start == start), quote)
+                    break
     else:
         quote = ref.text
     return " ".join(quote.split())

@@ -66,6 +66,20 @@ def test_markdown_quotes_the_supporting_sentence():
     assert f"Belegstelle: „{KA_SENTENCE}“" in to_markdown([initiative_answer()], created=WHEN)
 
 
+def test_a_quoted_table_row_is_exported_as_the_answer_read_it():
+    from app_support.citations import from_citation
+    from app_support.export import supporting_sentence
+    from retrieval.answer import Passage
+    from tests.app.answers import citation_for, sgb3_passage
+
+    table = ("(2) Die Dauer des Anspruchs auf Arbeitslosengeld beträgt\n"
+             "nach mindestens … Monaten | und nach Vollendung des … Lebensjahres | … Monate\n12 | | 6\n48 | 58. | 24")
+    passage = Passage(**{**vars(sgb3_passage()), "text": table, "label": "§ 147 Abs. 2 SGB III"})
+    ref = from_citation(citation_for(passage, 1, "48 | 58. | 24"))
+    assert supporting_sentence(ref) == ("Die Dauer des Anspruchs auf Arbeitslosengeld beträgt nach mindestens 48 Monaten "
+                                        "und nach Vollendung des 58. Lebensjahres – 24 Monate")
+
+
 def test_markdown_keeps_the_unsupported_flag():
     assert "*Die Initiative hat ihre Ziele vollständig erreicht.* (nicht belegt)" in to_markdown([initiative_answer()])
 
