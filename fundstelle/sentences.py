@@ -48,7 +48,27 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         out += [(start + s, start + e) for s, e in _split_paragraph(text[start:gap.start()])]
         start = gap.end()
     out += [(start + s, start + e) for s, e in _split_paragraph(text[start:])]
-    return out
+    return [piece for span in out for piece in _end_at_table(text, span)]
+
+
+def _end_at_table(text: str, span: tuple[int, int]) -> list[tuple[int, int]]:
+    """A table ends the sentence that introduces it: the lines after its last row ("…\n10 | 5\n
+    Abweichend von Absatz 1 …") are sentences of their own."""
+    start, end = span
+    if "|" not in text[start:end]:
+        return [span]
+    last_row_end = None
+    position = start
+    for line in text[start:end].split("\n"):
+        if "|" in line:
+            last_row_end = position + len(line)
+        position += len(line) + 1
+    rest = last_row_end + 1 if last_row_end is not None else end
+    while rest < end and text[rest].isspace():
+        rest += 1
+    if rest >= end:
+        return [span]
+    return [(start, last_row_end)] + [(rest + s, rest + e) for s, e in _split_paragraph(text[rest:end])]
 
 
 def _split_paragraph(text: str) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ import numpy as np
 
 from fundstelle.embeddings import (CachedEmbedder, Embedder, embedder_identity, load_embedder_for,
                                    load_query_embedder_for, query_engine_spec, spec_for_model)
+from fundstelle.sentences import split_sentences, table_rows
 from fundstelle.settings import Settings
 from index import lemmas, thesaurus
 from index.chunk import Chunk
@@ -356,7 +357,19 @@ def lexical_from_store(store: ChunkStore) -> LexicalIndex:
 
 def embedding_text(chunk: Chunk) -> str:
     """What gets embedded: the label and title give the passage its context ("§ 18 SGB III
-    Langzeitarbeitslose") without changing the quoted text."""
+    Langzeitarbeitslose") without changing the quoted text. A table of the law is searched as
+    its rows read ("… nach Vollendung des 58. Lebensjahres – 24 Monate",
+    ``fundstelle.sentences.table_rows``), not as lines of cells ("48 | 58. | 24")."""
     heading = chunk.extra.get("paragraph_title") or chunk.extra.get("heading") or ""
     context = " – ".join(x for x in (chunk.label, heading) if x)
-    return f"{context}\n{chunk.text}"
+    return f"{context}\n{_tables_read(chunk.text)}"
+
+
+def _tables_read(text: str) -> str:
+    if "|" not in text:
+        return text
+    parts = []
+    for start, end in split_sentences(text):
+        rows = table_rows(text, start, end)
+        parts.append("\n".join(reading for _, _, reading in rows) if rows else text[start:end])
+    return "\n".join(parts)

@@ -39,6 +39,12 @@ RETRIEVERS = ("hybrid", "dense", "bm25")
 # this many times the candidates unfiltered and filters them here (``_dense_candidates``).
 POST_FILTER_MIN_SHARE = 0.5
 POST_FILTER_FACTOR = 3
+# Up to this many chunks the dense side is searched exactly, over the stored vectors held in
+# memory (1.5 MB per 1,000 chunks), instead of through Chroma's HNSW graph: the graph is
+# approximate, and after in-place re-ingests it returned other neighbours than a fresh build
+# (README "Exact dense search"), so the same question could get another answer on another
+# machine. Larger indexes use the graph.
+EXACT_DENSE_MAX = 200_000
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,8 @@ class HybridSearcher:
         self._norm_matrix: np.ndarray | None = None
         self._norm_matrix_version = ""
         self._bridge: WordBridge | None = None
+        self._exact: np.ndarray | None = None
+        self._exact_key: tuple | None = None
         self._bridge_version = ""
         self._bridge_checked = 0.0
         self.weights = weights or RetrievalWeights()
@@ -268,6 +276,10 @@ class HybridSearcher:
         superseded Fassungen); when the filter keeps most chunks, the unfiltered nearest
         ``POST_FILTER_FACTOR * n`` are asked for and filtered here, and only when too few of
         them pass does the filtered query run."""
+        exact = self._exact_matrix(lexical, embedded)
+        if exact is not None:
+            sims = exact @ np.asarray(vector, dtype=np.float32)
+            return [(lexical.ids[int(i)], float(sims[i])) for i in top_positions(sims, n, allowed)]
         if where is None or allowed is None:
             return self.index.query_dense(vector, n, where)
         if allowed.mean() >= POST_FILTER_MIN_SHARE:
@@ -280,6 +292,25 @@ class HybridSearcher:
             if len(kept) >= n or wide >= embedded:
                 return kept[:n]
         return self.index.query_dense(vector, n, where)
+
+    def _exact_matrix(self, lexical: LexicalIndex, embedded: int) -> np.ndarray | None:
+        """Every chunk's stored vector in the lexical index's order, once the dense index is
+        complete and not larger than EXACT_DENSE_MAX (None otherwise: Chroma's graph decides)."""
+        total = len(lexical.ids)
+        if not total or embedded < total or total > EXACT_DENSE_MAX:
+            return None
+        key = (lexical.version, embedded)
+        with self._lock:
+            if self._exact_key == key:
+                return self._exact
+        with self.chroma_errors():
+            stored = self.index.vectors(list(lexical.ids))
+        if len(stored) < total:
+            return None
+        matrix = np.stack([stored[cid] for cid in lexical.ids]).astype(np.float32)
+        with self._lock:
+            self._exact, self._exact_key = matrix, key
+        return matrix
 
     def search(self, question: str, search_filter: SearchFilter | None = None, k: int = 10,
                depth: int = 50, query_vector: np.ndarray | None = None,

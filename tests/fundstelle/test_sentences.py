@@ -98,3 +98,10 @@ def test_a_table_without_header_reads_its_cells_after_the_introduction():
     assert [r[2] for r in rows] == ["Der Gesamtbeitrag beträgt für das Jahr 2003 5 Millionen Euro",
                                     "Der Gesamtbeitrag beträgt für das Jahr 2004 18 Millionen Euro"]
     assert table_rows("Ein Satz ohne Tabelle.", 0, 22) == []
+
+
+def test_a_table_ends_the_sentence_that_introduces_it():
+    text = ("(3) Bei Erfüllung beträgt die Dauer\nnach mindestens … Monaten | … Monate\n6 | 3\n10 | 5\n"
+            "Abweichend von Absatz 1 sind nur die Verhältnisse zu berücksichtigen. Zweiter Satz.")
+    assert sentences(text) == ["(3) Bei Erfüllung beträgt die Dauer\nnach mindestens … Monaten | … Monate\n6 | 3\n10 | 5",
+                               "Abweichend von Absatz 1 sind nur die Verhältnisse zu berücksichtigen.", "Zweiter Satz."]

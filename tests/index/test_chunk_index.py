@@ -80,3 +80,20 @@ def test_second_process_sees_new_content_without_restart(tmp_path, corpus_dir):
     searcher.ensure_current()
     assert searcher.lexical.version != before
     assert any(d["kind"] == "landtag" for d in searcher.catalog.documents.values())
+
+
+def test_a_law_table_is_searched_as_its_rows_read():
+    from index.chunk import Chunk
+    from index.chunk_index import embedding_text
+
+    text = ("(2) Die Dauer des Anspruchs auf Arbeitslosengeld beträgt\n"
+            "nach mindestens … Monaten | und nach Vollendung des … Lebensjahres | … Monate\n12 | | 6\n48 | 58. | 24\n"
+            "Abweichend von Absatz 1 gilt Satz 2.")
+    chunk = Chunk(doc_id="d", kind="law", doc_type="Gesetz", title="SGB III", label="§ 147 Abs. 2 SGB III", text=text,
+                  locator={"law": "SGB III", "paragraph": "147", "absatz": "2"}, extra={"paragraph_title": "Grundsatz"})
+    searched = embedding_text(chunk)
+    assert searched.startswith("§ 147 Abs. 2 SGB III – Grundsatz\n")
+    assert "nach mindestens 48 Monaten und nach Vollendung des 58. Lebensjahres – 24 Monate" in searched
+    assert "|" not in searched and searched.endswith("Abweichend von Absatz 1 gilt Satz 2.")
+    plain = Chunk(**{**vars(chunk), "text": "Ein Satz ohne Tabelle."})
+    assert embedding_text(plain) == "§ 147 Abs. 2 SGB III – Grundsatz\nEin Satz ohne Tabelle."

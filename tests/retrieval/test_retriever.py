@@ -36,12 +36,35 @@ def test_as_of_date_selects_the_older_fassung(make_retriever):
     assert {d.metadata["doc_id"] for d in newest} == {"sgb2-2026-04-23"}
 
 
-def test_dense_search_under_the_default_filter_finds_what_the_filtered_query_finds(assistant):
-    """Without filters only the newest Fassung is searched; the dense side then asks Chroma
-    unfiltered and drops superseded chunks itself. It must find exactly the chunks the
-    filtered Chroma query finds, and none of the older Fassung."""
+def test_the_dense_side_is_exact_nearest_neighbours_under_the_default_filter(assistant):
+    """A small index is searched over its stored vectors, not Chroma's approximate graph: the
+    dense ranks are the true cosine order among the chunks the filter lets through."""
+    import numpy as np
+
     from retrieval.filters import SearchFilter
 
+    searcher = assistant.searcher
+    ids = list(searcher.lexical.ids)
+    stored = searcher.index.vectors(ids)
+    where = searcher.catalog.chroma_where(SearchFilter())
+    allowed = {cid for cid in ids if cid in set(searcher.index.collection.get(where=where, include=[])["ids"])}
+    for question in ("Grundsatz des Förderns", "Wer gilt als langzeitarbeitslos?", "Eingliederungsvereinbarung"):
+        vector = np.asarray(assistant.embedder.embed_query(question), dtype=np.float32)
+        expected = sorted(allowed, key=lambda cid: -float(stored[cid] @ vector))[:20]
+        result = searcher.search(question, SearchFilter(), k=40, depth=20, query_vector=vector)
+        ranked = sorted((h.dense_rank, h.chunk_id) for h in result.hits if h.dense_rank)
+        assert [cid for _, cid in ranked] == expected[:len(ranked)] and len(ranked) >= 10
+
+
+def test_dense_search_under_the_default_filter_finds_what_the_filtered_query_finds(assistant, monkeypatch):
+    """An index too large to hold in memory is searched through Chroma. Without filters only
+    the newest Fassung is searched; the dense side then asks Chroma unfiltered and drops
+    superseded chunks itself. It must find exactly the chunks the filtered Chroma query finds,
+    and none of the older Fassung."""
+    import retrieval.search
+    from retrieval.filters import SearchFilter
+
+    monkeypatch.setattr(retrieval.search, "EXACT_DENSE_MAX", 0)
     searcher = assistant.searcher
     search_filter = SearchFilter()
     where = searcher.catalog.chroma_where(search_filter)
