@@ -43,7 +43,7 @@ POST_FILTER_FACTOR = 3
 # memory (1.5 MB per 1,000 chunks), instead of through Chroma's HNSW graph: the graph is
 # approximate, and after in-place re-ingests it returned other neighbours than a fresh build
 # (README "Exact dense search"), so the same question could get another answer on another
-# machine. Larger indexes use the graph.
+# machine. Larger indexes, and any index on a Chroma server, use the graph.
 EXACT_DENSE_MAX = 200_000
 
 
@@ -294,10 +294,13 @@ class HybridSearcher:
         return self.index.query_dense(vector, n, where)
 
     def _exact_matrix(self, lexical: LexicalIndex, embedded: int) -> np.ndarray | None:
-        """Every chunk's stored vector in the lexical index's order, once the dense index is
-        complete and not larger than EXACT_DENSE_MAX (None otherwise: Chroma's graph decides)."""
+        """Every chunk's stored vector in the lexical index's order, once the embedded dense
+        index is complete and not larger than EXACT_DENSE_MAX (None otherwise, and with a Chroma
+        server: Chroma's graph decides)."""
         total = len(lexical.ids)
-        if not total or embedded < total or total > EXACT_DENSE_MAX:
+        # A Chroma server is shared by several machines and is the source of truth while it
+        # runs: the assistant asks it every time (and says so when it is gone).
+        if not total or embedded < total or total > EXACT_DENSE_MAX or self.settings.uses_chroma_server:
             return None
         key = (lexical.version, embedded)
         with self._lock:
