@@ -107,9 +107,23 @@ def adapt(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
     return out / np.linalg.norm(out)
 
 
-def train_for_index(index, sources: Sequence[str] = DEFAULT_SOURCES, **fit_options) -> tuple[np.ndarray, dict]:
-    """Mine the pairs of ``index`` (a ``ChunkIndex``), embed their queries, fit ``W``.
-    Returns ``(W, info)`` with the pair counts and the timings."""
+@dataclass(frozen=True)
+class TrainingSet:
+    """The mined pairs of an index with the stored passage vectors they point into."""
+    ids: list[str]              # chunks with a stored vector, in the lexical index's order
+    passages: np.ndarray        # their stored vectors, one row per id
+    pairs: list[Pair]
+    positives: list[list[int]]  # per pair, the rows of its positive passages
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for pair in self.pairs:
+            out[pair.source] = out.get(pair.source, 0) + 1
+        return out
+
+
+def training_set(index, sources: Sequence[str] = DEFAULT_SOURCES) -> TrainingSet:
+    """Mine the pairs of ``index`` (a ``ChunkIndex``) whose passages all have a stored vector."""
     lexical = index.load_lexical()
     norms = index.load_norms(lexical)
     ids = list(lexical.ids)
@@ -121,15 +135,20 @@ def train_for_index(index, sources: Sequence[str] = DEFAULT_SOURCES, **fit_optio
              if all(c in position for c in p.positives)]
     if not pairs:
         raise ValueError("no training pairs: the index has no Weisung headings, explained Absätze or definitions")
+    return TrainingSet(ids, np.stack([stored[cid] for cid in ids]), pairs,
+                       [[position[c] for c in p.positives] for p in pairs])
+
+
+def train_for_index(index, sources: Sequence[str] = DEFAULT_SOURCES, **fit_options) -> tuple[np.ndarray, dict]:
+    """Mine the pairs of ``index`` (a ``ChunkIndex``), embed their queries, fit ``W``.
+    Returns ``(W, info)`` with the pair counts and the timings."""
+    data = training_set(index, sources)
+    pairs = data.pairs
     started = time.perf_counter()
     queries = np.stack([np.asarray(index.embedder.embed_query(p.query), dtype=np.float32) for p in pairs])
     embedded = time.perf_counter() - started
     started = time.perf_counter()
-    matrix = fit_adapter(queries, [[position[c] for c in p.positives] for p in pairs],
-                         np.stack([stored[cid] for cid in ids]), **fit_options)
-    counts: dict[str, int] = {}
-    for pair in pairs:
-        counts[pair.source] = counts.get(pair.source, 0) + 1
-    info = {"pairs": counts, "embed_s": round(embedded, 1), "fit_s": round(time.perf_counter() - started, 1)}
+    matrix = fit_adapter(queries, data.positives, data.passages, **fit_options)
+    info = {"pairs": data.counts(), "embed_s": round(embedded, 1), "fit_s": round(time.perf_counter() - started, 1)}
     log.info("query adapter: %s", info)
     return matrix, info

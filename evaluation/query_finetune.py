@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from evaluation.query_adapter import DEFAULT_SOURCES, mine_pairs
+from evaluation.query_adapter import DEFAULT_SOURCES, training_set
 
 log = logging.getLogger(__name__)
 
@@ -39,18 +39,9 @@ def finetune_query_encoder(index, model_dir, sources: Sequence[str] = DEFAULT_SO
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    lexical = index.load_lexical()
-    norms = index.load_norms(lexical)
-    ids = list(lexical.ids)
-    chunks = index.chunks(ids)
-    stored = index.vectors(ids)
-    ids = [cid for cid in ids if cid in stored]
-    position = {cid: i for i, cid in enumerate(ids)}
-    pairs = [p for p in mine_pairs(((cid, chunks[cid]) for cid in ids), norms, sources)
-             if all(c in position for c in p.positives)]
-    if not pairs:
-        raise ValueError("no training pairs: the index has no Weisung headings, explained Absätze or definitions")
-    passages = torch.tensor(np.stack([stored[cid] for cid in ids]), dtype=torch.float32)
+    data = training_set(index, sources)
+    examples = list(zip(data.pairs, data.positives))
+    passages = torch.tensor(data.passages, dtype=torch.float32)
 
     model = SentenceTransformer(str(model_dir), device="cpu")
     encoder, tokenizer = model[0].auto_model, model.tokenizer
@@ -71,13 +62,13 @@ def finetune_query_encoder(index, model_dir, sources: Sequence[str] = DEFAULT_SO
     for _ in range(epochs):
         losses = []
         encoder.train()
-        rng.shuffle(pairs)
-        for start in range(0, len(pairs), batch_size):
-            batch = pairs[start:start + batch_size]
-            logits = embed([p.query for p in batch], grad=True) @ passages.T / temperature
+        rng.shuffle(examples)
+        for start in range(0, len(examples), batch_size):
+            batch = examples[start:start + batch_size]
+            logits = embed([pair.query for pair, _ in batch], grad=True) @ passages.T / temperature
             positive = torch.zeros_like(logits, dtype=torch.bool)
-            for row, pair in enumerate(batch):
-                positive[row, [position[c] for c in pair.positives]] = True
+            for row, (_, rows) in enumerate(batch):
+                positive[row, rows] = True
             loss = (torch.logsumexp(logits, 1) - torch.logsumexp(logits.masked_fill(~positive, -1e9), 1)).mean()
             optimiser.zero_grad()
             loss.backward()
@@ -85,10 +76,7 @@ def finetune_query_encoder(index, model_dir, sources: Sequence[str] = DEFAULT_SO
             losses.append(loss.item())
         epoch_losses.append(round(float(np.mean(losses)), 3))
     encoder.eval()
-    counts: dict[str, int] = {}
-    for pair in pairs:
-        counts[pair.source] = counts.get(pair.source, 0) + 1
-    info = {"pairs": counts, "train_s": round(time.perf_counter() - started, 1),
+    info = {"pairs": data.counts(), "train_s": round(time.perf_counter() - started, 1),
             "epoch_losses": epoch_losses}
     log.info("query encoder fine-tuned: %s", info)
 

@@ -8,6 +8,7 @@ Satz or Absatz.
 from __future__ import annotations
 
 import re
+from itertools import zip_longest
 
 _ABBREVIATIONS = {
     "abs", "nr", "nrn", "art", "s", "z", "b", "u", "a", "v", "m", "i", "d", "vgl", "ggf", "bzw", "ca", "etc",
@@ -152,7 +153,8 @@ def table_rows(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
             reading = " ".join([lead, *words]).strip()
         else:
             gaps, labelled = [], []
-            for column, (head, value) in enumerate(zip(header, cells)):
+            # A ragged row (more cells than the header) keeps its extra cells as plain values.
+            for column, (head, value) in enumerate(zip_longest(header, cells, fillvalue="")):
                 if not value:
                     continue
                 if "…" in head:

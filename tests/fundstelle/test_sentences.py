@@ -105,3 +105,12 @@ def test_a_table_ends_the_sentence_that_introduces_it():
             "Abweichend von Absatz 1 sind nur die Verhältnisse zu berücksichtigen. Zweiter Satz.")
     assert sentences(text) == ["(3) Bei Erfüllung beträgt die Dauer\nnach mindestens … Monaten | … Monate\n6 | 3\n10 | 5",
                                "Abweichend von Absatz 1 sind nur die Verhältnisse zu berücksichtigen.", "Zweiter Satz."]
+
+
+def test_a_ragged_table_loses_no_cell():
+    text = "Die Beträge:\nStufe | Betrag\n1 | 563\n2 | 506 | ab 2026"
+    readings = [r[2] for r in table_rows(text, 0, len(text))]
+    assert readings == ["Die Beträge – Stufe: 1; Betrag: 563", "Die Beträge – Stufe: 2; Betrag: 506; ab 2026"]
+    # Without a header row of its own width the cells are read as they stand.
+    ragged = "Die Beträge:\nStufe | Betrag\n1 | 563 | ab 2026"
+    assert [r[2] for r in table_rows(ragged, 0, len(ragged))] == ["Die Beträge Stufe Betrag", "Die Beträge 1 563 ab 2026"]
