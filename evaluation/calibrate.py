@@ -119,7 +119,7 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
         answer = result.answer
         evidence = answer.evidence if answer is not None else {}
         german = (answer.language if answer is not None else "de") == "de"
-        unknown = bool(german and answer is not None and assistant.unknown_terms(answer.question))
+        unknown = bool(german and answer is not None and assistant.unknown_terms(answer.question, answer.passages[:3]))
         premise = bool(answer is not None and premise_terms(answer.question, answer.passages[:3]))
         out.append(Features(id=item["id"], half=half_of(item["id"]), answerable=bool(item["answerable"]),
                             german=german, similarity=float(evidence.get("best_similarity", 0.0)),

@@ -52,3 +52,11 @@ class SpellingNeighbours:
         limit = allowed_edits(word)
         return any(candidate != word and edit_distance(word, candidate, limit) <= limit
                    for candidate in self._by_start.get(word[:2], ()) if abs(len(candidate) - len(word)) <= limit)
+
+
+def misspelt_in(word: str, words: Iterable[str]) -> bool:
+    """True when one of ``words`` (e.g. those of the retrieved passages, rare ones included) is
+    ``word`` with a typo: within ``allowed_edits`` of it and not the same word."""
+    limit = allowed_edits(word)
+    return any(other != word and abs(len(other) - len(word)) <= limit and edit_distance(word, other, limit) <= limit
+               for other in words)

@@ -10,9 +10,10 @@ Thread-safe: several threads may call ``ask`` at once.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
-from typing import Iterable
+from typing import Any, Iterable, Sequence
 
 from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
@@ -21,7 +22,9 @@ from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, Q
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
+from index.german import fold
 from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
+from index.spelling import misspelt_in
 from retrieval.filters import SearchFilter
 from retrieval.language import detect_language
 from retrieval.prompts import ABSTAIN, ASKER_LEAD, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
@@ -29,6 +32,8 @@ from retrieval.search import Hit, HybridSearcher
 from retrieval.verify import Verifier, render_answer, renumber
 
 log = logging.getLogger(__name__)
+_WORD = re.compile(r"[^\W\d_]+")
+MAX_ABBREVIATION = 3   # letters; a shorter synonym does not vouch for an unknown word
 
 # Why an answer whose nearest sentence is only an illustration is given as "nicht direkt
 # beantwortet" (``ExtractiveAnswerer.only_illustration``).
@@ -217,7 +222,7 @@ class Assistant:
         if self.thresholds is None:
             return ANSWERED, ""
         if language == "de":
-            unknown = self.unknown_terms(question)
+            unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]])
             if unknown:
                 return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
         verdict = decide(evidence, language, self.thresholds)
@@ -233,20 +238,29 @@ class Assistant:
             return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
 
-    def unknown_terms(self, question: str) -> list[str]:
+    def unknown_terms(self, question: str, passages: Sequence[Any] = ()) -> list[str]:
         """Specific terms of a German question that the corpus never uses, in no inflected form
-        (lemma) and by none of their synonyms (OpenThesaurus)."""
+        (lemma) and by none of their synonyms (OpenThesaurus). A word that the retrieved
+        ``passages`` (chunks or passages with a ``text``) use with a typo's difference is
+        misspelt, not unknown ("Bergketen": the passage says "Bergketten", a word the corpus
+        has only once and so not in its list of misspellings)."""
         lexical = self.searcher.lexical
         unknown = lexical.unknown_terms(question)
+        passage_words = {fold(w.casefold()) for p in passages for w in _WORD.findall(p.text)} if unknown else set()
         kept = []
         for word in unknown:
+            if misspelt_in(fold(word.casefold()), passage_words):
+                continue
             forms = set()
             if self._lemma is not None:
                 forms.add(self._lemma(word))
             if self._related is not None:
                 forms.update(self._related(word))
+            # A synonym of three letters or fewer is an abbreviation ("ID" for
+            # "Identifikationsnummer", "AU", "TV"): as a corpus token it stands for too many things
+            # to show that the corpus knows the concept.
             if any(lexical.known_fraction(form) >= 1.0 for form in forms
-                   if form and form != word and " " not in form.strip()):
+                   if form and form != word and " " not in form.strip() and len(form.strip()) > MAX_ABBREVIATION):
                 continue
             kept.append(word)
         return kept

@@ -17,6 +17,7 @@ from index.german import tokenize_german
 from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
+from index.spelling import misspelt_in
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
 
@@ -51,16 +52,20 @@ _ASKS_QUANTITY = re.compile(
     r"(?:wie\s*viele?[nrm]?|wieviele?[nrm]?|wie hoch|was kostet|was kosten|how much|how many"
     r"|скільки|сколько|كم)(?!\w)", re.IGNORECASE)
 # What is not a figure in a sentence: references ("§ 11b Abs. 2 Satz 1 Nr. 3", "Rz. 11.45",
-# "Frage 3", "Drucksache 18/5591"), named levels ("Regelbedarfsstufe 1"), Absatz numbers and
-# list enumerators ("(2)", "1. monatlich …") and dates ("01.01.2025", "2024") name, they do
-# not count. An ordinal inside the prose ("das 25. Lebensjahr") does.
+# "Frage 3", "Drucksache 18/5591", "BGBl. I S. 2954", a court's "Az.: B 14 AS 35/16 R"), named
+# levels ("Regelbedarfsstufe 1"), Absatz numbers and list enumerators ("(2)", "1. monatlich …") and dates ("01.01.2025", "2024") name, they do
+# not count; nor does an ordinal ("das 25. Lebensjahr", "im 3. Monat"): it says which one, not
+# how much, so it answers no "Wie viel …?" (an age question is not a quantity question).
 _REFERENCE_NUMBER = re.compile(
     r"(?:§§?|Abs\.|Absatz|Absätze|Nr\.|Nummer|Satz|Sätze|Rz\.|Randziffer|Buchstabe|Kapitel|Artikel|Art\.|Anlage|"
-    r"Frage|Fragen|Drucksache|Anfrage|Ziffer|Teil|Buch|\w*[Ss]tufen?)\s*\d+(?:[./]\d+)*\s?[a-z]?\b"
+    r"Frage|Fragen|Drucksache|Anfrage|Ziffer|Teil|Buch|S\.|Seite|\w*[Ss]tufen?)\s*\d+(?:[./]\d+)*\s?[a-z]?\b"
     r"(?:\s*(?:bis|und|,|–|-)\s*\d+\s?[a-z]?\b)*"
+    # a court's file number ("Az.: B 14 AS 35/16 R", "1 BvR 1234/10")
+    r"|\b(?:[A-Z]\s)?\d+\s[A-Z][A-Za-z]{0,3}\s\d+/\d+(?:\s[A-Z]{1,2}\b)?"
     r"|\(\d+[a-z]?\)|(?:^|\n|:)\s*\d+[a-z]?\.(?=\s)", re.IGNORECASE)
 _DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(?:19|20)?\d{2}\b|\b(?:19|20)\d{2}\b|\b\d{1,2}\.\s*(?:Januar|Februar|März|"
                    r"April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b")
+_ORDINAL = re.compile(r"(?<![\w.,])\d+\.(?=\s+\w)")
 _NUMBER_WORD = (r"(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|"
                 r"sechzig|siebzig|achtzig|neunzig)")
 _QUANTITY = re.compile(rf"(?<![\w.])\d[\d.,]*|\b{_NUMBER_WORD}(?:hundert|tausend)?\b|\b(?:hundert|tausend|"
@@ -75,7 +80,7 @@ def asks_quantity(question: str) -> bool:
 def states_quantity(text: str) -> bool:
     """True when the sentence states a number: digits or a number word, not counting the
     numbers of references and dates."""
-    return bool(_QUANTITY.search(_DATE.sub(" ", _REFERENCE_NUMBER.sub(" ", text))))
+    return bool(_QUANTITY.search(_ORDINAL.sub(" ", _DATE.sub(" ", _REFERENCE_NUMBER.sub(" ", text)))))
 
 
 # The term a definitional question asks about: "Was ist eine Bedarfsgemeinschaft?", "Was
@@ -345,10 +350,11 @@ class ExtractiveAnswerer:
         best = max(candidates, key=lambda c: c.score)
         if states_quantity(best.text):
             return False
-        # Beside the best sentence, only a rule may give the number: the answer adds no other
-        # (the amounts of a worked case are the case's, not the rule's).
+        # Beside the best sentence, only a rule of the same norm may give the number: the answer
+        # adds no other (the amounts of a worked case are the case's, not the rule's).
         return not any(states_quantity(c.text) for c in candidates
-                       if c.role in (NORM, DEFINITION) and c.score >= best.score - cls.FIGURE_MARGIN)
+                       if c.role in (NORM, DEFINITION) and c.score >= best.score - cls.FIGURE_MARGIN
+                       and _same_source(c, best))
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.
@@ -417,7 +423,7 @@ class ExtractiveAnswerer:
             states = (lambda c: states_quantity(c.text)) if asks_quantity(question) else (lambda c: c.has_figure)
             if _ASKS_FIGURE.search(question) and not any(states(c) for c in chosen):
                 figure = next((c for c in ranked[1:] if states(c) and c.role in rule_roles
-                               and c.score >= best.score - self.FIGURE_MARGIN), None)
+                               and c.score >= best.score - self.FIGURE_MARGIN and _same_source(c, best)), None)
                 if figure is not None:
                     add(figure)
             # Close runners-up from other passages: the best sentence may come from a passage
@@ -461,6 +467,11 @@ class ExtractiveAnswerer:
                         figure_missing=float(cls.missing_figure(question, candidates)))
 
 
+def _same_source(candidate: Candidate, best: Candidate) -> bool:
+    """The same norm (its law text or its Weisung) as the best sentence, or its passage."""
+    return candidate.norm == best.norm if best.norm else candidate.hit_index == best.hit_index
+
+
 def term_present(term: str, present: set[str]) -> bool:
     """The stem occurs, or a stem of five letters or more that begins the other one does
     ("arbeitslos" / "arbeitslosengeld")."""
@@ -470,7 +481,8 @@ def term_present(term: str, present: set[str]) -> bool:
 
 def coverage(question: str, chunks: Sequence, related=None) -> float:
     """Share of the question's key terms (German stems, stop words removed) that occur in the
-    given chunks' text, label or title; a term also counts when one of its synonyms occurs."""
+    given chunks' text, label or title; a term also counts when one of its synonyms occurs or
+    the chunks spell it with a typo's difference ("Famicon" / "Famicom")."""
     terms = list(dict.fromkeys(tokenize_german(question)))
     terms = [t for t in terms if not t.isdigit()]
     if not terms:
@@ -482,7 +494,7 @@ def coverage(question: str, chunks: Sequence, related=None) -> float:
     covered = 0
     words = {t: w for w in question.split() for t in tokenize_german(w)}
     for term in terms:
-        if term_present(term, present):
+        if term_present(term, present) or misspelt_in(term, present):
             covered += 1
             continue
         if related is not None:

@@ -1,7 +1,7 @@
 """Misspellings of corpus words (index.spelling)."""
 import pytest
 
-from index.spelling import SpellingNeighbours, allowed_edits, edit_distance
+from index.spelling import SpellingNeighbours, allowed_edits, edit_distance, misspelt_in
 
 
 @pytest.mark.parametrize("a, b, distance", [
@@ -30,3 +30,11 @@ def test_a_typo_of_a_vocabulary_word_has_a_neighbour_and_a_new_word_has_none():
     assert neighbours.has_neighbour("bedarfsgemeinshaft")
     assert not neighbours.has_neighbour("rundfunkbeitrag")
     assert not neighbours.has_neighbour("bergketten")   # the word itself is not its own neighbour
+
+
+def test_a_word_is_misspelt_in_a_passage_that_spells_it_within_a_typo():
+    passage_words = {"bergketten", "zhejiang", "provinz", "vaterlandischer"}
+    assert misspelt_in("bergketen", passage_words)
+    assert misspelt_in("vaterlanidschen", passage_words)        # 15 letters: two edits allowed
+    assert not misspelt_in("bergketten", passage_words)          # the word itself is no typo of itself
+    assert not misspelt_in("rundfunkbeitrag", passage_words)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 
 from index.roles import EXAMPLE, NORM, role_of
 from retrieval.assistant import MISSING_FIGURE_REASON
 from retrieval.answerability import PARTIAL_LEAD, Thresholds, decide, premise_terms, unknown_sections
-from retrieval.extractive import Evidence
+from retrieval.extractive import Evidence, coverage
 from retrieval.prompts import ABSTAIN
 
 
@@ -74,6 +75,36 @@ def test_inflected_forms_of_corpus_words_are_not_unknown(assistant, question):
 @pytest.mark.slow
 def test_misspelt_corpus_words_are_not_unknown(assistant, question):
     assert assistant.unknown_terms(question) == []
+
+
+@pytest.mark.slow
+def test_a_word_the_retrieved_passage_spells_within_a_typo_is_not_unknown(assistant):
+    # "Bergketten" is not in the core index's list of words, so only the passage can say it is a typo.
+    question = "Wie viele Bergketen durchziehen die Provinz?"
+    assert assistant.unknown_terms(question) == ["Bergketen"]
+    passage = SimpleNamespace(text="Die Provinz Zhejiang ist von mehreren Bergketten durchzogen.")
+    assert assistant.unknown_terms(question, [passage]) == []
+    unrelated = SimpleNamespace(text="Der Regelbedarf wird jährlich angepasst.")
+    assert assistant.unknown_terms(question, [unrelated]) == ["Bergketen"]
+
+
+def test_coverage_counts_a_term_the_passage_spells_within_a_typo():
+    chunk = SimpleNamespace(label="Nintendo", title="Nintendo", text="Das Famicom wurde 1983 im Land Japan verkauft.")
+    assert coverage("In welchem Land wurde das Famicon verkauft?", [chunk]) == 1.0
+    assert coverage("In welchem Land wurde das Gameboy verkauft?", [chunk]) < 1.0
+
+
+@pytest.mark.slow
+def test_an_abbreviation_among_the_synonyms_does_not_vouch_for_an_unknown_word(assistant, monkeypatch):
+    # OpenThesaurus gives "ID" for "Identifikationsnummer"; the full corpus has the token "id"
+    # (the core index has not, so it is added here): a two-letter token proves nothing.
+    lexical = assistant.searcher.lexical
+    known_fraction = lexical.known_fraction
+    monkeypatch.setattr(lexical, "known_fraction", lambda text: 1.0 if text.casefold() == "id" else known_fraction(text))
+    assert lexical.known_fraction("ID") == 1.0
+    assert assistant.unknown_terms("Wo bekomme ich meine Identifikationsnummer her?") == ["Identifikationsnummer"]
+    # A synonym the corpus uses as a word still does ("Attest", "Arbeitsunfähigkeitsbescheinigung").
+    assert assistant.unknown_terms("Bis wann muss ich die Krankschreibung abgeben?") == []
 
 
 @pytest.mark.slow

@@ -229,18 +229,26 @@ def test_numbers_of_references_and_dates_are_no_figure():
     assert not states_quantity("Die Fragen 1 und 2 werden wegen des Sachzusammenhangs gemeinsam beantwortet.")
     assert not states_quantity("Seit dem 01.01.2025 gilt die Regelung auch im Jahr 2026 fort (vergleiche Rz. 11.45).")
     assert not states_quantity("Die Beträge gelten auch zum 1. Januar 2026.")
+    # An ordinal says which one, not how much; a court's file number and a page are references.
+    assert not states_quantity("Kinderzuschlag wird für Kinder gezahlt, die noch nicht das 25. Lebensjahr vollendet haben.")
+    assert not states_quantity("Er ist dem Monat zuzurechnen (vgl. BSG, Urteil vom 25.01.2017, Az.: B 14 AS 35/16 R).")
+    assert not states_quantity("Geändert durch Gesetz vom 22.12.2023 (BGBl. I S. 412).")
+    assert states_quantity("Nach Vollendung des 58. Lebensjahres – 24 Monate")
 
 
 def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_figure():
     answerer = ExtractiveAnswerer(embedder=None)
     rule = _candidate(0, 0, "Unternehmen können sich an der Initiative beteiligen.", 0.90, norm="")
     far_figure = _candidate(1, 0, "Die Integrationen stiegen um 11,5 Prozent.", 0.80, norm="")
-    near_figure = _candidate(1, 0, "Bisher haben sich 420 Unternehmen beteiligt.", 0.86, norm="")
-    for c in (rule, far_figure, near_figure):
+    near_figure = _candidate(0, 60, "Bisher haben sich 420 Unternehmen beteiligt.", 0.86, norm="")
+    # The same figure near the best sentence, but in a passage of another source: not its number.
+    elsewhere = _candidate(3, 0, "Bisher haben sich 420 Unternehmen beteiligt.", 0.86, norm="§ 11b SGB II")
+    for c in (rule, far_figure, near_figure, elsewhere):
         c.score = c.similarity
     question = "Wie viele Unternehmen haben sich an der Initiative beteiligt?"
     assert answerer.missing_figure(question, [rule, far_figure])
     assert not answerer.missing_figure(question, [rule, far_figure, near_figure])
+    assert answerer.missing_figure(question, [rule, far_figure, elsewhere])
     assert not answerer.missing_figure("Können sich Unternehmen an der Initiative beteiligen?", [rule, far_figure])
     # The amounts of a worked case near the best sentence are the case's, not the asked figure.
     case = _candidate(2, 0, "Frau A verdient im Juni 2.500,00 Euro.", 0.89, role=EXAMPLE, norm="")
