@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
-from index.german import tokenize_german
+from index.german import fold, tokenize_german
 from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
@@ -479,6 +479,16 @@ def term_present(term: str, present: set[str]) -> bool:
         len(p) >= 5 and (p.startswith(term) or term.startswith(p)) for p in present))
 
 
+_PAIR_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def written_apart_compounds(text: str) -> set[str]:
+    """Neighbouring words of four letters or more joined ("grünen Welle" → "grünenwelle"): a
+    question may write as one word what the text writes apart, and the other way round."""
+    words = [(m.start(), m.end(), fold(m.group().casefold())) for m in _PAIR_WORD.finditer(text)]
+    return {a + b for (_, end_a, a), (start_b, _, b) in zip(words, words[1:]) if not text[end_a:start_b].strip()}
+
+
 def coverage(question: str, chunks: Sequence, related=None) -> float:
     """Share of the question's key terms (German stems, stop words removed) that occur in the
     given chunks' text, label or title; a term also counts when one of its synonyms occurs or
@@ -488,13 +498,20 @@ def coverage(question: str, chunks: Sequence, related=None) -> float:
     if not terms:
         return 0.0
     present: set[str] = set()
+    written_apart: set[str] = set()
     for chunk in chunks:
         if chunk is not None:
-            present.update(tokenize_german(f"{chunk.label} {chunk.title} {chunk.text}"))
+            text = f"{chunk.label} {chunk.title} {chunk.text}"
+            present.update(tokenize_german(text))
+            written_apart.update(written_apart_compounds(text))
     covered = 0
     words = {t: w for w in question.split() for t in tokenize_german(w)}
     for term in terms:
         if term_present(term, present) or misspelt_in(term, present):
+            covered += 1
+            continue
+        word = fold(re.sub(r"\W", "", words.get(term, term)).casefold())
+        if word in written_apart or misspelt_in(word, written_apart):
             covered += 1
             continue
         if related is not None:

@@ -107,6 +107,14 @@ def test_an_abbreviation_among_the_synonyms_does_not_vouch_for_an_unknown_word(a
     assert assistant.unknown_terms("Bis wann muss ich die Krankschreibung abgeben?") == []
 
 
+def test_coverage_counts_a_compound_the_passage_writes_as_two_words():
+    chunk = SimpleNamespace(label="Verkehr", title="Verkehr",
+                            text="Bei einer grünen Welle sind mehrere Ampeln eines Straßenzuges geschaltet.")
+    assert coverage("Was ist eine Grünewelle?", [chunk]) == 1.0
+    # Only neighbouring words make one: "grünen" and "geschaltet" are far apart.
+    assert coverage("Was ist eine Grüngeschaltet?", [chunk]) == 0.0
+
+
 @pytest.mark.slow
 def test_a_word_no_typo_away_from_the_corpus_is_still_unknown(assistant):
     assert assistant.unknown_terms("Wie hoch ist der Rundfunkbeitrag für Studierende?") == ["Rundfunkbeitrag"]
