@@ -249,7 +249,8 @@ class Assistant:
         passage_words = {fold(w.casefold()) for p in passages for w in _WORD.findall(p.text)} if unknown else set()
         kept = []
         for word in unknown:
-            if misspelt_in(fold(word.casefold()), passage_words):
+            folded = fold(word.casefold())
+            if misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words):
                 continue
             forms = set()
             if self._lemma is not None:
@@ -443,3 +444,10 @@ def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:
                     doc_type=chunk.doc_type, title=chunk.title, stand=chunk.stand, page=chunk.page_start,
                     url=chunk.url, passage=chunk.text, support_span=span, doc_id=chunk.doc_id,
                     roles=role_spans(chunk))
+
+
+def _begins_with_word(word: str, passage_words: set[str]) -> bool:
+    """True when a passage word of five letters or more (the length ``term_present`` asks of
+    a stem that begins another) begins ``word``: "Kleidungsstück" is a kind of the passage's
+    "Kleidung". Whole words only: the passage's "kommunalen" does not make "Kommunalwahl" known."""
+    return any(len(other) >= 5 and word.startswith(other) and word != other for other in passage_words)

@@ -88,6 +88,18 @@ def test_a_word_the_retrieved_passage_spells_within_a_typo_is_not_unknown(assist
     assert assistant.unknown_terms(question, [unrelated]) == ["Bergketen"]
 
 
+@pytest.mark.slow
+def test_a_compound_of_a_passage_word_is_not_unknown_but_a_longer_passage_word_proves_nothing(assistant):
+    question = "Welches Kleidungsstück schützt bei der Arbeit mit der Motorsäge?"
+    assert "Kleidungsstück" in assistant.unknown_terms(question)
+    passage = SimpleNamespace(text="Wer mit der Motorsäge arbeitet, trägt Kleidung mit Schnittschutz.")
+    assert "Kleidungsstück" not in assistant.unknown_terms(question, [passage])
+    # "kommunalen" only shares a beginning with "Kommunalwahl"; it is no word the compound is made of.
+    question = "Ab welchem Alter darf man bei der Kommunalwahl wählen?"
+    passage = SimpleNamespace(text="Die kommunalen Träger erbringen die Leistungen für Unterkunft und Heizung.")
+    assert assistant.unknown_terms(question, [passage]) == ["Kommunalwahl"]
+
+
 def test_coverage_counts_a_term_the_passage_spells_within_a_typo():
     chunk = SimpleNamespace(label="Nintendo", title="Nintendo", text="Das Famicom wurde 1983 im Land Japan verkauft.")
     assert coverage("In welchem Land wurde das Famicon verkauft?", [chunk]) == 1.0
