@@ -9,7 +9,8 @@ content version) and read by retrieval:
   defines, the headings of the Rz. that explain it), a field apart from the chunk's own text;
 * the graph: ``norm_of(chunk id)``, ``units_of(norm)`` (law Absätze), ``explained_by(norm)``
   (Weisung Rz.), ``explains(chunk id)`` and ``links(chunk id)`` (what a card shows: "Erläutert
-  in …", "Verweist auf …").
+  in …", "Verweist auf …"), ``valued_in(chunk id)`` (the tables that value a level the unit
+  names: "Beziffert in § 2 RBSFV 2026"; ``index.levels``).
 """
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ import numpy as np
 
 from index.chunk import Chunk
 from index.folders import replaced_folder
+from index.levels import level_links
 from index.norms import NormProfile, build_profiles
 from index.references import Edge
 
 log = logging.getLogger(__name__)
 
-NORM_INDEX_FORMAT = "1"
+NORM_INDEX_FORMAT = "2"
 
 
 def _bm25(token_lists: list[list[str]]):
@@ -41,7 +43,8 @@ def _bm25(token_lists: list[list[str]]):
 
 class NormIndex:
     def __init__(self, ids: list[str], norms: list[str], absaetze: list[str], profiles: dict[str, NormProfile],
-                 edges: list[Edge], contexts: list[str], context_bm25, profile_bm25, version: str) -> None:
+                 edges: list[Edge], contexts: list[str], context_bm25, profile_bm25, version: str,
+                 levels: dict[str, list[str]] | None = None) -> None:
         self.ids = ids
         self._absatz_of = {cid: a for cid, a in zip(ids, absaetze) if a}
         self.norm_keys = sorted(profiles)
@@ -57,6 +60,7 @@ class NormIndex:
             self._edges.setdefault(edge.source, []).append(edge)
         self._context_bm25 = context_bm25
         self._profile_bm25 = profile_bm25
+        self._levels = levels or {}
 
     # -- building --------------------------------------------------------------------
     @classmethod
@@ -73,7 +77,7 @@ class NormIndex:
         absaetze = [chunk.locator.get("absatz", "") if chunk.kind == "law" else "" for _, chunk in pairs]
         return cls(ids, [units.norm[cid] for cid in ids], absaetze, profiles, list(edges), contexts,
                    _bm25([tokenize(text) for text in contexts]),
-                   _bm25([tokenize(profiles[key].text()) for key in norm_keys]), version)
+                   _bm25([tokenize(profiles[key].text()) for key in norm_keys]), version, level_links(pairs))
 
     # -- searching -------------------------------------------------------------------
     def context_scores(self, tokens: list[str]) -> np.ndarray:
@@ -113,6 +117,10 @@ class NormIndex:
     def links(self, chunk_id: str) -> list[Edge]:
         return list(self._edges.get(chunk_id, ()))
 
+    def valued_in(self, chunk_id: str) -> list[str]:
+        """The tables (chunk ids) that give the values of a level the unit names."""
+        return list(self._levels.get(chunk_id, ()))
+
     # -- persistence -----------------------------------------------------------------
     def save(self, folder: Path) -> None:
         with replaced_folder(folder) as tmp:
@@ -124,7 +132,8 @@ class NormIndex:
             data = {"format": NORM_INDEX_FORMAT, "version": self.version, "ids": self.ids,
                     "norms": [self._norm_of[c] for c in self.ids], "contexts": self.contexts,
                     "absaetze": [self.absatz_of(c) for c in self.ids],
-                    "profiles": {k: vars(p) for k, p in self.profiles.items()}, "edges": edges}
+                    "profiles": {k: vars(p) for k, p in self.profiles.items()}, "edges": edges,
+                    "levels": self._levels}
             (tmp / "norms.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -144,7 +153,7 @@ class NormIndex:
             profile_bm25 = bm25s.BM25.load(str(folder / "profiles")) if profiles else None
             return cls(data["ids"], data["norms"], data["absaetze"], profiles, [Edge(*e) for e in data["edges"]],
                        data["contexts"],
-                       context, profile_bm25, data["version"])
+                       context, profile_bm25, data["version"], data["levels"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("norm index at %s unreadable (%s); it will be rebuilt", folder, exc)
             return None

@@ -17,6 +17,7 @@ from index.german import fold, tokenize_german
 from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
+from index.levels import mentioned_levels, names_level
 from index.spelling import misspelt_in
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
@@ -151,6 +152,8 @@ class Candidate:
     role: str = NORM
     kind: str = ""
     norm: str = ""
+    chunk_id: str = ""
+    values_for: str = ""   # set on a table's rows: the top passage (chunk id) naming a level it values
 
     @property
     def has_figure(self) -> bool:
@@ -204,11 +207,15 @@ class ExtractiveAnswerer:
 
     def candidates(self, hits: Sequence[Hit]) -> list[Candidate]:
         out = []
+        top = {hit.chunk_id for hit in hits[:self.MAX_PASSAGES]}
         for index, hit in enumerate(hits):
-            # The top passages, plus any parliamentary Q/A pair retrieved at all: its question
-            # may match the user's better than its rank says.
-            if index >= self.MAX_PASSAGES and not _is_question_answer(hit):
+            # The top passages, plus any parliamentary Q/A pair retrieved at all (its question
+            # may match the user's better than its rank says) and any table valuing a level a
+            # top passage names (its rows share no words with the question).
+            values_for = getattr(hit, "values_for", "")
+            if index >= self.MAX_PASSAGES and not _is_question_answer(hit) and values_for not in top:
                 continue
+            ids = {"chunk_id": hit.chunk_id, "values_for": values_for if values_for in top else ""}
             text = hit.chunk.text
             count = 0
             roles = role_spans(hit.chunk)
@@ -225,7 +232,7 @@ class ExtractiveAnswerer:
                         role = role_of(roles, row_start, row_end)
                         if role != QUESTION and count < self.MAX_SENTENCES_PER_PASSAGE:
                             out.append(Candidate(index, row_start, row_end, reading, role=role, kind=hit.chunk.kind,
-                                                 norm=norm))
+                                                 norm=norm, **ids))
                             count += 1
                     continue
                 stripped = sentence.strip()
@@ -245,7 +252,7 @@ class ExtractiveAnswerer:
                 # penalised below and attributed to them in the answer.
                 if role == QUESTION:
                     continue
-                out.append(Candidate(index, start, end, sentence, role=role, kind=hit.chunk.kind, norm=norm))
+                out.append(Candidate(index, start, end, sentence, role=role, kind=hit.chunk.kind, norm=norm, **ids))
                 count += 1
                 if count >= self.MAX_SENTENCES_PER_PASSAGE:
                     break
@@ -353,8 +360,8 @@ class ExtractiveAnswerer:
         # Beside the best sentence, only a rule of the same norm may give the number: the answer
         # adds no other (the amounts of a worked case are the case's, not the rule's).
         return not any(states_quantity(c.text) for c in candidates
-                       if c.role in (NORM, DEFINITION) and c.score >= best.score - cls.FIGURE_MARGIN
-                       and _same_source(c, best))
+                       if c.role in (NORM, DEFINITION) and (values_level(c, best) or (
+                           c.score >= best.score - cls.FIGURE_MARGIN and _same_source(c, best))))
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.
@@ -420,8 +427,14 @@ class ExtractiveAnswerer:
                 if partner is not None:
                     add(partner)
             # An amount needs a number (a date or a § number is none); a date or a deadline any figure.
-            states = (lambda c: states_quantity(c.text)) if asks_quantity(question) else (lambda c: c.has_figure)
-            if _ASKS_FIGURE.search(question) and not any(states(c) for c in chosen):
+            amount = asks_quantity(question)
+            states = (lambda c: states_quantity(c.text)) if amount else (lambda c: c.has_figure)
+            # A rule that grants "einen Betrag in Höhe der Regelbedarfsstufe 1" leaves the amount
+            # to the table valuing that level: its row is the figure, whatever else the rule counts.
+            level_row = next((c for c in ranked[1:] if values_level(c, best) and states(c)), None) if amount else None
+            if level_row is not None:
+                add(level_row)
+            elif _ASKS_FIGURE.search(question) and not any(states(c) for c in chosen):
                 figure = next((c for c in ranked[1:] if states(c) and c.role in rule_roles
                                and c.score >= best.score - self.FIGURE_MARGIN and _same_source(c, best)), None)
                 if figure is not None:
@@ -465,6 +478,14 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates)))
+
+
+def values_level(candidate: Candidate, best: Candidate) -> bool:
+    """True when ``candidate`` is a table row valuing a level that the best sentence names
+    ("in Höhe der Regelbedarfsstufe 1" → "Regelbedarfsstufe 1: 563"): the figure of the rule,
+    however little its words resemble the question (``index.levels``)."""
+    return bool(candidate.values_for) and any(
+        names_level(best.text, level) and names_level(candidate.text, level) for level in mentioned_levels(best.text))
 
 
 def _same_source(candidate: Candidate, best: Candidate) -> bool:

@@ -47,6 +47,9 @@ POST_FILTER_FACTOR = 3
 EXACT_DENSE_MAX = 200_000
 
 
+# A graph relation as the neighbour's side says it (see ``HybridSearcher._neighbours``).
+_FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläutert", "beziffert in": "beziffert"}
+
 @dataclass(frozen=True)
 class RetrievalWeights:
     """How much each structural signal adds (chosen on the dev tuning half; README "Ablation").
@@ -80,6 +83,7 @@ class Hit:
     in_norm: bool = False        # the unit belongs to a norm (a law Absatz, a Weisung Rz.)
     norm_score: float = 0.0      # z-score of the hit's norm on the norm route
     graph_bonus: float = 0.0     # what an edge to a better hit added
+    values_for: str = ""         # a table brought because this hit (chunk id) names a level it values
     # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -442,9 +446,16 @@ class HybridSearcher:
                     hit.score += bonus - hit.graph_bonus
                     hit.graph_bonus = bonus
                     # Said from the brought unit's side: an Absatz is "erläutert in" the Rz.
-                    # that brought it, a Rz. "erläutert" the Absatz that brought it.
-                    graph_from[cid] = ("erläutert in" if relation == "erläutert" else "erläutert", leader_id)
+                    # that brought it, a Rz. "erläutert" the Absatz that brought it, a table
+                    # "beziffert" the unit that names its level.
+                    graph_from[cid] = (_FROM_BROUGHT_SIDE[relation], leader_id)
+                    hit.values_for = leader_id if relation == "beziffert in" else ""
         ranked = _structural_order(list(hits.values()))[:k]
+        # A table valuing a level that one of the best units names stays with the result, after
+        # the k best if it ranks lower: the answer may need its figure (``index.levels``).
+        kept = {h.chunk_id for h in ranked}
+        leaders = {h.chunk_id for h in ranked[:weights.graph_top]}
+        ranked += [hit for hit in hits.values() if hit.values_for in leaders and hit.chunk_id not in kept]
         chunks = self.index.chunks([h.chunk_id for h in ranked] + [leader for _, leader in graph_from.values()])
         for hit in ranked:
             hit.chunk = chunks.get(hit.chunk_id)
@@ -538,8 +549,9 @@ class HybridSearcher:
 
     @staticmethod
     def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:
-        """Units one edge away: the Absatz a Rz. explains; the Rz. that explain an Absatz."""
-        out = []
+        """Units one edge away: the Absatz a Rz. explains; the Rz. that explain an Absatz; the
+        tables that value a level the unit names ("in Höhe der Regelbedarfsstufe 1")."""
+        out = [(cid, "beziffert in") for cid in norms.valued_in(chunk_id)]
         edge = norms.explains(chunk_id)
         if edge is not None:
             out += [(cid, "erläutert") for cid in norms.units_of(edge.norm, edge.absatz)]
@@ -567,6 +579,8 @@ class HybridSearcher:
         out += [f"Erläutert in {labels[cid].label}" for cid in explained_in[:limit] if cid in labels]
         cited = [e for e in norms.links(chunk_id) if e.kind == "cites"][:limit]
         out += [f"Verweist auf {_norm_label(e.norm, e.absatz)}" for e in cited]
+        tables = self.index.chunks(norms.valued_in(chunk_id)[:limit])
+        out += [f"Beziffert in {chunk.label}" for chunk in tables.values()]
         return out
 
     def _explain(self, hit: "Hit") -> None:

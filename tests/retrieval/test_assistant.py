@@ -208,3 +208,13 @@ def test_llm_endpoint_down_falls_back_to_extractive(core_index_settings):
     answer = Assistant(settings).ask("Ab wann gilt man als langzeitarbeitslos?", mode="llm")
     assert answer.mode == "extractive" and answer.notices and "LLM" in answer.notices[0]
     assert any(label.startswith("§ 18 Abs. 1 SGB III") for label in cited_labels(answer))
+
+
+@pytest.mark.slow
+def test_an_amount_question_gets_the_rule_and_the_table_row_valuing_its_level(assistant):
+    answer = assistant.ask("Wie hoch ist der Regelbedarf für eine alleinstehende Person?")
+    assert answer.status == "answered"
+    labels = [c.label for c in answer.citations]
+    assert labels[:2] == ["§ 20 Abs. 2 SGB II", "§ 2 RBSFV 2026"]
+    assert "in Höhe der Regelbedarfsstufe 1" in answer.text and "Regelbedarfsstufe 1: 563" in answer.text
+    assert all(s.status == VERIFIED for s in answer.sentences if s.markers)

@@ -83,3 +83,18 @@ def test_a_what_is_question_is_answered_by_the_legal_definition_of_its_term(assi
     assert not answer.abstained
     assert answer.citations[0].label == "§ 7 Abs. 3 SGB II"
     assert answer.text.startswith("Zur Bedarfsgemeinschaft gehören")
+
+
+def test_a_rule_naming_a_level_brings_the_table_that_values_it(searcher):
+    # § 2 RBSFV 2026 shares no word with the question but "Regelbedarf…"; § 20 Abs. 2 SGB II
+    # grants "einen Betrag in Höhe der Regelbedarfsstufe 1", the table's header names that level.
+    result = searcher.search("Wie hoch ist der Regelbedarf für eine alleinstehende Person?", k=10)
+    assert "§ 20 Abs. 2 SGB II" in labels(result)[:3]
+    table = next(h for h in result.hits if h.chunk.label == "§ 2 RBSFV 2026")
+    assert table.reasons["graph"].startswith("beziffert § 20 Abs.")
+    rule = next(h for h in result.hits if h.chunk.label == "§ 20 Abs. 2 SGB II")
+    assert "Beziffert in § 2 RBSFV 2026" in searcher.links(rule.chunk_id)
+    # With the graph off the table is not reached.
+    off = searcher.search("Wie hoch ist der Regelbedarf für eine alleinstehende Person?", k=10,
+                          weights=replace(RetrievalWeights(), graph=0.0))
+    assert "§ 2 RBSFV 2026" not in labels(off)
