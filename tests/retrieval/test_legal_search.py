@@ -94,6 +94,9 @@ def test_a_rule_naming_a_level_brings_the_table_that_values_it(searcher):
     assert table.reasons["graph"].startswith("beziffert § 20 Abs.")
     rule = next(h for h in result.hits if h.chunk.label == "§ 20 Abs. 2 SGB II")
     assert "Beziffert in § 2 RBSFV 2026" in searcher.links(rule.chunk_id)
+    # "Regelbedarfsstufen nach § 28" means § 28 SGB XII: the card names no "§ 28 RBSFV 2026",
+    # a norm that does not exist.
+    assert not any("§ 28" in link for link in searcher.links(table.chunk_id))
     # With the graph off the table is not reached.
     off = searcher.search("Wie hoch ist der Regelbedarf für eine alleinstehende Person?", k=10,
                           weights=replace(RetrievalWeights(), graph=0.0))
