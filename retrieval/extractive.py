@@ -355,7 +355,9 @@ class ExtractiveAnswerer:
         if not candidates or not asks_quantity(question):
             return False
         best = max(candidates, key=lambda c: c.score)
-        if states_quantity(best.text):
+        # A worked case's amounts ("ca. 2.500,00 Euro") or an old Fassung's are not the rule's
+        # figure, unless the question asks for an example or for the past.
+        if states_quantity(best.text) and not _unasked_illustration(question, best.role):
             return False
         # Beside the best sentence, only a rule of the same norm may give the number: the answer
         # adds no other (the amounts of a worked case are the case's, not the rule's).
@@ -478,6 +480,12 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates)))
+
+
+def _unasked_illustration(question: str, role: str) -> bool:
+    """A worked case the question does not ask for, or a history it does not ask about."""
+    return ((role == EXAMPLE and not _ASKS_EXAMPLE.search(question))
+            or (role == HISTORY and not _ASKS_HISTORY.search(question)))
 
 
 def values_level(candidate: Candidate, best: Candidate) -> bool:

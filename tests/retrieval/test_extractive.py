@@ -254,3 +254,7 @@ def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_f
     case = _candidate(2, 0, "Frau A verdient im Juni 2.500,00 Euro.", 0.89, role=EXAMPLE, norm="")
     case.score = case.similarity
     assert answerer.missing_figure(question, [rule, far_figure, case])
+    # Nor when the worked case is the best sentence itself, unless an example is asked for.
+    case.score = 0.95
+    assert answerer.missing_figure(question, [rule, far_figure, case])
+    assert not answerer.missing_figure("Wie viele Unternehmen sind es, zum Beispiel?", [rule, far_figure, case])
