@@ -54,9 +54,9 @@ _ASKS_QUANTITY = re.compile(
     r"|скільки|сколько|كم)(?!\w)", re.IGNORECASE)
 # What is not a figure in a sentence: references ("§ 11b Abs. 2 Satz 1 Nr. 3", "Rz. 11.45",
 # "Frage 3", "Drucksache 18/5591", "BGBl. I S. 2954", a court's "Az.: B 14 AS 35/16 R"), named
-# levels ("Regelbedarfsstufe 1"), Absatz numbers and list enumerators ("(2)", "1. monatlich …") and dates ("01.01.2025", "2024") name, they do
-# not count; nor does an ordinal ("das 25. Lebensjahr", "im 3. Monat"): it says which one, not
-# how much, so it answers no "Wie viel …?" (an age question is not a quantity question).
+# levels ("Regelbedarfsstufe 1"), Absatz numbers and list enumerators ("(2)", "1. monatlich …")
+# and dates ("01.01.2025", "2024") name, they do not count; nor does an ordinal ("das 25.
+# Lebensjahr", "im 3. Monat"): it says which one, not how much, so it answers no "Wie viel …?".
 _REFERENCE_NUMBER = re.compile(
     r"(?:§§?|Abs\.|Absatz|Absätze|Nr\.|Nummer|Satz|Sätze|Rz\.|Randziffer|Buchstabe|Kapitel|Artikel|Art\.|Anlage|"
     r"Frage|Fragen|Drucksache|Anfrage|Ziffer|Teil|Buch|S\.|Seite|\w*[Ss]tufen?)\s*\d+(?:[./]\d+)*\s?[a-z]?\b"

@@ -50,6 +50,7 @@ EXACT_DENSE_MAX = 200_000
 # A graph relation as the neighbour's side says it (see ``HybridSearcher._neighbours``).
 _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläutert", "beziffert in": "beziffert"}
 
+
 @dataclass(frozen=True)
 class RetrievalWeights:
     """How much each structural signal adds (chosen on the dev tuning half; README "Ablation").
