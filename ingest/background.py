@@ -12,6 +12,7 @@ while ``settings.embed_hold_file`` exists and ``embed_hold_after`` chunks are do
 """
 from __future__ import annotations
 
+import atexit
 import fcntl
 import logging
 import os
@@ -30,6 +31,10 @@ HOLD_POLL_SECONDS = 0.1
 YIELD_MAX_SECONDS = 30.0
 # Before it loads its model, the embedder lets a just-opened page send its first question.
 START_GRACE_SECONDS = 1.0
+# At interpreter exit the embedder is stopped after its batch and joined: a daemon thread still
+# inside torch when Python finalises is ended by a forced unwind through torch's C++ frames,
+# which aborts the process ("terminate called without an active exception", exit status 134).
+STOP_AT_EXIT_SECONDS = 60.0
 
 
 class EmbedderBusyError(RuntimeError):
@@ -111,6 +116,7 @@ class BackgroundEmbedder:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._stops_at_exit = False
 
     @property
     def running(self) -> bool:
@@ -125,6 +131,9 @@ class BackgroundEmbedder:
             self.status = EmbedderStatus(state="running")
             self._thread = threading.Thread(target=self._run, name="fundstelle-embedder", daemon=True)
             self._thread.start()
+            if not self._stops_at_exit:
+                atexit.register(self.stop, STOP_AT_EXIT_SECONDS)
+                self._stops_at_exit = True
             return True
 
     def stop(self, timeout: float = 30.0) -> None:

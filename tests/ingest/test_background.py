@@ -122,3 +122,36 @@ def test_second_embedder_on_the_same_index_is_refused(read_only_index):
     assert result.returncode == 2
     assert "another process is embedding into this index" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+EXIT_WHILE_EMBEDDING = """
+import time
+from fundstelle.settings import Settings
+from ingest.background import BackgroundEmbedder
+embedder = BackgroundEmbedder(Settings())
+embedder.start()
+deadline = time.monotonic() + 300
+while embedder.running and embedder.status.embedded < 16 and time.monotonic() < deadline:
+    time.sleep(0.05)
+# A large heap, like an app's or a test session's, keeps Python's finalisation busy long enough
+# for the embedder thread to come back from the model meanwhile.
+heap = []
+for _ in range(2_000_000):
+    node = {}
+    node["self"] = node
+    heap.append(node)
+print("embedded", embedder.status.embedded, flush=True)
+"""
+
+
+def test_a_process_that_exits_while_the_embedder_runs_exits_cleanly_and_keeps_whole_records(read_only_index):
+    # The script ends while the daemon thread is inside the model (no embedding cache, so every
+    # batch runs it): Python must not be finalised under it.
+    env = {**settings_env(read_only_index), "FUNDSTELLE_EMBEDDING_CACHE": "false"}
+    done = subprocess.run([sys.executable, "-c", EXIT_WHILE_EMBEDDING], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "terminate called" not in done.stderr
+    partial = chroma_ids(read_only_index)
+    assert 16 <= len(partial) < len(ChunkIndex(read_only_index).store.ids()), "stopped after a batch, not at the end"
+    assert len(partial) == len(set(partial))
