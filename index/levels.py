@@ -20,8 +20,11 @@ from typing import Iterable
 
 from index.chunk import Chunk
 
-# A header cell naming a level: a capitalised word of four letters or more and a number.
-_LEVEL_CELL = re.compile(r"[A-ZÄÖÜ][\wäöüß-]{3,}\s\d{1,2}[a-z]?")
+# A level's name: a capitalised word of four letters or more and a number ("Regelbedarfsstufe 1");
+# a table cell that is one names a level, prose names it when no other digit or letter follows.
+_LEVEL = r"[A-ZÄÖÜ][\wäöüß-]{3,}\s\d{1,2}[a-z]?"
+_LEVEL_CELL = re.compile(_LEVEL)
+_LEVEL_MENTION = re.compile(rf"(?<![\w-]){_LEVEL}(?![\d\w])")
 
 
 def table_levels(text: str) -> list[str]:
@@ -37,9 +40,6 @@ def table_levels(text: str) -> list[str]:
     return found
 
 
-_LEVEL_MENTION = re.compile(r"(?<![\w-])[A-ZÄÖÜ][\wäöüß-]{3,}\s\d{1,2}[a-z]?(?![\d\w])")
-
-
 def mentioned_levels(text: str) -> list[str]:
     """Everything in ``text`` shaped like a level name ("Regelbedarfsstufe 1", also "Satz 1"):
     the candidates a table's header may value."""
@@ -48,7 +48,7 @@ def mentioned_levels(text: str) -> list[str]:
 
 def names_level(text: str, level: str) -> bool:
     """True when ``text`` names ``level`` as such ("Regelbedarfsstufe 1", not "… 12")."""
-    return re.search(rf"(?<![\w-]){re.escape(level)}(?![\d\w])", text) is not None
+    return level in mentioned_levels(text)
 
 
 def level_links(chunks: Iterable[tuple[str, Chunk]]) -> dict[str, list[str]]:
@@ -62,9 +62,7 @@ def level_links(chunks: Iterable[tuple[str, Chunk]]) -> dict[str, list[str]]:
         return {}
     links: dict[str, list[str]] = {}
     for chunk_id, chunk in pairs:
-        for level, table_ids in tables.items():
-            if level.split()[0] in chunk.text and names_level(chunk.text, level):
-                for table_id in table_ids:
-                    if table_id != chunk_id and table_id not in links.get(chunk_id, []):
-                        links.setdefault(chunk_id, []).append(table_id)
+        found = [t for level in mentioned_levels(chunk.text) for t in tables.get(level, ()) if t != chunk_id]
+        if found:
+            links[chunk_id] = list(dict.fromkeys(found))
     return links

@@ -9,7 +9,8 @@ content version) and read by retrieval:
   defines, the headings of the Rz. that explain it), a field apart from the chunk's own text;
 * the graph: ``norm_of(chunk id)``, ``units_of(norm)`` (law Absätze), ``explained_by(norm)``
   (Weisung Rz.), ``explains(chunk id)`` and ``links(chunk id)`` (what a card shows: "Erläutert
-  in …", "Verweist auf …"), ``valued_in(chunk id)`` (the tables that value a level the unit
+  in …", "Verweist auf …"; ``citations`` are the cited norms a reader can look up),
+  ``valued_in(chunk id)`` (the tables that value a level the unit
   names: "Beziffert in § 2 RBSFV 2026"; ``index.levels``).
 """
 from __future__ import annotations
@@ -30,6 +31,12 @@ from index.references import Edge
 log = logging.getLogger(__name__)
 
 NORM_INDEX_FORMAT = "2"
+
+
+def _law_of(norm: str) -> str:
+    """The law of a norm key ("§ 2 RBSFV 2026" → "RBSFV 2026"; "" for none)."""
+    parts = norm.split(" ", 2)
+    return parts[2] if len(parts) == 3 else ""
 
 
 def _bm25(token_lists: list[list[str]]):
@@ -116,6 +123,15 @@ class NormIndex:
 
     def links(self, chunk_id: str) -> list[Edge]:
         return list(self._edges.get(chunk_id, ()))
+
+    def citations(self, chunk_id: str) -> list[Edge]:
+        """The norms the unit cites that a reader can look up: those the sources hold, and
+        those of another law. A citation without a law name is read as the unit's own law; when
+        that law has no such § ("Regelbedarfsstufen nach § 28" in the RBSFV means § 28 SGB XII),
+        the norm does not exist."""
+        own = _law_of(self.norm_of(chunk_id))
+        return [e for e in self.links(chunk_id)
+                if e.kind == "cites" and (e.norm in self.profiles or _law_of(e.norm) != own)]
 
     def valued_in(self, chunk_id: str) -> list[str]:
         """The tables (chunk ids) that give the values of a level the unit names."""

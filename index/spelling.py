@@ -49,9 +49,7 @@ class SpellingNeighbours:
 
     def has_neighbour(self, word: str) -> bool:
         """True when a vocabulary word other than ``word`` is within ``allowed_edits`` of it."""
-        limit = allowed_edits(word)
-        return any(candidate != word and edit_distance(word, candidate, limit) <= limit
-                   for candidate in self._by_start.get(word[:2], ()) if abs(len(candidate) - len(word)) <= limit)
+        return misspelt_in(word, self._by_start.get(word[:2], ()))
 
 
 def misspelt_in(word: str, words: Iterable[str]) -> bool:

@@ -17,7 +17,7 @@ from index.german import fold, tokenize_german
 from index.norms import defined_terms
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
-from index.levels import mentioned_levels, names_level
+from index.levels import mentioned_levels
 from index.spelling import misspelt_in
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
@@ -152,7 +152,6 @@ class Candidate:
     role: str = NORM
     kind: str = ""
     norm: str = ""
-    chunk_id: str = ""
     values_for: str = ""   # set on a table's rows: the top passage (chunk id) naming a level it values
 
     @property
@@ -215,7 +214,7 @@ class ExtractiveAnswerer:
             values_for = getattr(hit, "values_for", "")
             if index >= self.MAX_PASSAGES and not _is_question_answer(hit) and values_for not in top:
                 continue
-            ids = {"chunk_id": hit.chunk_id, "values_for": values_for if values_for in top else ""}
+            ids = {"values_for": values_for if values_for in top else ""}
             text = hit.chunk.text
             count = 0
             roles = role_spans(hit.chunk)
@@ -492,8 +491,7 @@ def values_level(candidate: Candidate, best: Candidate) -> bool:
     """True when ``candidate`` is a table row valuing a level that the best sentence names
     ("in Höhe der Regelbedarfsstufe 1" → "Regelbedarfsstufe 1: 563"): the figure of the rule,
     however little its words resemble the question (``index.levels``)."""
-    return bool(candidate.values_for) and any(
-        names_level(best.text, level) and names_level(candidate.text, level) for level in mentioned_levels(best.text))
+    return bool(candidate.values_for) and bool(set(mentioned_levels(best.text)) & set(mentioned_levels(candidate.text)))
 
 
 def _same_source(candidate: Candidate, best: Candidate) -> bool:
@@ -526,19 +524,19 @@ def coverage(question: str, chunks: Sequence, related=None) -> float:
     terms = [t for t in terms if not t.isdigit()]
     if not terms:
         return 0.0
+    texts = [f"{chunk.label} {chunk.title} {chunk.text}" for chunk in chunks if chunk is not None]
     present: set[str] = set()
-    written_apart: set[str] = set()
-    for chunk in chunks:
-        if chunk is not None:
-            text = f"{chunk.label} {chunk.title} {chunk.text}"
-            present.update(tokenize_german(text))
-            written_apart.update(written_apart_compounds(text))
+    for text in texts:
+        present.update(tokenize_german(text))
+    written_apart: set[str] | None = None   # read only when a term is not found otherwise
     covered = 0
     words = {t: w for w in question.split() for t in tokenize_german(w)}
     for term in terms:
         if term_present(term, present) or misspelt_in(term, present):
             covered += 1
             continue
+        if written_apart is None:
+            written_apart = {pair for text in texts for pair in written_apart_compounds(text)}
         word = fold(re.sub(r"\W", "", words.get(term, term)).casefold())
         if word in written_apart or misspelt_in(word, written_apart):
             covered += 1

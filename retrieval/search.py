@@ -124,12 +124,6 @@ def fuse_scores(hits: list[Hit], lexical_share: float) -> None:
         hit.score = float((1 - share) * d + share * l)
 
 
-def _law_of(norm: str) -> str:
-    """The law of a norm key ("§ 2 RBSFV 2026" → "RBSFV 2026"; "" for none)."""
-    parts = norm.split(" ", 2)
-    return parts[2] if len(parts) == 3 else ""
-
-
 def _norm_label(norm: str, absatz: str) -> str:
     """"§ 22 SGB II" with Absatz "1" -> "§ 22 Abs. 1 SGB II"."""
     if not absatz:
@@ -584,13 +578,7 @@ class HybridSearcher:
         explained_in = [cid for cid, relation in self._neighbours(norms, chunk_id) if relation == "erläutert in"]
         labels = self.index.chunks(explained_in[:limit])
         out += [f"Erläutert in {labels[cid].label}" for cid in explained_in[:limit] if cid in labels]
-        # A citation without a law name is read as the unit's own law; when that law has no
-        # such § ("Regelbedarfsstufen nach § 28" in the RBSFV means § 28 SGB XII), the card
-        # would name a norm that does not exist, so it names only norms the sources hold or of
-        # another law.
-        own = _law_of(norms.norm_of(chunk_id))
-        cited = [e for e in norms.links(chunk_id) if e.kind == "cites"
-                 and (e.norm in norms.profiles or _law_of(e.norm) != own)][:limit]
+        cited = norms.citations(chunk_id)[:limit]
         out += [f"Verweist auf {_norm_label(e.norm, e.absatz)}" for e in cited]
         tables = self.index.chunks(norms.valued_in(chunk_id)[:limit])
         out += [f"Beziffert in {chunk.label}" for chunk in tables.values()]

@@ -30,3 +30,10 @@ def test_a_unit_naming_a_level_links_to_the_table_that_values_it():
               ("rule", _chunk("Als Regelbedarf wird monatlich ein Betrag in Höhe der Regelbedarfsstufe 1 anerkannt.")),
               ("other", _chunk("Der Mehrbedarf beträgt 17 Prozent des maßgebenden Regelbedarfs."))]
     assert level_links(chunks) == {"rule": ["table"]}
+
+
+def test_broken_tables_and_empty_units_give_no_level_and_no_error():
+    # Empty cells, a lone pipe, a header cut off mid-word: no level, no exception.
+    assert table_levels("| | |\n|||\nRegelbedarfsst|") == []
+    chunks = [("empty", _chunk("")), ("pipes", _chunk("|\n| |")), ("table", _chunk(TABLE))]
+    assert level_links(chunks) == {}

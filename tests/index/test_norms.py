@@ -71,3 +71,19 @@ def test_norm_index_survives_a_save_and_load(tmp_path):
     assert loaded.explains(chunks[1][0]).absatz == "3"
     assert loaded.units_of("§ 7 SGB II", "3") == [chunks[0][0]]
     assert loaded.norm_scores(tokenize_german("Bedarfsgemeinschaft"))[0] > 0
+
+
+def test_a_norm_index_of_the_format_before_level_links_is_rebuilt(tmp_path):
+    import json
+
+    from index.german import tokenize_german
+    from index.norm_index import NormIndex
+
+    chunks = [law("7", "3", "Leistungsberechtigte", "(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen …")]
+    NormIndex.build(chunks, [], tokenize_german, "v1").save(tmp_path / "norms")
+    path = tmp_path / "norms" / "norms.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["format"] = "1"
+    del data["levels"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert NormIndex.load(tmp_path / "norms") is None
