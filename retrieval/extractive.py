@@ -42,7 +42,8 @@ _ASKS_FIGURE = re.compile(r"\b(wie (?:viel|viele|hoch|lange|alt|oft|groß)|wievi
                           r"how (?:much|many|long|old)|when|amount|deadline)\b", re.IGNORECASE)
 _ASKS_LIST = re.compile(r"\b(welche|was (?:alles|gehört|zählt)|Voraussetzungen|Liste|aufzählen|which|what are)\b",
                         re.IGNORECASE)
-_ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht man|heißt)|wer (?:ist|gilt|gehört)|"
+_ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht man|heißt|(?:gehört|zählt) (?:alles )?zu\w*)|"
+                              r"wer (?:ist|gilt|gehört)|"
                               r"(?:ab |bis )?wann (?:ist|gilt) (?:man|jemand|eine?)|what is|who is)\b", re.IGNORECASE)
 # A question whose interrogative asks for a number ("Wie viel …?", "Um wie viel Prozent …?",
 # "Was kostet …?", "How many …?", "Скільки …?", "كم"): at the start of one of its sentences
@@ -85,11 +86,15 @@ def states_quantity(text: str) -> bool:
 
 
 # The term a definitional question asks about: "Was ist eine Bedarfsgemeinschaft?", "Was
-# versteht man unter Einkommen?", "Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?".
+# versteht man unter Einkommen?", "Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?",
+# and the question the law's own form "Zur Bedarfsgemeinschaft gehören …" answers: "Wer gehört
+# zur Bedarfsgemeinschaft?", "Was zählt zum Einkommen?".
 _ASKED_TERM = re.compile(
     r"^\s*(?:was|wer)\s+(?:ist|sind|bedeutet|bedeuten|heißt)\s+(?:(?:eine?|der|die|das)\s+)?(?P<what>[\w-]{4,})"
     r"|\bversteht\s+man\s+unter\s+(?:(?:eine[mnr]?|de[mnr]|die|das)\s+)?(?P<under>[\w-]{4,})"
-    r"|\b(?:gilt|gelten)\b[^?]*?\bals\s+(?P<as>[\w-]{4,})", re.IGNORECASE)
+    r"|\b(?:gilt|gelten)\b[^?]*?\bals\s+(?P<as>[\w-]{4,})"
+    r"|^\s*(?:was|wer)\s+(?:gehört|gehören|zählt|zählen)\s+(?:alles\s+)?(?:zu[mr]|zu\s+(?:eine[mnr]?|de[mnr]|die|das))\s+"
+    r"(?P<member>[\w-]{4,})", re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
 # Display only: a leading Absatz number "(2)", list markers "1." / "a)" / "•", table cells "58. | 24".
 _LEADING_MARKER = re.compile(r"^\s*(?:\(\d+[a-z]?\)|\d+[a-z]?\.(?=\s+[A-ZÄÖÜ])|[a-z]\)|[•\-–·▪])\s+")

@@ -1,7 +1,7 @@
 """Extractive scoring and selection: roles, the order of the answer, readable quotes."""
 from __future__ import annotations
 
-from index.roles import EXAMPLE, HISTORY, NORM
+from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM
 from retrieval.extractive import Candidate, ExtractiveAnswerer, asks_quantity, readable, states_quantity
 
 
@@ -102,6 +102,19 @@ def test_a_sentence_far_down_the_ranking_needs_a_clearly_closer_match_to_be_quot
     assert [c.text for c in answerer.select(candidates, question=question)] == [top]
 
 
+def test_who_belongs_to_a_term_is_answered_by_its_legal_definition_before_a_closer_sentence():
+    import numpy as np
+
+    vermutung = "Leben mehrere erwerbsfähige Leistungsberechtigte in einer Bedarfsgemeinschaft, gilt diese Vermutung."
+    definition = "Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen Leistungsberechtigten,"
+    answerer = ExtractiveAnswerer(_FixedVectors({vermutung: _unit(0.90), definition: _unit(0.86)}))
+    candidates = [_candidate(0, 0, vermutung, 0.0, kind="law", norm="§ 38 SGB II"),
+                  _candidate(1, 0, definition, 0.0, role=DEFINITION, kind="law", norm="§ 7 SGB II")]
+    question = "Wer gehört zur Bedarfsgemeinschaft?"
+    answerer.score(question, np.array([1.0, 0.0], dtype=np.float32), candidates, german=True)
+    assert [c.text for c in answerer.select(candidates, question=question)] == [definition]
+
+
 def test_answerability_sees_the_nearest_sentence_even_when_the_answer_quotes_another():
     from retrieval.search import Hit
 
@@ -155,6 +168,15 @@ def test_the_term_a_definitional_question_asks_about_is_found():
     assert asked("Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?") == "langzeitarbeitslos"
     assert asked("Was versteht man unter Einkommen?") == "Einkommen"
     assert asked("Wie hoch ist der Regelbedarf?") == ""
+
+
+def test_who_or_what_belongs_to_a_term_asks_for_its_definition():
+    # The law's own form "Zur Bedarfsgemeinschaft gehören …" answers "Wer gehört zur …?".
+    asked = ExtractiveAnswerer.asked_term
+    assert asked("Wer gehört zur Bedarfsgemeinschaft?") == "Bedarfsgemeinschaft"
+    assert asked("Was zählt alles zum Einkommen?") == "Einkommen"
+    assert asked("Wer gehört zu einer Bedarfsgemeinschaft?") == "Bedarfsgemeinschaft"
+    assert asked("Gehört mein Sohn zur Bedarfsgemeinschaft?") == ""
 
 
 def test_only_a_definition_of_the_asked_term_counts_as_defining_it():
