@@ -49,6 +49,29 @@ def defined_terms(text: str) -> list[str]:
     return list(dict.fromkeys(term for _, term in sorted(found)))
 
 
+# The scope of a legal definition limited to the provision it stands in ("im Sinne dieser
+# Vorschrift", "im Sinne des Satzes 1", "im Sinne von Absatz 2"), against "im Sinne dieses Buches".
+_LOCAL_SCOPE = re.compile(r"\bim Sinne (?:dieser Vorschrift|dieses (?:Absatzes|Paragraphen|Satzes)|dieser Nummer|"
+                          r"de[rs] (?:Satzes|Sätze|Absatzes|Absätze|Nummer)\b|von (?:Satz|Absatz)\b)")
+
+
+def defines(sentence: str, term: str) -> bool:
+    """Whether ``sentence`` is a legal definition of ``term`` (inflection aside:
+    "langzeitarbeitslos" is defined by "Langzeitarbeitslose sind …"), and not one that holds
+    only for its own provision ("Als Bedarfsgemeinschaft im Sinne dieser Vorschrift gelten
+    auch …", § 51a SGB II): that one does not say what the term means."""
+    if _LOCAL_SCOPE.search(sentence):
+        return False
+    return any(same_term(defined, term) for defined in defined_terms(sentence))
+
+
+def same_term(defined: str, term: str) -> bool:
+    """Whether two words name one term, inflection aside ("Langzeitarbeitslose" /
+    "langzeitarbeitslos"): the shorter, less its last two letters, begins the longer."""
+    shorter, longer = sorted((term.casefold(), defined.casefold()), key=len)
+    return len(shorter) >= 5 and longer.startswith(shorter[:max(5, len(shorter) - 2)])
+
+
 def _heading_chain(chunk: Chunk) -> list[str]:
     """A Rz.'s headings and margin notes (what the Weisung calls the matter it explains)."""
     extra = chunk.extra

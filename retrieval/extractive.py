@@ -14,11 +14,12 @@ import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
-from index.norms import defined_terms
+from index.norms import defines
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from index.levels import mentioned_levels
 from index.spelling import misspelt_in
+from retrieval.asked_term import asked_term
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
 
@@ -85,16 +86,6 @@ def states_quantity(text: str) -> bool:
     return bool(_QUANTITY.search(_ORDINAL.sub(" ", _DATE.sub(" ", _REFERENCE_NUMBER.sub(" ", text)))))
 
 
-# The term a definitional question asks about: "Was ist eine Bedarfsgemeinschaft?", "Was
-# versteht man unter Einkommen?", "Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?",
-# and the question the law's own form "Zur Bedarfsgemeinschaft gehören …" answers: "Wer gehört
-# zur Bedarfsgemeinschaft?", "Was zählt zum Einkommen?".
-_ASKED_TERM = re.compile(
-    r"^\s*(?:was|wer)\s+(?:ist|sind|bedeutet|bedeuten|heißt)\s+(?:(?:eine?|der|die|das)\s+)?(?P<what>[\w-]{4,})"
-    r"|\bversteht\s+man\s+unter\s+(?:(?:eine[mnr]?|de[mnr]|die|das)\s+)?(?P<under>[\w-]{4,})"
-    r"|\b(?:gilt|gelten)\b[^?]*?\bals\s+(?P<as>[\w-]{4,})"
-    r"|^\s*(?:was|wer)\s+(?:gehört|gehören|zählt|zählen)\s+(?:alles\s+)?(?:zu[mr]|zu\s+(?:eine[mnr]?|de[mnr]|die|das))\s+"
-    r"(?P<member>[\w-]{4,})", re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
 # Display only: a leading Absatz number "(2)", list markers "1." / "a)" / "•", table cells "58. | 24".
 _LEADING_MARKER = re.compile(r"^\s*(?:\(\d+[a-z]?\)|\d+[a-z]?\.(?=\s+[A-ZÄÖÜ])|[a-z]\)|[•\-–·▪])\s+")
@@ -309,19 +300,12 @@ class ExtractiveAnswerer:
     @staticmethod
     def asked_term(question: str) -> str:
         """The term a definitional question asks about ("" for other questions)."""
-        match = _ASKED_TERM.search(question)
-        return next((t for t in match.groups() if t), "") if match else ""
+        return asked_term(question)
 
     @staticmethod
     def defines(sentence: str, term: str) -> bool:
-        """Whether ``sentence`` is a legal definition of ``term`` (inflection aside:
-        "langzeitarbeitslos" is defined by "Langzeitarbeitslose sind …")."""
-        asked = term.casefold()
-        for defined in defined_terms(sentence):
-            shorter, longer = sorted((asked, defined.casefold()), key=len)
-            if len(shorter) >= 5 and longer.startswith(shorter[:max(5, len(shorter) - 2)]):
-                return True
-        return False
+        """Whether ``sentence`` is a legal definition of ``term`` (``index.norms.defines``)."""
+        return defines(sentence, term)
 
     def role_adjustment(self, question: str, role: str) -> float:
         """Penalty (positive) or bonus (negative) of a sentence role for this question."""

@@ -16,15 +16,18 @@ from dataclasses import dataclass, field
 import httpx
 import numpy as np
 
+from fundstelle.sentences import split_sentences
 from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
 from index.chunk_index import ChromaUnavailableError, ChunkIndex
 from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
+from index.norms import defines, same_term
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
+from retrieval.asked_term import asked_term
 from retrieval.filters import DocumentCatalog, SearchFilter
 from retrieval.language import detect_language
 
@@ -64,6 +67,7 @@ class RetrievalWeights:
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
+    definition: float = 1.0          # share of the gap to the best hit added to the legal definition a question asks for
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
 
@@ -408,6 +412,15 @@ class HybridSearcher:
                     if i is not None and (allowed is None or allowed[i]):
                         hits.setdefault(cid, Hit(cid, 0.0)).reasons.setdefault("norm", norms.norm_keys[n])
             timings["norms"] = (time.perf_counter() - t0) * 1000
+        # "Was ist eine Bedarfsgemeinschaft?": the unit holding the legal definition of the asked
+        # term is a candidate, whatever its length does to its BM25 score.
+        defining: list[str] = []
+        if structured and weights.definition:
+            term = asked_term(question)
+            if term:
+                defining = self._defining_units(norms, term, allowed)
+                for cid in defining:
+                    hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
         share = weights.lexical_share * weight if self.retriever == "hybrid" else weight
 
         def score_all() -> None:
@@ -451,6 +464,11 @@ class HybridSearcher:
                     # "beziffert" the unit that names its level.
                     graph_from[cid] = (_FROM_BROUGHT_SIDE[relation], leader_id)
                     hit.values_for = leader_id if relation == "beziffert in" else ""
+        if defining:
+            # The legal definition answers a definitional question: it joins the best hit.
+            best = max(hit.score for hit in hits.values())
+            for cid in defining:
+                hits[cid].score += weights.definition * max(0.0, best - hits[cid].score)
         ranked = _structural_order(list(hits.values()))[:k]
         # A table valuing a level that one of the best units names stays with the result, after
         # the k best if it ranks lower: the answer may need its figure (``index.levels``).
@@ -547,6 +565,17 @@ class HybridSearcher:
             stored = vectors.get(hit.chunk_id)
             if stored is not None:
                 hit.dense_similarity = float(stored @ vector)
+
+    def _defining_units(self, norms: NormIndex, term: str, allowed: np.ndarray | None) -> list[str]:
+        """The law units (of the norms whose profile lists ``term`` among its defined terms)
+        with a sentence that defines it for the whole law, not only for its own provision."""
+        keys = [key for key in norms.norm_keys if any(same_term(d, term) for d in norms.profiles[key].definitions)]
+        position = self.lexical.positions
+        ids = [cid for key in keys for cid in norms.units_of(key)
+               if cid in position and (allowed is None or allowed[position[cid]])]
+        chunks = self.index.chunks(ids) if ids else {}
+        return [cid for cid in ids if cid in chunks and any(
+            defines(chunks[cid].text[start:end], term) for start, end in split_sentences(chunks[cid].text))]
 
     @staticmethod
     def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:

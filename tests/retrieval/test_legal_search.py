@@ -85,6 +85,27 @@ def test_a_what_is_question_is_answered_by_the_legal_definition_of_its_term(assi
     assert answer.text.startswith("Zur Bedarfsgemeinschaft gehören")
 
 
+def test_a_definitional_question_brings_the_legal_definition_in_keyword_search(core_index_settings):
+    # Keyword search alone (the app's first seconds, before the dense index is built) ranked
+    # short units that use the word ("§ 38 Abs. 1 SGB II") and not the long § 7 Abs. 3 defining it.
+    keywords = HybridSearcher(core_index_settings, retriever="bm25")
+    question = "Was ist eine Bedarfsgemeinschaft?"
+    result = keywords.search(question, k=3)
+    defining = next(h for h in result.hits if h.chunk.label == "§ 7 Abs. 3 SGB II")
+    assert defining.reasons["definition"] == "definiert Bedarfsgemeinschaft"
+    without = keywords.search(question, k=3, weights=replace(keywords.weights, definition=0.0))
+    assert "§ 7 Abs. 3 SGB II" not in labels(without)
+
+
+def test_a_definition_for_its_own_provision_only_does_not_define_the_term():
+    from index.norms import defines
+
+    assert defines("(3) Zur Bedarfsgemeinschaft gehören 1. die erwerbsfähigen Leistungsberechtigten,",
+                   "Bedarfsgemeinschaft")
+    assert not defines("Als Bedarfsgemeinschaft im Sinne dieser Vorschrift gelten auch ein oder mehrere Kinder "
+                       "eines Haushalts, die nach § 7 Absatz 2 Satz 3 Leistungen erhalten.", "Bedarfsgemeinschaft")
+
+
 def test_a_rule_naming_a_level_brings_the_table_that_values_it(searcher):
     # § 2 RBSFV 2026 shares no word with the question but "Regelbedarf…"; § 20 Abs. 2 SGB II
     # grants "einen Betrag in Höhe der Regelbedarfsstufe 1", the table's header names that level.

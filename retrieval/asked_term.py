@@ -1,0 +1,27 @@
+"""The term a definitional question asks about.
+
+"Was ist eine Bedarfsgemeinschaft?" asks for the legal definition of "Bedarfsgemeinschaft";
+the search brings the unit that defines it (``retrieval.search``) and the answer quotes that
+definition first (``retrieval.extractive``). The forms are German grammar and the law's own
+definitional forms ("Zur Bedarfsgemeinschaft gehören …" answers "Wer gehört zur …?").
+"""
+from __future__ import annotations
+
+import re
+
+# The term a definitional question asks about: "Was ist eine Bedarfsgemeinschaft?", "Was
+# versteht man unter Einkommen?", "Ab wann gilt jemand nach dem SGB III als langzeitarbeitslos?",
+# and the question the law's own form "Zur Bedarfsgemeinschaft gehören …" answers: "Wer gehört
+# zur Bedarfsgemeinschaft?", "Was zählt zum Einkommen?".
+_ASKED_TERM = re.compile(
+    r"^\s*(?:was|wer)\s+(?:ist|sind|bedeutet|bedeuten|heißt)\s+(?:(?:eine?|der|die|das)\s+)?(?P<what>[\w-]{4,})"
+    r"|\bversteht\s+man\s+unter\s+(?:(?:eine[mnr]?|de[mnr]|die|das)\s+)?(?P<under>[\w-]{4,})"
+    r"|\b(?:gilt|gelten)\b[^?]*?\bals\s+(?P<as>[\w-]{4,})"
+    r"|^\s*(?:was|wer)\s+(?:gehört|gehören|zählt|zählen)\s+(?:alles\s+)?(?:zu[mr]|zu\s+(?:eine[mnr]?|de[mnr]|die|das))\s+"
+    r"(?P<member>[\w-]{4,})", re.IGNORECASE)
+
+
+def asked_term(question: str) -> str:
+    """The term a definitional question asks about ("" for other questions)."""
+    match = _ASKED_TERM.search(question)
+    return next((t for t in match.groups() if t), "") if match else ""
