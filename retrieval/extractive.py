@@ -25,6 +25,12 @@ from retrieval.search import Hit
 
 _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Allerdings|Jedoch|Zudem|Außerdem|Daher|"
                            r"Deshalb|Sie|Er|Es|Diese|Dieser|Dieses|Hierzu|Darüber hinaus)\b")
+# A sentence that only points elsewhere ("Näheres hierzu regelt die Verordnung …", "Hinweise
+# zur Bürgergeld-V enthalten auch die Fachlichen Weisungen …", "Siehe hierzu Rz. 9.4a.") says
+# nothing the user could act on: the answer quotes what it points to, or nothing.
+_POINTER = re.compile(r"^\W*(?:(?:Das\s+)?Nähere(?:s)?\b[^.]{0,120}?\b(?:regel|bestimm)\w*|"
+                      r"(?:Weitere\s+)?(?:Hinweise|Einzelheiten|Ausführungen|Informationen|Erläuterungen)\b[^.]{0,150}?"
+                      r"\b(?:enthalt\w*|enthält|ergeben sich|finden sich|siehe)|(?:Siehe|Vergleiche|Vgl\.)\s)")
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
 # A "sentence" this long that does not end like one (full stop, colon, semicolon, a list item's
 # comma, a closing bracket or quote) is a run of table cells the PDF flattened ("§ 81 Absatz 4
@@ -239,6 +245,7 @@ class ExtractiveAnswerer:
                 if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
                         or (len(stripped) > MAX_UNENDED_CHARS and stripped[-1] not in _SENTENCE_END)
                         or (unnumbered.startswith("(") and unnumbered.rstrip(".").endswith(")"))
+                        or _POINTER.match(unnumbered)
                         or is_instruction_like(stripped)):
                     continue
                 role = role_of(roles, start, end)

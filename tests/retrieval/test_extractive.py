@@ -162,6 +162,21 @@ def test_a_flattened_table_is_no_candidate_but_a_long_sentence_or_list_item_is()
     assert texts == [rule, item]
 
 
+def test_a_sentence_that_only_points_elsewhere_is_no_answer():
+    from index.chunk import Chunk
+    from retrieval.search import Hit
+
+    rule = "Vermögen ist nicht zu berücksichtigen, soweit es angemessen ist."
+    pointers = ["Näheres hierzu regelt die Verordnung zur Berechnung von Einkommen sowie zur "
+                "Nichtberücksichtigung von Einkommen und Vermögen beim Bürgergeld.",
+                "Hinweise zur Bürgergeld-V enthalten auch die Fachlichen Weisungen zu §§ 11 - 11b SGB II.",
+                "Siehe hierzu auch FW zu § 9 SGB II, Rz. 9.49b."]
+    chunk = Chunk("fw-sgb2-12", "ba", "weisung", "Fachliche Weisungen § 12 SGB II", "FW § 12 SGB II, Rz. 12.1",
+                  " ".join([rule, *pointers]))
+    texts = [c.text.strip() for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    assert texts == [rule]
+
+
 def test_the_term_a_definitional_question_asks_about_is_found():
     asked = ExtractiveAnswerer.asked_term
     assert asked("Was ist eine Bedarfsgemeinschaft?") == "Bedarfsgemeinschaft"
