@@ -365,6 +365,28 @@ def embedding_text(chunk: Chunk) -> str:
     return f"{context}\n{_tables_read(chunk.text)}"
 
 
+def contextual_text(chunk: Chunk, context: str) -> str | None:
+    """The unit read with its context field (``index.norms``: § title, law, defined terms, the
+    headings and margin notes of the Rz. that explain a law Absatz, a Rz.'s heading chain):
+    embedded a second time, after the dense index, and mixed into the unit's dense vector
+    (``retrieval.search``). None when it reads as the embedded text already does (a context
+    that is only the label): its vector is the unit's own."""
+    text = f"{context}\n{_tables_read(chunk.text)}"
+    return None if text == embedding_text(chunk) else text
+
+
+def contextual_texts(norms, chunks: dict[str, Chunk]) -> dict[str, str]:
+    """Chunk id → ``contextual_text`` for the units of the norm index ``norms`` that ``chunks``
+    holds and whose context adds something."""
+    out = {}
+    for cid, context in zip(norms.ids, norms.contexts):
+        if cid in chunks:
+            text = contextual_text(chunks[cid], context)
+            if text is not None:
+                out[cid] = text
+    return out
+
+
 def _tables_read(text: str) -> str:
     if "|" not in text:
         return text

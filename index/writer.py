@@ -18,7 +18,7 @@ import numpy as np
 from fundstelle.embeddings import Embedder
 from fundstelle.settings import Settings
 from index.chunk import Chunk, LoadedDocument
-from index.chunk_index import ChunkIndex, embedding_text
+from index.chunk_index import ChunkIndex, contextual_texts, embedding_text
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
@@ -43,6 +43,7 @@ class EmbedResult:
     documents: int = 0        # documents brought in line with the store
     sentence_chunks: int = 0  # chunks whose sentence vectors were computed in this run
     bridge_words: int = 0     # corpus words embedded for the word bridge in this run
+    contextual_units: int = 0  # units embedded with their context field in this run
     failed: dict[str, str] = field(default_factory=dict)   # doc_id -> error
 
 
@@ -150,7 +151,23 @@ class IndexWriter(ChunkIndex):
             result.bridge_words = self.embed_word_bridge(before_call=before_call)
         except Exception:
             log.warning("word bridge not built (questions in other languages search without it)", exc_info=True)
+        # After that, each unit read with its context field (two minutes for the corpus);
+        # retrieval mixes these vectors in once every unit has one.
+        try:
+            result.contextual_units = self.embed_unit_contexts(before_call=before_call)
+        except Exception:
+            log.warning("contextual unit vectors not built (dense search uses the plain ones)", exc_info=True)
         return result
+
+    def embed_unit_contexts(self, *, before_call: Callable[[], None] | None = None) -> int:
+        """Embed every unit read with its context field (``index.chunk_index.contextual_text``)
+        that has no stored vector yet (stored by text, so an unchanged unit and context is never
+        embedded again); returns how many were embedded."""
+        norms = NormIndex.load(self.settings.norm_index_path)
+        if norms is None or norms.version != self.store_version():
+            return 0
+        texts = contextual_texts(norms, self.store.get_chunks(norms.ids))
+        return self._store_passage_vectors(list(dict.fromkeys(texts.values())), before_call=before_call, call_size=64)
 
     def embed_word_bridge(self, *, before_call: Callable[[], None] | None = None) -> int:
         """Store the corpus's word list (``index.word_bridge``) for the store's current content

@@ -231,7 +231,8 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
         with_sentences, _ = index.sentence_progress()
     seconds = time.perf_counter() - started
     summary = {"embedded": result.embedded, "removed": result.removed, "chunks_with_embedding": embedded,
-               "chunks_with_sentence_vectors": with_sentences, "chunks": total, "failed": failures,
+               "chunks_with_sentence_vectors": with_sentences, "chunks": total,
+               "contextual_units_embedded": result.contextual_units, "failed": failures,
                "seconds": round(seconds, 2)}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))

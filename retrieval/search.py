@@ -19,7 +19,7 @@ import numpy as np
 from fundstelle.sentences import split_sentences
 from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
-from index.chunk_index import ChromaUnavailableError, ChunkIndex
+from index.chunk_index import ChromaUnavailableError, ChunkIndex, contextual_texts
 from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
@@ -68,6 +68,7 @@ class RetrievalWeights:
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
     definition: float = 1.0          # share of the gap to the best hit added to the legal definition a question asks for
+    context_vector: float = 0.5      # share of the unit's contextual vector in its dense vector (exact search)
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
 
@@ -167,6 +168,12 @@ class HybridSearcher:
         self._bridge: WordBridge | None = None
         self._exact: np.ndarray | None = None
         self._exact_key: tuple | None = None
+        # The units' contextual vectors in the same order, and each one's cosine to its plain
+        # vector (to normalise the mix); None until every unit has one.
+        self._contextual: np.ndarray | None = None
+        self._contextual_agreement: np.ndarray | None = None
+        self._contextual_key: tuple | None = None
+        self._contextual_checked = 0.0
         self._bridge_version = ""
         self._bridge_checked = 0.0
         self.weights = weights or RetrievalWeights()
@@ -279,15 +286,14 @@ class HybridSearcher:
         return mask
 
     def _dense_candidates(self, vector: np.ndarray, n: int, where: dict | None, allowed: np.ndarray | None,
-                          lexical: LexicalIndex, embedded: int) -> list[tuple[str, float]]:
+                          lexical: LexicalIndex, embedded: int, context_share: float = 0.0) -> list[tuple[str, float]]:
         """The ``n`` nearest embedded chunks the filter allows. A filtered Chroma query scans
         the metadata first (30 ms against 5 here, for the default filter that only drops
         superseded Fassungen); when the filter keeps most chunks, the unfiltered nearest
         ``POST_FILTER_FACTOR * n`` are asked for and filtered here, and only when too few of
         them pass does the filtered query run."""
-        exact = self._exact_matrix(lexical, embedded)
-        if exact is not None:
-            sims = exact @ np.asarray(vector, dtype=np.float32)
+        sims = self._exact_similarities(vector, lexical, embedded, context_share)
+        if sims is not None:
             return [(lexical.ids[int(i)], float(sims[i])) for i in top_positions(sims, n, allowed)]
         if where is None or allowed is None:
             return self.index.query_dense(vector, n, where)
@@ -324,6 +330,54 @@ class HybridSearcher:
             self._exact, self._exact_key = matrix, key
         return matrix
 
+    CONTEXT_RETRY_S = 30.0
+
+    def _contextual_matrix(self, lexical: LexicalIndex, plain: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The units' contextual vectors (``index.chunk_index.contextual_text``) in the lexical
+        index's order, with each one's cosine to the plain vector; None until the write path
+        has stored one for every unit (checked again every ``CONTEXT_RETRY_S`` seconds: the
+        query thread never embeds them itself)."""
+        norms = self._norms
+        if norms is None or norms.version != lexical.version:
+            return None
+        key = (lexical.version, len(plain))
+        with self._lock:
+            if self._contextual_key == key and self._contextual is not None:
+                return self._contextual, self._contextual_agreement
+            now = time.monotonic()
+            if self._contextual_key == key and now - self._contextual_checked < self.CONTEXT_RETRY_S:
+                return None
+            self._contextual, self._contextual_key, self._contextual_checked = None, key, now
+        # A unit whose context adds nothing to its embedded text keeps its plain vector.
+        texts = contextual_texts(norms, self.index.chunks(norms.ids))
+        stored = self.index.sentence_vectors.get(self.index.model_identity[0], PASSAGE, list(set(texts.values())))
+        if len(stored) < len(set(texts.values())):
+            return None
+        matrix = np.stack([stored[texts[cid]] if cid in texts else plain[i]
+                           for i, cid in enumerate(lexical.ids)]).astype(np.float32)
+        agreement = np.einsum("ij,ij->i", matrix, plain)
+        with self._lock:
+            self._contextual, self._contextual_agreement = matrix, agreement
+        return matrix, agreement
+
+    def _exact_similarities(self, vector: np.ndarray, lexical: LexicalIndex, embedded: int,
+                            context_share: float) -> np.ndarray | None:
+        """Cosine of the question to every unit's dense vector, in the lexical index's order
+        (None where the search is not exact): the plain vector, or, once every unit has its
+        contextual vector, the normalised mix ``(1 - s) plain + s contextual``."""
+        plain = self._exact_matrix(lexical, embedded)
+        if plain is None:
+            return None
+        vector = np.asarray(vector, dtype=np.float32)
+        sims = plain @ vector
+        contextual = self._contextual_matrix(lexical, plain) if context_share else None
+        if contextual is None:
+            return sims
+        matrix, agreement = contextual
+        s = context_share
+        length = np.sqrt((1 - s) ** 2 + s ** 2 + 2 * s * (1 - s) * agreement)
+        return ((1 - s) * sims + s * (matrix @ vector)) / length
+
     def search(self, question: str, search_filter: SearchFilter | None = None, k: int = 10,
                depth: int = 50, query_vector: np.ndarray | None = None,
                weights: RetrievalWeights | None = None) -> SearchResult:
@@ -357,7 +411,7 @@ class HybridSearcher:
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
-                dense = self._dense_candidates(vector, n, where, allowed, lexical, embedded)
+                dense = self._dense_candidates(vector, n, where, allowed, lexical, embedded, weights.context_vector)
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
 
@@ -429,7 +483,8 @@ class HybridSearcher:
                 if use_lexical and i is not None:
                     hit.lexical_score = float(scores[i])
             if use_dense:
-                self._fill_dense(vector, [h for h in hits.values() if h.dense_similarity is None and not h.not_embedded])
+                self._fill_dense(vector, [h for h in hits.values() if h.dense_similarity is None and not h.not_embedded],
+                                 lexical, embedded, weights.context_vector)
                 if not complete:
                     self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
             fuse_scores(list(hits.values()), share)
@@ -555,9 +610,18 @@ class HybridSearcher:
             total += share * (values - present.mean()) / (present.std() or 1.0)
         return np.where(searchable, total, total[searchable].min())
 
-    def _fill_dense(self, vector: np.ndarray, hits: list[Hit]) -> None:
-        """Dense similarity of candidates that came by another way (stored vectors, no model call)."""
+    def _fill_dense(self, vector: np.ndarray, hits: list[Hit], lexical: LexicalIndex | None = None,
+                    embedded: int = 0, context_share: float = 0.0) -> None:
+        """Dense similarity of candidates that came by another way (stored vectors, no model
+        call; the same mixed vectors as the dense candidates where the search is exact)."""
         if not hits:
+            return
+        sims = self._exact_similarities(vector, lexical, embedded, context_share) if lexical is not None else None
+        if sims is not None:
+            for hit in hits:
+                i = lexical.position(hit.chunk_id)
+                if i is not None:
+                    hit.dense_similarity = float(sims[i])
             return
         with self.chroma_errors():
             vectors = self.index.vectors([h.chunk_id for h in hits])
