@@ -38,7 +38,10 @@ def test_as_of_date_selects_the_older_fassung(make_retriever):
 
 def test_the_dense_side_is_exact_nearest_neighbours_under_the_default_filter(assistant):
     """A small index is searched over its stored vectors, not Chroma's approximate graph: the
-    dense ranks are the true cosine order among the chunks the filter lets through."""
+    dense ranks are the true cosine order among the chunks the filter lets through (of the
+    plain vectors here; their mix with the contextual ones: ``tests/index/test_contextual_vectors.py``)."""
+    from dataclasses import replace
+
     import numpy as np
 
     from retrieval.filters import SearchFilter
@@ -51,7 +54,8 @@ def test_the_dense_side_is_exact_nearest_neighbours_under_the_default_filter(ass
     for question in ("Grundsatz des Förderns", "Wer gilt als langzeitarbeitslos?", "Eingliederungsvereinbarung"):
         vector = np.asarray(assistant.embedder.embed_query(question), dtype=np.float32)
         expected = sorted(allowed, key=lambda cid: -float(stored[cid] @ vector))[:20]
-        result = searcher.search(question, SearchFilter(), k=40, depth=20, query_vector=vector)
+        result = searcher.search(question, SearchFilter(), k=40, depth=20, query_vector=vector,
+                                 weights=replace(searcher.weights, context_vector=0.0))
         ranked = sorted((h.dense_rank, h.chunk_id) for h in result.hits if h.dense_rank)
         assert [cid for _, cid in ranked] == expected[:len(ranked)] and len(ranked) >= 10
 
