@@ -62,7 +62,7 @@ class RetrievalWeights:
     lexical_share: float = LEXICAL_SHARE  # BM25's share in the dense/BM25 mix
     expansion: float = 0.3           # BM25 of the question words' lemmas and synonyms
     context: float = 0.25            # BM25 of the unit's context field (norm title, definitions, headings)
-    norm: float = 0.15               # the norm route's z-score, added to each unit of that norm
+    norm: float = 0.2                # the norm route's z-score, added to each unit of that norm
     norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
