@@ -360,9 +360,12 @@ def embedding_text(chunk: Chunk) -> str:
     Langzeitarbeitslose") without changing the quoted text. A table of the law is searched as
     its rows read ("… nach Vollendung des 58. Lebensjahres – 24 Monate",
     ``fundstelle.sentences.table_rows``), not as lines of cells ("48 | 58. | 24")."""
+    return f"{_embedded_context(chunk)}\n{_tables_read(chunk.text)}"
+
+
+def _embedded_context(chunk: Chunk) -> str:
     heading = chunk.extra.get("paragraph_title") or chunk.extra.get("heading") or ""
-    context = " – ".join(x for x in (chunk.label, heading) if x)
-    return f"{context}\n{_tables_read(chunk.text)}"
+    return " – ".join(x for x in (chunk.label, heading) if x)
 
 
 def contextual_text(chunk: Chunk, context: str) -> str | None:
@@ -371,8 +374,7 @@ def contextual_text(chunk: Chunk, context: str) -> str | None:
     embedded a second time, after the dense index, and mixed into the unit's dense vector
     (``retrieval.search``). None when it reads as the embedded text already does (a context
     that is only the label): its vector is the unit's own."""
-    text = f"{context}\n{_tables_read(chunk.text)}"
-    return None if text == embedding_text(chunk) else text
+    return None if context == _embedded_context(chunk) else f"{context}\n{_tables_read(chunk.text)}"
 
 
 def contextual_texts(norms, chunks: dict[str, Chunk]) -> dict[str, str]:

@@ -286,13 +286,13 @@ class HybridSearcher:
         return mask
 
     def _dense_candidates(self, vector: np.ndarray, n: int, where: dict | None, allowed: np.ndarray | None,
-                          lexical: LexicalIndex, embedded: int, context_share: float = 0.0) -> list[tuple[str, float]]:
+                          lexical: LexicalIndex, embedded: int, sims: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The ``n`` nearest embedded chunks the filter allows. A filtered Chroma query scans
         the metadata first (30 ms against 5 here, for the default filter that only drops
         superseded Fassungen); when the filter keeps most chunks, the unfiltered nearest
         ``POST_FILTER_FACTOR * n`` are asked for and filtered here, and only when too few of
-        them pass does the filtered query run."""
-        sims = self._exact_similarities(vector, lexical, embedded, context_share)
+        them pass does the filtered query run. ``sims``: every chunk's exact similarity
+        (``_exact_similarities``), None where the search is not exact."""
         if sims is not None:
             return [(lexical.ids[int(i)], float(sims[i])) for i in top_positions(sims, n, allowed)]
         if where is None or allowed is None:
@@ -401,6 +401,7 @@ class HybridSearcher:
         use_lexical = self.retriever in ("hybrid", "bm25")
         structured = norms is not None and self.retriever != "dense" and norms.version == lexical.version
         vector = None
+        exact_sims: np.ndarray | None = None
         dense: list[tuple[str, float]] = []
         used = []
         if use_dense:
@@ -411,7 +412,10 @@ class HybridSearcher:
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
-                dense = self._dense_candidates(vector, n, where, allowed, lexical, embedded, weights.context_vector)
+                # Once per question: the dense candidates and every other candidate's dense
+                # score come from the same exact similarities.
+                exact_sims = self._exact_similarities(vector, lexical, embedded, weights.context_vector)
+                dense = self._dense_candidates(vector, n, where, allowed, lexical, embedded, exact_sims)
             timings["dense"] = (time.perf_counter() - t0) * 1000
             used.append("dense")
 
@@ -484,7 +488,7 @@ class HybridSearcher:
                     hit.lexical_score = float(scores[i])
             if use_dense:
                 self._fill_dense(vector, [h for h in hits.values() if h.dense_similarity is None and not h.not_embedded],
-                                 lexical, embedded, weights.context_vector)
+                                 lexical, exact_sims)
                 if not complete:
                     self._mark_not_embedded([h for h in hits.values() if h.dense_similarity is None])
             fuse_scores(list(hits.values()), share)
@@ -611,13 +615,12 @@ class HybridSearcher:
         return np.where(searchable, total, total[searchable].min())
 
     def _fill_dense(self, vector: np.ndarray, hits: list[Hit], lexical: LexicalIndex | None = None,
-                    embedded: int = 0, context_share: float = 0.0) -> None:
+                    sims: np.ndarray | None = None) -> None:
         """Dense similarity of candidates that came by another way (stored vectors, no model
-        call; the same mixed vectors as the dense candidates where the search is exact)."""
+        call; where the search is exact, the same ``sims`` as the dense candidates)."""
         if not hits:
             return
-        sims = self._exact_similarities(vector, lexical, embedded, context_share) if lexical is not None else None
-        if sims is not None:
+        if sims is not None and lexical is not None:
             for hit in hits:
                 i = lexical.position(hit.chunk_id)
                 if i is not None:
