@@ -35,6 +35,10 @@ START_GRACE_SECONDS = 1.0
 # inside torch when Python finalises is ended by a forced unwind through torch's C++ frames,
 # which aborts the process ("terminate called without an active exception", exit status 134).
 STOP_AT_EXIT_SECONDS = 60.0
+# A model still being imported when the interpreter begins to exit fails ("can't register atexit
+# after shutdown") a moment before the exit handler asks the thread to stop: a failure is reported
+# only when no stop request follows within this time.
+EXIT_NOTICE_SECONDS = 5.0
 
 
 class EmbedderBusyError(RuntimeError):
@@ -202,6 +206,10 @@ class BackgroundEmbedder:
         except _Stopped:
             self.status.state = "idle"
         except Exception as exc:  # the app keeps answering by keywords; the log has the details
+            if self._stop.wait(EXIT_NOTICE_SECONDS):
+                log.info("background embedding stopped at exit (%s: %s)", type(exc).__name__, str(exc)[:160])
+                self.status.state = "idle"
+                return
             log.exception("background embedding stopped")
             self.status.state = "failed"
             self.status.error = f"{type(exc).__name__}: {str(exc)[:160]}"

@@ -155,3 +155,27 @@ def test_a_process_that_exits_while_the_embedder_runs_exits_cleanly_and_keeps_wh
     partial = chroma_ids(read_only_index)
     assert 16 <= len(partial) < len(ChunkIndex(read_only_index).store.ids()), "stopped after a batch, not at the end"
     assert len(partial) == len(set(partial))
+
+
+EXIT_WHILE_LOADING = """
+import time
+from fundstelle.settings import Settings
+from ingest.background import BackgroundEmbedder, START_GRACE_SECONDS
+embedder = BackgroundEmbedder(Settings())
+embedder.start()
+time.sleep(START_GRACE_SECONDS + 1.5)
+print("exiting while", embedder.status.state, "and", embedder.status.embedded, "chunks embedded", flush=True)
+"""
+
+
+def test_a_process_that_exits_while_the_embedder_loads_its_model_reports_no_failure(read_only_index):
+    # Stopping the app a few seconds after its start: the embedder thread is still importing the
+    # model, and the interpreter's exit makes that import fail before the exit handler stops the
+    # thread. That is a stop, not a failure: no error and no traceback in the console.
+    env = {**settings_env(read_only_index), "FUNDSTELLE_EMBEDDING_CACHE": "false"}
+    done = subprocess.run([sys.executable, "-c", EXIT_WHILE_LOADING], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "exiting while running and 0 chunks embedded" in done.stdout, "the model was already loaded"
+    assert "background embedding stopped" not in done.stderr, done.stderr[-2000:]
+    assert "can't register atexit" not in done.stderr
