@@ -30,7 +30,9 @@ _ANNOTATION = re.compile(r"\([^()]*\)")
 # Very large sets are loose associations ("kippen", "aufheben" and "kündigen" share one); a
 # word in them says little about the others.
 MAX_SET_SIZE = 25
-STORED_FORMAT = "1"
+STORED_FORMAT = "2"
+# Endings of a nominalised adjective ("die Schwangere", "den Arbeitslosen", "ein Kranker").
+_NOMINAL_ENDINGS = ("e", "en", "er", "es", "em")
 _SEPARATOR = "\x1f"      # between the members of a stored set (no OpenThesaurus entry holds it)
 
 
@@ -44,9 +46,14 @@ class Thesaurus:
     def __init__(self, sets: list[tuple[str, ...]]) -> None:
         self.sets = sets
         self._by_word: dict[str, list[int]] = {}
+        # Members written in lower case: adjectives, participles and verbs (German capitalises
+        # nouns), the base a nominalised adjective is looked up by (``related``).
+        self._lower_case: set[str] = set()
         for number, members in enumerate(sets):
             for member in members:
                 self._by_word.setdefault(member.casefold(), []).append(number)
+                if member[:1].islower() and " " not in member:
+                    self._lower_case.add(member)
 
     def __len__(self) -> int:
         return len(self.sets)
@@ -68,7 +75,7 @@ class Thesaurus:
 
     def related(self, word: str) -> set[str]:
         """Members of every set holding ``word`` or its lemma, without the word itself."""
-        keys = _keys(word)
+        keys = _keys(word) | {base for base in _adjective_candidates(word) if base in self._lower_case}
         out: set[str] = set()
         for key in keys:
             for number in self._by_word.get(key, ()):
@@ -85,6 +92,8 @@ class Thesaurus:
             db.executemany("INSERT INTO words VALUES (?, ?)",
                            ((word, n) for word, numbers in self._by_word.items() for n in numbers))
             db.execute("CREATE INDEX words_by_word ON words (word)")
+            db.execute("CREATE TABLE lower_case (word TEXT PRIMARY KEY)")
+            db.executemany("INSERT INTO lower_case VALUES (?)", ((w,) for w in sorted(self._lower_case)))
 
         return write_table_file(path, fill)
 
@@ -106,6 +115,10 @@ class StoredThesaurus:
         """Members of every set holding ``word`` or its lemma, without the word itself."""
         keys = _keys(word)
         with self._lock:
+            candidates = sorted(_adjective_candidates(word))
+            if candidates:
+                keys |= {w for (w,) in self._db.execute(
+                    f"SELECT word FROM lower_case WHERE word IN ({','.join('?' * len(candidates))})", candidates)}
             rows = self._db.execute(
                 f"SELECT DISTINCT s.members FROM words w JOIN sets s ON s.id = w.set_id "
                 f"WHERE w.word IN ({','.join('?' * len(keys))})", sorted(keys)).fetchall()
@@ -126,6 +139,18 @@ class StoredThesaurus:
 
 def _keys(word: str) -> set[str]:
     return {word.casefold(), lemma(word).casefold()}
+
+
+def _adjective_candidates(word: str) -> set[str]:
+    """What a capitalised word would be as the adjective it may be the nominalised form of
+    ("Schwangere", "Arbeitslosen", "Kranker" -> "schwanger", "arbeitslos", "krank"): German
+    declension endings stripped. The lemmatiser leaves such nouns as they are, the thesaurus
+    lists the adjective; a candidate counts only where the thesaurus has it in lower case
+    (German capitalises nouns, so "Kosten" -> "kost" does not reach "Kost")."""
+    if not word[:1].isupper():
+        return set()
+    lower = word.casefold()
+    return {lower[:-len(ending)] for ending in _NOMINAL_ENDINGS if lower.endswith(ending) and len(lower) > len(ending) + 2}
 
 
 _models_dir: Path | None = None   # Settings.models_dir, handed in by the index that uses synonyms

@@ -20,6 +20,10 @@ def test_inflected_form_reaches_its_synonyms_through_the_lemma():
     assert set(tokenize_german("Arbeitsentgelt")) <= set(expand("Werden Löhne angerechnet?"))
 
 
+def test_a_nominalised_adjective_brings_the_legal_words_of_its_adjective():
+    assert set(tokenize_german("werdende Mutter")) <= set(expand("Bekommen Schwangere mehr Geld?"))
+
+
 def test_question_terms_are_not_repeated():
     assert not set(expand("Entgelt")) & set(tokenize_german("Entgelt"))
 

@@ -6,6 +6,7 @@ SAMPLE = """# OpenThesaurus - German Thesaurus in text format
 werdende Mutter (sein);in Umständen;schwanger;gravid (fachspr.)
 umsiedeln;umziehen;den Wohnsitz wechseln;zügeln (schweiz.)
 Lohn;Arbeitsentgelt;Entgelt;Bezahlung
+Kost;Nahrung;Verpflegung
 """
 
 
@@ -25,10 +26,22 @@ def test_lookup_goes_through_the_lemma():
     assert "Arbeitsentgelt" in Thesaurus.from_text(SAMPLE).related("Löhne")
 
 
+def test_a_nominalised_adjective_reaches_the_synonyms_of_its_adjective():
+    # "die Schwangere", "den Schwangeren": the lemmatiser keeps the noun, the file lists "schwanger".
+    thesaurus = Thesaurus.from_text(SAMPLE)
+    assert "werdende Mutter" in thesaurus.related("Schwangere")
+    assert "werdende Mutter" in thesaurus.related("Schwangeren")
+
+
+def test_a_noun_is_not_read_as_an_adjective_the_file_lists_as_a_noun():
+    # "Kosten" without its ending is "Kost", a noun in the file (capitalised): no food synonyms.
+    assert Thesaurus.from_text(SAMPLE).related("Kosten") == set()
+
+
 def test_comment_lines_and_oversized_sets_are_skipped():
     big = ";".join(f"wort{i}" for i in range(40))
     thesaurus = Thesaurus.from_text(SAMPLE + big + "\n")
-    assert len(thesaurus) == 3
+    assert len(thesaurus) == 4
     assert thesaurus.related("wort1") == set()
 
 
@@ -48,8 +61,8 @@ def test_stored_thesaurus_gives_what_the_file_gives(tmp_path):
     source.write_text(SAMPLE + ";".join(f"wort{i}" for i in range(40)) + "\n", encoding="utf-8")
     stored = StoredThesaurus.for_file(source, tmp_path / "cache")
     in_memory = Thesaurus.from_file(source)
-    assert len(stored) == len(in_memory) == 3
-    for word in ("schwanger", "gravid", "Löhne", "umziehen", "wort1", "Rundfunkbeitrag"):
+    assert len(stored) == len(in_memory) == 4
+    for word in ("schwanger", "Schwangere", "Kosten", "gravid", "Löhne", "umziehen", "wort1", "Rundfunkbeitrag"):
         assert stored.related(word) == in_memory.related(word)
 
 

@@ -122,3 +122,10 @@ def test_a_rule_naming_a_level_brings_the_table_that_values_it(searcher):
     off = searcher.search("Wie hoch ist der Regelbedarf für eine alleinstehende Person?", k=10,
                           weights=replace(RetrievalWeights(), graph=0.0))
     assert "§ 2 RBSFV 2026" not in labels(off)
+
+
+def test_a_question_about_schwangere_finds_the_rule_for_werdende_muetter(searcher):
+    # The law says "werdende Mütter"; the thesaurus links "schwanger", and "Schwangere" (the
+    # nominalised adjective, which the lemmatiser leaves a noun) must reach it too.
+    result = searcher.search("Bekommen Schwangere mehr Bürgergeld?", k=3)
+    assert labels(result)[0] == "§ 21 Abs. 2 SGB II"
