@@ -119,6 +119,17 @@ def readable(sentence: str) -> str:
     return _INNER_ABSATZ.sub(" ", text)
 
 
+def _is_fragment(sentence: str) -> bool:
+    """A piece of a sentence: it opens in lower case once its list marker is gone. When it
+    opens its passage, its start lies in another one ("• in jedem Fall Anspruchsberechtigte
+    nach dem AsylbLG …" is a Rz. of its own, one item of the list "Ausgeschlossen von den
+    Leistungen des SGB II sind:" that ends the Rz. before it): quoted alone it can say the
+    opposite of its source, so it is no answer. Within a passage (an item of a list whose
+    lead-in the card shows) it may be."""
+    first = next((ch for ch in readable(sentence) if ch.isalpha()), "")
+    return first.islower()
+
+
 def norm_key(chunk) -> str:
     """The norm a chunk states or explains ("§ 22 SGB II"): the index's key when it has one,
     otherwise derived from the law locator or the Weisung's name."""
@@ -246,6 +257,7 @@ class ExtractiveAnswerer:
                         or (len(stripped) > MAX_UNENDED_CHARS and stripped[-1] not in _SENTENCE_END)
                         or (unnumbered.startswith("(") and unnumbered.rstrip(".").endswith(")"))
                         or _POINTER.match(unnumbered)
+                        or (_is_fragment(stripped) and not text[:start].strip())
                         or is_instruction_like(stripped)):
                     continue
                 role = role_of(roles, start, end)

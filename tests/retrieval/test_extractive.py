@@ -177,6 +177,42 @@ def test_a_sentence_that_only_points_elsewhere_is_no_answer():
     assert texts == [rule]
 
 
+def test_a_list_item_that_opens_its_passage_is_no_answer_on_its_own():
+    # FW § 7 SGB II: the lead-in "(1) Ausgeschlossen von den Leistungen des SGB II sind:" ends
+    # Rz. 7.6, each item is a Rz. of its own. Quoted alone, Rz. 7.7 read as if asylum seekers
+    # were entitled ("Bekommen Asylbewerber Bürgergeld?"), the opposite of the Weisung.
+    from index.chunk import Chunk
+    from retrieval.search import Hit
+
+    item = Chunk("fw-sgb2-07", "ba", "weisung", "Fachliche Weisungen § 7 SGB II", "FW § 7 SGB II, Rz. 7.7",
+                 "• in jedem Fall Anspruchsberechtigte nach dem Asylbewerberleistungsgesetz (AsylbLG) (Rz. 7.59), "
+                 "unabhängig vom tatsächlichen Leistungsbezug, für die Dauer der Anspruchsberechtigung, z. B. "
+                 "Asylbewerberinnen/Asylbewerber, Geduldete,")
+    rule = Chunk("fw-sgb2-07", "ba", "weisung", "Fachliche Weisungen § 7 SGB II", "FW § 7 SGB II, Rz. 7.59",
+                 "Insbesondere Asylbewerberinnen und Asylbewerber, ausreisepflichtige und geduldete Personen "
+                 "erhalten als Leistungsberechtigte nach dem AsylbLG keine Leistungen der Grundsicherung für "
+                 "Arbeitsuchende.")
+    candidates = ExtractiveAnswerer(embedder=None).candidates([Hit("a", 2.0, chunk=item), Hit("b", 1.0, chunk=rule)])
+    assert [c.text for c in candidates] == [rule.text]
+
+
+def test_a_list_item_inside_its_passage_may_be_quoted():
+    # § 5 Abs. 2 of the Kennzahlen-Verordnung: the splitter cuts the long enumeration at a
+    # semicolon, and item 3 ("3. die „Kontinuierliche Beschäftigung nach Integration“ …") opens in
+    # lower case; its lead-in "(2) Ergänzungsgrößen sind:" is in the same passage.
+    from index.chunk import Chunk
+    from retrieval.search import Hit
+
+    text = ("(2) Ergänzungsgrößen sind:\n1. die „Quote der Eintritte in geringfügige Beschäftigung“:\n"
+            + "Summe der Eintritte in geringfügige Beschäftigung in den vergangenen zwölf Monaten " * 6 + ";\n"
+            "3. die „Kontinuierliche Beschäftigung nach Integration“: eine Beschäftigung nach Integration gilt als "
+            "kontinuierlich, wenn die betreffende Person in jedem der sechs auf die Integration folgenden Monate "
+            "sozialversicherungspflichtig beschäftigt ist;")
+    chunk = Chunk("kvo", "law", "law", "Kennzahlen-Verordnung", "§ 5 Abs. 2 SGB2§48aFKV", text)
+    texts = [c.text for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    assert any(t.startswith("3. die „Kontinuierliche Beschäftigung") for t in texts)
+
+
 def test_the_term_a_definitional_question_asks_about_is_found():
     asked = ExtractiveAnswerer.asked_term
     assert asked("Was ist eine Bedarfsgemeinschaft?") == "Bedarfsgemeinschaft"
