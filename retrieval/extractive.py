@@ -14,7 +14,7 @@ import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
-from index.norms import defines
+from index.norms import defines, same_term
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from index.levels import mentioned_levels
@@ -130,6 +130,20 @@ def _is_fragment(sentence: str) -> bool:
     return first.islower()
 
 
+def _names(sentence: str, term: str) -> bool:
+    """Whether the sentence uses the term, inflection aside ("Kooperationsplans"): a word of
+    about the term's length with its stem (not "Eingliederung" for "Eingliederungsvereinbarung")."""
+    term = term.casefold()
+    return any(same_term(word, term) and abs(len(word) - len(term)) <= 3
+               for word in re.findall(r"[^\W\d_][\w-]*", sentence.casefold()))
+
+
+def _absatz_order(absatz: str) -> tuple[int, str]:
+    """"2a" -> (2, "a"); no Absatz first."""
+    match = re.match(r"(\d+)(.*)", absatz or "")
+    return (int(match.group(1)), match.group(2)) if match else (0, "")
+
+
 def norm_key(chunk) -> str:
     """The norm a chunk states or explains ("§ 22 SGB II"): the index's key when it has one,
     otherwise derived from the law locator or the Weisung's name."""
@@ -166,6 +180,7 @@ class Candidate:
     kind: str = ""
     norm: str = ""
     values_for: str = ""   # set on a table's rows: the top passage (chunk id) naming a level it values
+    absatz: str = ""       # a law sentence's Absatz: sentences of one norm are read in the law's order
 
     @property
     def has_figure(self) -> bool:
@@ -195,6 +210,7 @@ class ExtractiveAnswerer:
     ROLE_PENALTY = {EXAMPLE: 0.08, HISTORY: 0.06, PROCEDURE: 0.03}
     DEFINITION_BONUS = 0.03
     DEFINED_TERM_BONUS = 0.1   # a legal definition of the term a "Was ist …?" question names
+    FIRST_MENTION_BONUS = 0.1   # where none defines it, the law sentence that first names it
     LAW_MARGIN = 0.06       # a law sentence this close to a Weisung's best one is quoted first
     FIGURE_MARGIN = 0.06    # the sentence with the asked figure may score this much lower
     RUNNER_UP_MARGIN = 0.02  # another passage's sentence this close to the best one is quoted too
@@ -227,7 +243,8 @@ class ExtractiveAnswerer:
             values_for = getattr(hit, "values_for", "")
             if index >= self.MAX_PASSAGES and not _is_question_answer(hit) and values_for not in top:
                 continue
-            ids = {"values_for": values_for if values_for in top else ""}
+            ids = {"values_for": values_for if values_for in top else "",
+                   "absatz": hit.chunk.locator.get("absatz", "") if hit.chunk.kind == "law" else ""}
             text = hit.chunk.text
             count = 0
             roles = role_spans(hit.chunk)
@@ -315,6 +332,27 @@ class ExtractiveAnswerer:
                 # The legal definition of the very term asked for answers "Was ist …?".
                 score += self.DEFINED_TERM_BONUS
             candidate.score = score
+        if asked and hits:
+            self._favour_first_mention(asked, candidates, hits)
+
+    def _favour_first_mention(self, term: str, candidates: Sequence[Candidate], hits: Sequence[Hit]) -> None:
+        """"Was ist ein Kooperationsplan?" where no unit defines the term: a law introduces a
+        concept before it regulates its details ("… einen Kooperationsplan erstellen; in dem
+        Kooperationsplan werden … festgehalten", § 15 Abs. 2 SGB II, before "Der Kooperationsplan
+        soll … fortgeschrieben werden", Abs. 3). The law sentence that first names the term in
+        its norm (the norm of the best sentence naming it), among those retrieved, gets
+        FIRST_MENTION_BONUS, the size of the defined term's bonus: it stands in for a definition."""
+        if any(c.role == DEFINITION and self.defines(c.text, term) for c in candidates):
+            return
+        naming = [c for c in candidates if c.kind == "law" and c.norm and _names(c.text, term)]
+        if not naming:
+            return
+        # The norm the answer would quote the term from; another norm's first mention may be a
+        # passing one ("Verpflichtungen aus der Eingliederungsvereinbarung", § 138 Abs. 4 SGB III).
+        norm = max(naming, key=lambda c: c.score).norm
+        first = min((c for c in naming if c.norm == norm),
+                    key=lambda c: (_absatz_order(hits[c.hit_index].chunk.locator.get("absatz", "")), c.start))
+        first.score += self.FIRST_MENTION_BONUS
 
     @staticmethod
     def asked_term(question: str) -> str:
@@ -465,7 +503,14 @@ class ExtractiveAnswerer:
                 if _CONTINUATION.match(nxt.text) and nxt.role in rule_roles:
                     add(nxt)
         order = {"law": 0, "ba": 1}
-        return sorted(chosen, key=lambda c: (order.get(c.kind, 2), c.hit_index, c.start))
+        # Law before Weisung before the rest; norms by their best passage's rank; within one
+        # law norm the Absätze in the law's own order ("Abs. 1 … Abs. 2", not the ranking's).
+        norm_rank = {}
+        for candidate in sorted(chosen, key=lambda c: c.hit_index):
+            norm_rank.setdefault((candidate.kind, candidate.norm or candidate.hit_index), candidate.hit_index)
+        return sorted(chosen, key=lambda c: (order.get(c.kind, 2), norm_rank[(c.kind, c.norm or c.hit_index)],
+                                             _absatz_order(c.absatz) if c.kind == "law" else (0, ""),
+                                             c.hit_index, c.start))
 
     @classmethod
     def evidence(cls, hits: Sequence[Hit], candidates: list[Candidate], question: str = "",

@@ -331,3 +331,15 @@ def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_f
     case.score = 0.95
     assert answerer.missing_figure(question, [rule, far_figure, case])
     assert not answerer.missing_figure("Wie viele Unternehmen sind es, zum Beispiel?", [rule, far_figure, case])
+
+
+def test_sentences_of_one_law_norm_are_read_in_the_order_of_its_absaetze():
+    answerer = ExtractiveAnswerer(embedder=None)
+    update = _candidate(0, 0, "Der Kooperationsplan soll nach sechs Monaten fortgeschrieben werden.", 0.95,
+                        kind="law", norm="§ 15 SGB II")
+    update.absatz = "3"
+    intro = _candidate(1, 0, "Die Agentur für Arbeit soll mit jeder Person einen Kooperationsplan erstellen.", 0.96,
+                       kind="law", norm="§ 15 SGB II")
+    intro.absatz = "2"
+    chosen = answerer.select([update, intro], question="Was ist ein Kooperationsplan?")
+    assert [c.absatz for c in chosen] == ["2", "3"]

@@ -129,3 +129,12 @@ def test_a_question_about_schwangere_finds_the_rule_for_werdende_muetter(searche
     # nominalised adjective, which the lemmatiser leaves a noun) must reach it too.
     result = searcher.search("Bekommen Schwangere mehr Bürgergeld?", k=3)
     assert labels(result)[0] == "§ 21 Abs. 2 SGB II"
+
+
+def test_what_is_a_term_no_unit_defines_is_answered_by_the_sentence_introducing_it(assistant):
+    # No law defines "Eingliederungsvereinbarung"; § 37 SGB III introduces it in Abs. 2 ("In einer
+    # Eingliederungsvereinbarung … werden … festgelegt") and regulates its updating in Abs. 3,
+    # which the question resembles as much and which was quoted alone.
+    answer = assistant.ask("Was ist eine Eingliederungsvereinbarung?")
+    assert answer.citations[0].label == "§ 37 Abs. 2 SGB III"
+    assert answer.text.startswith("In einer Eingliederungsvereinbarung")
