@@ -332,10 +332,10 @@ class ExtractiveAnswerer:
                 # The legal definition of the very term asked for answers "Was ist …?".
                 score += self.DEFINED_TERM_BONUS
             candidate.score = score
-        if asked and hits:
-            self._favour_first_mention(asked, candidates, hits)
+        if asked:
+            self._favour_first_mention(asked, candidates)
 
-    def _favour_first_mention(self, term: str, candidates: Sequence[Candidate], hits: Sequence[Hit]) -> None:
+    def _favour_first_mention(self, term: str, candidates: Sequence[Candidate]) -> None:
         """"Was ist ein Kooperationsplan?" where no unit defines the term: a law introduces a
         concept before it regulates its details ("… einen Kooperationsplan erstellen; in dem
         Kooperationsplan werden … festgehalten", § 15 Abs. 2 SGB II, before "Der Kooperationsplan
@@ -350,8 +350,7 @@ class ExtractiveAnswerer:
         # The norm the answer would quote the term from; another norm's first mention may be a
         # passing one ("Verpflichtungen aus der Eingliederungsvereinbarung", § 138 Abs. 4 SGB III).
         norm = max(naming, key=lambda c: c.score).norm
-        first = min((c for c in naming if c.norm == norm),
-                    key=lambda c: (_absatz_order(hits[c.hit_index].chunk.locator.get("absatz", "")), c.start))
+        first = min((c for c in naming if c.norm == norm), key=lambda c: (_absatz_order(c.absatz), c.start))
         first.score += self.FIRST_MENTION_BONUS
 
     @staticmethod

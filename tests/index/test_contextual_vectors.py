@@ -12,20 +12,6 @@ pytestmark = pytest.mark.slow
 QUESTION = "Welche Kennzahlen messen die Integration in Arbeit?"
 
 
-@pytest.fixture
-def indexed(tmp_path, corpus_dir, real_embedder):
-    from index.writer import IndexWriter
-    from ingest.pipeline import run_ingest
-    from tests.conftest import make_settings
-
-    settings = make_settings(tmp_path / "data")
-    writer = IndexWriter(settings, embedder=real_embedder)
-    report = run_ingest([corpus_dir / "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml"], settings, index=writer,
-                        progress=False)
-    assert not report.failures
-    return settings, writer
-
-
 def _contextual(writer) -> dict[str, str]:
     from index.chunk_index import contextual_texts
     from index.norm_index import NormIndex
@@ -34,10 +20,10 @@ def _contextual(writer) -> dict[str, str]:
     return contextual_texts(norms, writer.store.get_chunks(norms.ids))
 
 
-def test_every_unit_gets_its_contextual_vector_once(indexed):
+def test_every_unit_gets_its_contextual_vector_once(kennzahlen_index):
     from index.sentence_vectors import PASSAGE
 
-    _, writer = indexed
+    _, writer = kennzahlen_index
     texts = _contextual(writer)
     assert texts and all("\n" in text for text in texts.values())
     stored = writer.sentence_vectors.get(writer.model_identity[0], PASSAGE, list(texts.values()))
@@ -45,11 +31,11 @@ def test_every_unit_gets_its_contextual_vector_once(indexed):
     assert writer.embed_unit_contexts() == 0    # unchanged units and contexts are not embedded again
 
 
-def test_the_dense_cosine_is_that_of_the_normalised_mix_once_every_unit_has_one(indexed):
+def test_the_dense_cosine_is_that_of_the_normalised_mix_once_every_unit_has_one(kennzahlen_index):
     from index.sentence_vectors import PASSAGE, text_key
     from retrieval.search import HybridSearcher
 
-    settings, writer = indexed
+    settings, writer = kennzahlen_index
     texts = _contextual(writer)
     model = writer.model_identity[0]
     contextual = writer.sentence_vectors.get(model, PASSAGE, list(texts.values()))

@@ -56,18 +56,11 @@ def test_the_index_keeps_the_bridge_and_only_questions_in_other_languages_use_it
 
 
 @pytest.mark.slow
-def test_search_does_without_the_bridge_until_every_word_has_its_vector(tmp_path, corpus_dir, real_embedder):
+def test_search_does_without_the_bridge_until_every_word_has_its_vector(kennzahlen_index):
     # The query thread must never embed the corpus's words itself (a minute on one core).
-    from index.writer import IndexWriter
-    from ingest.pipeline import run_ingest
     from retrieval.search import HybridSearcher
-    from tests.conftest import make_settings
 
-    settings = make_settings(tmp_path / "data")
-    writer = IndexWriter(settings, embedder=real_embedder)
-    report = run_ingest([corpus_dir / "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml"], settings, index=writer,
-                        progress=False)
-    assert not report.failures
+    settings, writer = kennzahlen_index
     version, words = read_meta(writer.store.get_meta(META_KEY))
     # A word list with one word the write path has not embedded yet (as while it is running).
     writer.store.set_meta(META_KEY, meta_value([*words, "Zuverdienstgrenze"], version))

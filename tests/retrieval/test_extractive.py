@@ -1,8 +1,10 @@
 """Extractive scoring and selection: roles, the order of the answer, readable quotes."""
 from __future__ import annotations
 
+from index.chunk import Chunk
 from index.roles import DEFINITION, EXAMPLE, HISTORY, NORM
 from retrieval.extractive import Candidate, ExtractiveAnswerer, asks_quantity, readable, states_quantity
+from retrieval.search import Hit
 
 
 def test_absatz_numbers_and_list_markers_are_left_out_of_quoted_prose():
@@ -19,6 +21,16 @@ def test_a_table_row_is_read_as_label_and_value():
 def _candidate(hit, start, text, score, role=NORM, kind="ba", norm="§ 22 SGB II"):
     return Candidate(hit, start, start + len(text), text, similarity=score, score=score, role=role, kind=kind,
                      norm=norm)
+
+
+def _weisung_chunk(paragraph: int, label: str, text: str) -> Chunk:
+    return Chunk(f"fw-sgb2-{paragraph:02d}", "ba", "weisung", f"Fachliche Weisungen § {paragraph} SGB II", label, text)
+
+
+def _candidate_texts(*chunks: Chunk) -> list[str]:
+    """The candidate sentences of passages retrieved in this order."""
+    hits = [Hit(f"c{i}", 1.0 - i / 10, chunk=chunk) for i, chunk in enumerate(chunks)]
+    return [c.text.strip() for c in ExtractiveAnswerer(embedder=None).candidates(hits)]
 
 
 def test_the_governing_law_sentence_comes_first_and_one_weisung_explanation_follows():
@@ -116,8 +128,6 @@ def test_who_belongs_to_a_term_is_answered_by_its_legal_definition_before_a_clos
 
 
 def test_answerability_sees_the_nearest_sentence_even_when_the_answer_quotes_another():
-    from retrieval.search import Hit
-
     top = _candidate(0, 0, "Die Angemessenheit der Unterkunftskosten ist im Einzelfall zu prüfen.", 0.86, norm="")
     low = _candidate(4, 0, "Unangemessene Kosten werden bis zu sechs Monate übernommen.", 0.84, norm="")
     low.similarity = 0.90
@@ -127,22 +137,15 @@ def test_answerability_sees_the_nearest_sentence_even_when_the_answer_quotes_ano
 
 
 def test_a_numbered_sentence_that_ends_in_a_parenthesis_is_a_candidate_not_an_aside():
-    from index.chunk import Chunk
-    from retrieval.search import Hit
-
     text = ("(4) Die aufgeführten Leistungen sind Ermessensleistungen.\n\n(5) Die erwerbsfähige leistungsberechtigte "
             "Person hat keinen Rechtsanspruch gegenüber dem JC auf einen Aktivierungs- und Vermittlungsgutschein "
             "(abweichend zu § 45 Absatz 7 SGB III).\n\n(Bitte beachten Sie die Hinweise.)")
-    chunk = Chunk("fw-sgb2-16", "ba", "weisung", "Fachliche Weisungen § 16 SGB II", "FW § 16 SGB II, Rz. 16.26", text)
-    texts = [c.text for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    texts = _candidate_texts(_weisung_chunk(16, "FW § 16 SGB II, Rz. 16.26", text))
     assert any(t.startswith("(5) Die erwerbsfähige") and t.endswith("SGB III).") for t in texts)
     assert not any("Bitte beachten" in t for t in texts), "a sentence wholly in parentheses is an aside"
 
 
 def test_a_flattened_table_is_no_candidate_but_a_long_sentence_or_list_item_is():
-    from index.chunk import Chunk
-    from retrieval.search import Hit
-
     table = ("§ 81 Absatz 4 Leeres Feld Fiktionsbescheinigung (Fortgeltungsfiktion) Wie bisheriger Status "
              "Leistungsgewährung ist vom bisherigen Aufenthaltstitel abhängig § 104a Aufenthaltserlaubnis "
              "Altfallregelung Ausschluss 3 Monate, Anspruch ab 4. Monat Bürgergeldbezug kann Auswirkungen auf das "
@@ -156,24 +159,17 @@ def test_a_flattened_table_is_no_candidate_but_a_long_sentence_or_list_item_is()
             "Arbeitsstätte für Wegstrecken zur Ausübung der Erwerbstätigkeit 0,20 Euro für jeden "
             "Entfernungskilometer der kürzesten Straßenverbindung,")
     assert len(table) > 250 and len(rule) > 250 and len(item) > 250
-    chunk = Chunk("fw-sgb2-07", "ba", "weisung", "Fachliche Weisungen § 7 SGB II", "FW § 7 SGB II, Anlage 4",
-                  f"{table}\n\n{rule}\n\n{item}")
-    texts = [c.text.strip() for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    texts = _candidate_texts(_weisung_chunk(7, "FW § 7 SGB II, Anlage 4", f"{table}\n\n{rule}\n\n{item}"))
     assert texts == [rule, item]
 
 
 def test_a_sentence_that_only_points_elsewhere_is_no_answer():
-    from index.chunk import Chunk
-    from retrieval.search import Hit
-
     rule = "Vermögen ist nicht zu berücksichtigen, soweit es angemessen ist."
     pointers = ["Näheres hierzu regelt die Verordnung zur Berechnung von Einkommen sowie zur "
                 "Nichtberücksichtigung von Einkommen und Vermögen beim Bürgergeld.",
                 "Hinweise zur Bürgergeld-V enthalten auch die Fachlichen Weisungen zu §§ 11 - 11b SGB II.",
                 "Siehe hierzu auch FW zu § 9 SGB II, Rz. 9.49b."]
-    chunk = Chunk("fw-sgb2-12", "ba", "weisung", "Fachliche Weisungen § 12 SGB II", "FW § 12 SGB II, Rz. 12.1",
-                  " ".join([rule, *pointers]))
-    texts = [c.text.strip() for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    texts = _candidate_texts(_weisung_chunk(12, "FW § 12 SGB II, Rz. 12.1", " ".join([rule, *pointers])))
     assert texts == [rule]
 
 
@@ -181,35 +177,27 @@ def test_a_list_item_that_opens_its_passage_is_no_answer_on_its_own():
     # FW § 7 SGB II: the lead-in "(1) Ausgeschlossen von den Leistungen des SGB II sind:" ends
     # Rz. 7.6, each item is a Rz. of its own. Quoted alone, Rz. 7.7 read as if asylum seekers
     # were entitled ("Bekommen Asylbewerber Bürgergeld?"), the opposite of the Weisung.
-    from index.chunk import Chunk
-    from retrieval.search import Hit
-
-    item = Chunk("fw-sgb2-07", "ba", "weisung", "Fachliche Weisungen § 7 SGB II", "FW § 7 SGB II, Rz. 7.7",
-                 "• in jedem Fall Anspruchsberechtigte nach dem Asylbewerberleistungsgesetz (AsylbLG) (Rz. 7.59), "
-                 "unabhängig vom tatsächlichen Leistungsbezug, für die Dauer der Anspruchsberechtigung, z. B. "
-                 "Asylbewerberinnen/Asylbewerber, Geduldete,")
-    rule = Chunk("fw-sgb2-07", "ba", "weisung", "Fachliche Weisungen § 7 SGB II", "FW § 7 SGB II, Rz. 7.59",
-                 "Insbesondere Asylbewerberinnen und Asylbewerber, ausreisepflichtige und geduldete Personen "
-                 "erhalten als Leistungsberechtigte nach dem AsylbLG keine Leistungen der Grundsicherung für "
-                 "Arbeitsuchende.")
-    candidates = ExtractiveAnswerer(embedder=None).candidates([Hit("a", 2.0, chunk=item), Hit("b", 1.0, chunk=rule)])
-    assert [c.text for c in candidates] == [rule.text]
+    item = _weisung_chunk(7, "FW § 7 SGB II, Rz. 7.7",
+                          "• in jedem Fall Anspruchsberechtigte nach dem Asylbewerberleistungsgesetz (AsylbLG) (Rz. 7.59), "
+                          "unabhängig vom tatsächlichen Leistungsbezug, für die Dauer der Anspruchsberechtigung, "
+                          "z. B. Asylbewerberinnen/Asylbewerber, Geduldete,")
+    rule = _weisung_chunk(7, "FW § 7 SGB II, Rz. 7.59",
+                          "Insbesondere Asylbewerberinnen und Asylbewerber, ausreisepflichtige und geduldete Personen "
+                          "erhalten als Leistungsberechtigte nach dem AsylbLG keine Leistungen der Grundsicherung für "
+                          "Arbeitsuchende.")
+    assert _candidate_texts(item, rule) == [rule.text]
 
 
 def test_a_list_item_inside_its_passage_may_be_quoted():
     # § 5 Abs. 2 of the Kennzahlen-Verordnung: the splitter cuts the long enumeration at a
     # semicolon, and item 3 ("3. die „Kontinuierliche Beschäftigung nach Integration“ …") opens in
     # lower case; its lead-in "(2) Ergänzungsgrößen sind:" is in the same passage.
-    from index.chunk import Chunk
-    from retrieval.search import Hit
-
     text = ("(2) Ergänzungsgrößen sind:\n1. die „Quote der Eintritte in geringfügige Beschäftigung“:\n"
             + "Summe der Eintritte in geringfügige Beschäftigung in den vergangenen zwölf Monaten " * 6 + ";\n"
             "3. die „Kontinuierliche Beschäftigung nach Integration“: eine Beschäftigung nach Integration gilt als "
             "kontinuierlich, wenn die betreffende Person in jedem der sechs auf die Integration folgenden Monate "
             "sozialversicherungspflichtig beschäftigt ist;")
-    chunk = Chunk("kvo", "law", "law", "Kennzahlen-Verordnung", "§ 5 Abs. 2 SGB2§48aFKV", text)
-    texts = [c.text for c in ExtractiveAnswerer(embedder=None).candidates([Hit("c", 1.0, chunk=chunk)])]
+    texts = _candidate_texts(Chunk("kvo", "law", "law", "Kennzahlen-Verordnung", "§ 5 Abs. 2 SGB2§48aFKV", text))
     assert any(t.startswith("3. die „Kontinuierliche Beschäftigung") for t in texts)
 
 
