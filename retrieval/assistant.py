@@ -22,7 +22,7 @@ from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, Q
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
-from index.german import fold
+from index.german import CompoundSplitter, fold, stopwords
 from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
 from index.spelling import misspelt_in
 from retrieval.filters import SearchFilter
@@ -34,6 +34,10 @@ from retrieval.verify import Verifier, render_answer, renumber
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[^\W\d_]+")
 MAX_ABBREVIATION = 3   # letters; a shorter synonym does not vouch for an unknown word
+# A passage word this short (letters) begins a known compound only with a corpus word after it;
+# the rest must be as long as the compound splitter's shortest part.
+SHORT_HEAD = (3, 4)
+SHORT_HEAD_REST = CompoundSplitter.MIN_PART
 
 # Why an answer whose nearest sentence is only an illustration is given as "nicht direkt
 # beantwortet" (``ExtractiveAnswerer.only_illustration``).
@@ -250,7 +254,7 @@ class Assistant:
         kept = []
         for word in unknown:
             folded = fold(word.casefold())
-            if misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words):
+            if misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words, lexical.known_fraction):
                 continue
             forms = set()
             if self._lemma is not None:
@@ -446,8 +450,20 @@ def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:
                     roles=role_spans(chunk))
 
 
-def _begins_with_word(word: str, passage_words: set[str]) -> bool:
+def _begins_with_word(word: str, passage_words: set[str], known=None) -> bool:
     """True when a passage word of five letters or more (the length ``term_present`` asks of
     a stem that begins another) begins ``word``: "Kleidungsstück" is a kind of the passage's
-    "Kleidung". Whole words only: the passage's "kommunalen" does not make "Kommunalwahl" known."""
-    return any(len(other) >= 5 and word.startswith(other) and word != other for other in passage_words)
+    "Kleidung". Whole words only: the passage's "kommunalen" does not make "Kommunalwahl" known.
+
+    A shorter passage word (three or four letters, no stop word) begins a compound only when
+    the rest is a corpus word too (``known(rest) == 1.0``, the corpus's own test):
+    "Eisflächen" is the passage's "Eis" and the corpus's "Flächen". "Dortmund" is no such
+    compound ("dort" is a stop word), nor is "Einbürgerungstest"."""
+    if any(len(other) >= 5 and word.startswith(other) and word != other for other in passage_words):
+        return True
+    if known is None:
+        return False
+    stop = stopwords()
+    return any(SHORT_HEAD[0] <= len(head) <= SHORT_HEAD[1] and head not in stop and word.startswith(head)
+               and len(word) - len(head) >= SHORT_HEAD_REST and known(word[len(head):]) >= 1.0
+               for head in passage_words)

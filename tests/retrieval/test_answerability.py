@@ -100,6 +100,20 @@ def test_a_compound_of_a_passage_word_is_not_unknown_but_a_longer_passage_word_p
     assert assistant.unknown_terms(question, [passage]) == ["Kommunalwahl"]
 
 
+@pytest.mark.slow
+def test_a_compound_of_a_short_passage_word_and_a_corpus_word_is_not_unknown(assistant):
+    # GermanQuAD: "wann gab es in der Antarktis die ersten Eisflächen?", its paragraph says "Eis".
+    question = "Wer zahlt die Kurkosten?"
+    assert assistant.unknown_terms(question) == ["Kurkosten"]
+    passage = SimpleNamespace(text="Eine Kur kann bei der Krankenkasse beantragt werden.")
+    assert assistant.unknown_terms(question, [passage]) == []
+    # The rest must be a corpus word: "Kurgastzimmer" is no "Kur" + corpus word.
+    assert assistant.unknown_terms("Wer zahlt das Kurgastzimmer?", [passage]) == ["Kurgastzimmer"]
+    # A stop word begins no compound: "Dortmund" stays unknown beside "dort".
+    city = SimpleNamespace(text="Dort werden die Kosten der Unterkunft übernommen.")
+    assert assistant.unknown_terms("Wie hoch ist die Miete in Dortmund?", [city]) == ["Dortmund"]
+
+
 def test_coverage_counts_a_term_the_passage_spells_within_a_typo():
     chunk = SimpleNamespace(label="Nintendo", title="Nintendo", text="Das Famicom wurde 1983 im Land Japan verkauft.")
     assert coverage("In welchem Land wurde das Famicon verkauft?", [chunk]) == 1.0
