@@ -38,6 +38,11 @@ MAX_ABBREVIATION = 3   # letters; a shorter synonym does not vouch for an unknow
 # the rest must be as long as the compound splitter's shortest part.
 SHORT_HEAD = (3, 4)
 SHORT_HEAD_REST = CompoundSplitter.MIN_PART
+# A passage compound may have this many letters more at the joint of its parts ("Umformer|werk"
+# for "Umform|werk"; a linking "ungs" is four) after a first part of at least SHORTENED_HEAD
+# letters, the length ``term_present`` asks of a stem that begins another.
+SHORTENED_JOINT = 4
+SHORTENED_HEAD = 5
 
 # Why an answer whose nearest sentence is only an illustration is given as "nicht direkt
 # beantwortet" (``ExtractiveAnswerer.only_illustration``).
@@ -254,7 +259,8 @@ class Assistant:
         kept = []
         for word in unknown:
             folded = fold(word.casefold())
-            if misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words, lexical.known_fraction):
+            if (misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words, lexical.known_fraction)
+                    or _shortened_compound(folded, passage_words, lexical.known_fraction)):
                 continue
             forms = set()
             if self._lemma is not None:
@@ -467,3 +473,19 @@ def _begins_with_word(word: str, passage_words: set[str], known=None) -> bool:
     return any(SHORT_HEAD[0] <= len(head) <= SHORT_HEAD[1] and head not in stop and word.startswith(head)
                and len(word) - len(head) >= SHORT_HEAD_REST and known(word[len(head):]) >= 1.0
                for head in passage_words)
+
+
+def _shortened_compound(word: str, passage_words: set[str], known) -> bool:
+    """True when a passage compound is ``word`` with a few letters more at the joint of its
+    parts, the same last part (a corpus word) and the same first five letters or more:
+    "Umformwerk" and "Umformsätze" where the passage says "Umformerwerk" and "Umformersätze"
+    (two edits, more than a typo of ten letters may have). "Hundesteuer" would need a passage
+    word "Hunde…steuer"; a question so close to its passage's compound asks about its matter."""
+    for cut in range(SHORTENED_HEAD, len(word) - SHORT_HEAD_REST + 1):
+        head, tail = word[:cut], word[cut:]
+        for other in passage_words:
+            extra = len(other) - len(word)
+            if (0 < extra <= SHORTENED_JOINT and other.startswith(head) and other.endswith(tail)
+                    and known(tail) >= 1.0):
+                return True
+    return False

@@ -114,6 +114,19 @@ def test_a_compound_of_a_short_passage_word_and_a_corpus_word_is_not_unknown(ass
     assert assistant.unknown_terms("Wie hoch ist die Miete in Dortmund?", [city]) == ["Dortmund"]
 
 
+@pytest.mark.slow
+def test_a_compound_its_passage_writes_with_more_letters_at_the_joint_is_not_unknown(assistant):
+    # GermanQuAD: "Wie viele Umformsätze hatte das Umformwerk Auhof …?", the paragraph says
+    # "Umformersätze" and "Umformerwerk": two letters more than a ten-letter typo may have.
+    question = "Wie viele Umformsätze gab es bei der Gründung?"
+    assert assistant.unknown_terms(question) == ["Umformsätze"]
+    passage = SimpleNamespace(text="Das Werk hatte bei seiner Gründung zwei Umformersätze.")
+    assert assistant.unknown_terms(question, [passage]) == []
+    # The same beginning with another last part proves nothing.
+    other = SimpleNamespace(text="Das Werk hatte bei seiner Gründung zwei Umformergeräte.")
+    assert assistant.unknown_terms(question, [other]) == ["Umformsätze"]
+
+
 def test_coverage_counts_a_term_the_passage_spells_within_a_typo():
     chunk = SimpleNamespace(label="Nintendo", title="Nintendo", text="Das Famicom wurde 1983 im Land Japan verkauft.")
     assert coverage("In welchem Land wurde das Famicon verkauft?", [chunk]) == 1.0
