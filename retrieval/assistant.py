@@ -34,15 +34,15 @@ from retrieval.verify import Verifier, render_answer, renumber
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[^\W\d_]+")
 MAX_ABBREVIATION = 3   # letters; a shorter synonym does not vouch for an unknown word
-# A passage word this short (letters) begins a known compound only with a corpus word after it;
-# the rest must be as long as the compound splitter's shortest part.
+# Compounds of passage words (``_begins_with_word``, ``_shortened_compound``): a first part of
+# MIN_HEAD letters or more (the length ``term_present`` asks of a stem that begins another) vouches
+# alone; a shorter one (SHORT_HEAD letters) only with a corpus word after it, as long as the
+# compound splitter's shortest part. A passage compound may have up to SHORTENED_JOINT letters more
+# at the joint ("Umformer|werk" for "Umform|werk"; a linking "ungs" is four).
+MIN_HEAD = 5
 SHORT_HEAD = (3, 4)
-SHORT_HEAD_REST = CompoundSplitter.MIN_PART
-# A passage compound may have this many letters more at the joint of its parts ("Umformer|werk"
-# for "Umform|werk"; a linking "ungs" is four) after a first part of at least SHORTENED_HEAD
-# letters, the length ``term_present`` asks of a stem that begins another.
+MIN_REST = CompoundSplitter.MIN_PART
 SHORTENED_JOINT = 4
-SHORTENED_HEAD = 5
 
 # Why an answer whose nearest sentence is only an illustration is given as "nicht direkt
 # beantwortet" (``ExtractiveAnswerer.only_illustration``).
@@ -456,36 +456,34 @@ def _citation(hit: Hit, number: int, span: tuple[int, int] | None) -> Citation:
                     roles=role_spans(chunk))
 
 
-def _begins_with_word(word: str, passage_words: set[str], known=None) -> bool:
-    """True when a passage word of five letters or more (the length ``term_present`` asks of
-    a stem that begins another) begins ``word``: "Kleidungsstück" is a kind of the passage's
-    "Kleidung". Whole words only: the passage's "kommunalen" does not make "Kommunalwahl" known.
+def _begins_with_word(word: str, passage_words: set[str], known) -> bool:
+    """True when a passage word of MIN_HEAD letters or more begins ``word``: "Kleidungsstück" is
+    a kind of the passage's "Kleidung". Whole words only: the passage's "kommunalen" does not make
+    "Kommunalwahl" known.
 
     A shorter passage word (three or four letters, no stop word) begins a compound only when
     the rest is a corpus word too (``known(rest) == 1.0``, the corpus's own test):
     "Eisflächen" is the passage's "Eis" and the corpus's "Flächen". "Dortmund" is no such
     compound ("dort" is a stop word), nor is "Einbürgerungstest"."""
-    if any(len(other) >= 5 and word.startswith(other) and word != other for other in passage_words):
+    if any(len(other) >= MIN_HEAD and word.startswith(other) and word != other for other in passage_words):
         return True
-    if known is None:
-        return False
     stop = stopwords()
     return any(SHORT_HEAD[0] <= len(head) <= SHORT_HEAD[1] and head not in stop and word.startswith(head)
-               and len(word) - len(head) >= SHORT_HEAD_REST and known(word[len(head):]) >= 1.0
+               and len(word) - len(head) >= MIN_REST and known(word[len(head):]) >= 1.0
                for head in passage_words)
 
 
 def _shortened_compound(word: str, passage_words: set[str], known) -> bool:
     """True when a passage compound is ``word`` with a few letters more at the joint of its
-    parts, the same last part (a corpus word) and the same first five letters or more:
+    parts, the same last part (a corpus word) and the same first MIN_HEAD letters or more:
     "Umformwerk" and "Umformsätze" where the passage says "Umformerwerk" and "Umformersätze"
     (two edits, more than a typo of ten letters may have). "Hundesteuer" would need a passage
     word "Hunde…steuer"; a question so close to its passage's compound asks about its matter."""
-    for cut in range(SHORTENED_HEAD, len(word) - SHORT_HEAD_REST + 1):
-        head, tail = word[:cut], word[cut:]
-        for other in passage_words:
-            extra = len(other) - len(word)
-            if (0 < extra <= SHORTENED_JOINT and other.startswith(head) and other.endswith(tail)
-                    and known(tail) >= 1.0):
+    longer = [other for other in passage_words if 0 < len(other) - len(word) <= SHORTENED_JOINT]
+    for other in longer:
+        for cut in range(MIN_HEAD, len(word) - MIN_REST + 1):
+            if not other.startswith(word[:cut]):
+                break   # a longer first part cannot match either
+            if other.endswith(word[cut:]) and known(word[cut:]) >= 1.0:
                 return True
     return False

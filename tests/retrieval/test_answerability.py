@@ -77,41 +77,43 @@ def test_misspelt_corpus_words_are_not_unknown(assistant, question):
     assert assistant.unknown_terms(question) == []
 
 
+def unknown_beside(assistant, question: str, passage_text: str) -> list[str]:
+    """The question's unknown terms with one retrieved passage of the given text."""
+    return assistant.unknown_terms(question, [SimpleNamespace(text=passage_text)])
+
+
 @pytest.mark.slow
 def test_a_word_the_retrieved_passage_spells_within_a_typo_is_not_unknown(assistant):
     # "Bergketten" is not in the core index's list of words, so only the passage can say it is a typo.
     question = "Wie viele Bergketen durchziehen die Provinz?"
     assert assistant.unknown_terms(question) == ["Bergketen"]
-    passage = SimpleNamespace(text="Die Provinz Zhejiang ist von mehreren Bergketten durchzogen.")
-    assert assistant.unknown_terms(question, [passage]) == []
-    unrelated = SimpleNamespace(text="Der Regelbedarf wird jährlich angepasst.")
-    assert assistant.unknown_terms(question, [unrelated]) == ["Bergketen"]
+    assert unknown_beside(assistant, question, "Die Provinz Zhejiang ist von mehreren Bergketten durchzogen.") == []
+    assert unknown_beside(assistant, question, "Der Regelbedarf wird jährlich angepasst.") == ["Bergketen"]
 
 
 @pytest.mark.slow
 def test_a_compound_of_a_passage_word_is_not_unknown_but_a_longer_passage_word_proves_nothing(assistant):
     question = "Welches Kleidungsstück schützt bei der Arbeit mit der Motorsäge?"
     assert "Kleidungsstück" in assistant.unknown_terms(question)
-    passage = SimpleNamespace(text="Wer mit der Motorsäge arbeitet, trägt Kleidung mit Schnittschutz.")
-    assert "Kleidungsstück" not in assistant.unknown_terms(question, [passage])
+    assert "Kleidungsstück" not in unknown_beside(assistant, question,
+                                                  "Wer mit der Motorsäge arbeitet, trägt Kleidung mit Schnittschutz.")
     # "kommunalen" only shares a beginning with "Kommunalwahl"; it is no word the compound is made of.
-    question = "Ab welchem Alter darf man bei der Kommunalwahl wählen?"
-    passage = SimpleNamespace(text="Die kommunalen Träger erbringen die Leistungen für Unterkunft und Heizung.")
-    assert assistant.unknown_terms(question, [passage]) == ["Kommunalwahl"]
+    assert unknown_beside(assistant, "Ab welchem Alter darf man bei der Kommunalwahl wählen?",
+                          "Die kommunalen Träger erbringen die Leistungen für Unterkunft und Heizung.") == ["Kommunalwahl"]
 
 
 @pytest.mark.slow
 def test_a_compound_of_a_short_passage_word_and_a_corpus_word_is_not_unknown(assistant):
     # GermanQuAD: "wann gab es in der Antarktis die ersten Eisflächen?", its paragraph says "Eis".
     question = "Wer zahlt die Kurkosten?"
+    passage = "Eine Kur kann bei der Krankenkasse beantragt werden."
     assert assistant.unknown_terms(question) == ["Kurkosten"]
-    passage = SimpleNamespace(text="Eine Kur kann bei der Krankenkasse beantragt werden.")
-    assert assistant.unknown_terms(question, [passage]) == []
+    assert unknown_beside(assistant, question, passage) == []
     # The rest must be a corpus word: "Kurgastzimmer" is no "Kur" + corpus word.
-    assert assistant.unknown_terms("Wer zahlt das Kurgastzimmer?", [passage]) == ["Kurgastzimmer"]
+    assert unknown_beside(assistant, "Wer zahlt das Kurgastzimmer?", passage) == ["Kurgastzimmer"]
     # A stop word begins no compound: "Dortmund" stays unknown beside "dort".
-    city = SimpleNamespace(text="Dort werden die Kosten der Unterkunft übernommen.")
-    assert assistant.unknown_terms("Wie hoch ist die Miete in Dortmund?", [city]) == ["Dortmund"]
+    assert unknown_beside(assistant, "Wie hoch ist die Miete in Dortmund?",
+                          "Dort werden die Kosten der Unterkunft übernommen.") == ["Dortmund"]
 
 
 @pytest.mark.slow
@@ -120,11 +122,9 @@ def test_a_compound_its_passage_writes_with_more_letters_at_the_joint_is_not_unk
     # "Umformersätze" and "Umformerwerk": two letters more than a ten-letter typo may have.
     question = "Wie viele Umformsätze gab es bei der Gründung?"
     assert assistant.unknown_terms(question) == ["Umformsätze"]
-    passage = SimpleNamespace(text="Das Werk hatte bei seiner Gründung zwei Umformersätze.")
-    assert assistant.unknown_terms(question, [passage]) == []
+    assert unknown_beside(assistant, question, "Das Werk hatte bei seiner Gründung zwei Umformersätze.") == []
     # The same beginning with another last part proves nothing.
-    other = SimpleNamespace(text="Das Werk hatte bei seiner Gründung zwei Umformergeräte.")
-    assert assistant.unknown_terms(question, [other]) == ["Umformsätze"]
+    assert unknown_beside(assistant, question, "Das Werk hatte bei seiner Gründung zwei Umformergeräte.") == ["Umformsätze"]
 
 
 def test_coverage_counts_a_term_the_passage_spells_within_a_typo():
