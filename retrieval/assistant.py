@@ -200,8 +200,11 @@ class Assistant:
         evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
-        status, reason = self._answerability(question, evidence, language, result.hits, candidates)
-        if status == ABSTAINED:
+        status, reason = ((ANSWERED, "") if result.named
+                          else self._answerability(question, evidence, language, result.hits, candidates))
+        if result.named:
+            self._answer_lookup(answer, result.hits, candidates, language, set(result.named))
+        elif status == ABSTAINED:
             self._abstain(answer, reason)
         elif status == PARTIAL:
             self._answer_partially(answer, result.hits, reason)
@@ -339,10 +342,26 @@ class Assistant:
         answer.text = f"{lead} {render_answer(answer.sentences[1:])}"
         self._lead_with_notices(answer)
 
-    def _answer_extractively(self, answer: Answer, hits: list[Hit], candidates, language: str) -> None:
-        """Quote the selected sentences (readable form) and run them through the same
-        verifier as LLM answers; a sentence it rejects is left out."""
-        chosen = self.extractive.select(candidates, cross_lingual=language != "de", question=answer.question)
+    def _answer_lookup(self, answer: Answer, hits: list[Hit], candidates, language: str, named: set[str]) -> None:
+        """"Was steht in § 7 Abs. 3 SGB II?": the named unit's text from its beginning (up to
+        three sentences), or the opening sentence of each named Absatz when the question names a
+        whole § ("Was regelt § 31a SGB II?"), in the law's order."""
+        own = sorted((c for c in candidates if hits[c.hit_index].chunk_id in named), key=lambda c: (c.hit_index, c.start))
+        units = list(dict.fromkeys(hits[c.hit_index].chunk.label for c in own))
+        limit = self.extractive.MAX_SENTENCES
+        if len(units) == 1:
+            chosen = own[:limit]
+        else:
+            chosen = [next(c for c in own if hits[c.hit_index].chunk.label == label) for label in units[:limit]]
+        self._answer_extractively(answer, hits, candidates, language, chosen=chosen)
+
+    def _answer_extractively(self, answer: Answer, hits: list[Hit], candidates, language: str,
+                             chosen: list | None = None) -> None:
+        """Quote the selected sentences (readable form; ``chosen`` when the caller selected
+        them) and run them through the same verifier as LLM answers; a sentence it rejects is
+        left out."""
+        if chosen is None:
+            chosen = self.extractive.select(candidates, cross_lingual=language != "de", question=answer.question)
         if not chosen:
             self._abstain(answer, "Keine zitierfähigen Sätze in den gefundenen Passagen.")
             return
@@ -353,7 +372,11 @@ class Assistant:
                 citations[candidate.hit_index] = _citation(hits[candidate.hit_index], len(citations) + 1,
                                                            (candidate.start, candidate.end))
             text = readable(candidate.text).rstrip()
-            if text[-1:] not in ".!?:;":
+            if text[-1:] in ",;":
+                # A quote cut at a semicolon inside an enumeration ("… gefährden würde;") ends
+                # there: the verifier reads a sentence up to a full stop.
+                text = text[:-1] + "."
+            elif text[-1:] not in ".!?:":
                 text += "."
             pieces.append(f"{text} [{citations[candidate.hit_index].number}]")
         allow_examples = any(c.role == "example" for c in chosen)

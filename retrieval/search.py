@@ -30,6 +30,7 @@ from index.word_bridge import WordBridge, question_words, read_meta
 from retrieval.asked_term import asked_term
 from retrieval.filters import DocumentCatalog, SearchFilter
 from retrieval.language import detect_language
+from retrieval.lookup import named_references
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,7 @@ class SearchResult:
     timings: dict[str, float] = field(default_factory=dict)
     dense_coverage: float = 1.0    # share of the searched chunks that have an embedding
     bridged: dict[str, list[str]] = field(default_factory=dict)   # question word -> corpus words searched for it
+    named: list[str] = field(default_factory=list)   # a lookup's named units (chunk ids), first in ``hits``
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -479,6 +481,10 @@ class HybridSearcher:
                 defining = self._defining_units(norms, term, allowed)
                 for cid in defining:
                     hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
+        # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
+        named = self._named_units(norms, named_references(question), allowed) if structured else []
+        for cid in named:
+            hits.setdefault(cid, Hit(cid, 0.0)).reasons["named"] = "in der Frage genannt"
         share = weights.lexical_share * weight if self.retriever == "hybrid" else weight
 
         def score_all() -> None:
@@ -528,7 +534,11 @@ class HybridSearcher:
             best = max(hit.score for hit in hits.values())
             for cid in defining:
                 hits[cid].score += weights.definition * max(0.0, best - hits[cid].score)
-        ranked = _structural_order(list(hits.values()))[:k]
+        ranked = _structural_order(list(hits.values()))
+        if named:
+            first = [hits[cid] for cid in named[:k]]
+            ranked = first + [hit for hit in ranked if hit.chunk_id not in set(named)]
+        ranked = ranked[:k]
         # A table valuing a level that one of the best units names stays with the result, after
         # the k best if it ranks lower: the answer may need its figure (``index.levels``).
         kept = {h.chunk_id for h in ranked}
@@ -543,7 +553,8 @@ class HybridSearcher:
                 hit.reasons["graph"] = f"{relation} {leader.label if leader is not None else leader_id}"
             self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
-        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged)
+        return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged,
+                            [cid for cid in named[:k] if chunks.get(cid) is not None])
 
     # -- questions in other languages ------------------------------------------------
     BRIDGE_RETRY_S = 30.0
@@ -632,6 +643,19 @@ class HybridSearcher:
             stored = vectors.get(hit.chunk_id)
             if stored is not None:
                 hit.dense_similarity = float(stored @ vector)
+
+    def _named_units(self, norms: NormIndex, references: list, allowed: np.ndarray | None) -> list[str]:
+        """The law units a lookup names, in the law's order: of each named § (or Absatz) the
+        units of the newest Fassung the filters allow."""
+        position = self.lexical.positions
+        out: list[str] = []
+        for ref in references:
+            units = [cid for cid in norms.units_of(ref.norm, ref.absatz)
+                     if cid in position and (allowed is None or allowed[position[cid]])]
+            if units:
+                newest = max(int(self._chunk_date[position[cid]]) for cid in units)
+                out += [cid for cid in units if int(self._chunk_date[position[cid]]) == newest and cid not in out]
+        return out
 
     def _defining_units(self, norms: NormIndex, term: str, allowed: np.ndarray | None) -> list[str]:
         """The law units (of the norms whose profile lists ``term`` among its defined terms)

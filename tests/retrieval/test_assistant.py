@@ -218,3 +218,27 @@ def test_an_amount_question_gets_the_rule_and_the_table_row_valuing_its_level(as
     assert labels[:2] == ["§ 20 Abs. 2 SGB II", "§ 2 RBSFV 2026"]
     assert "in Höhe der Regelbedarfsstufe 1" in answer.text and "Regelbedarfsstufe 1: 563" in answer.text
     assert all(s.status == VERIFIED for s in answer.sentences if s.markers)
+
+
+def test_a_lookup_quotes_the_named_paragraph_from_its_first_absatz(assistant):
+    answer = assistant.ask("Was regelt § 31a SGB II?")
+    assert answer.status == "answered"
+    assert cited_labels(answer)[:2] == ["§ 31a Abs. 1 SGB II", "§ 31a Abs. 2 SGB II"]
+    assert answer.text.startswith("Bei einer Pflichtverletzung nach § 31 mindert sich das Bürgergeld um 10 Prozent")
+    assert_markers_resolve(answer)
+
+
+def test_a_lookup_keeps_an_absatz_whose_first_sentence_ends_in_a_semicolon(assistant):
+    # § 10 Abs. 1 SGB II's first sentence is cut at "…; die zuständigen kommunalen Träger …":
+    # the verifier used to drop that quote, so the answer began with Absatz 2.
+    answer = assistant.ask("§ 10 SGB II")
+    assert cited_labels(answer)[0] == "§ 10 Abs. 1 SGB II"
+    assert answer.text.startswith("Einer erwerbsfähigen leistungsberechtigten Person ist jede Arbeit zumutbar")
+
+
+def test_a_lookup_as_of_a_date_quotes_the_fassung_then_in_force(assistant):
+    answer = assistant.ask("Was steht in § 7 Abs. 3 SGB II?", as_of="2025-06-30")
+    assert answer.passages[0].label == "§ 7 Abs. 3 SGB II"
+    assert answer.passages[0].doc_id == "sgb2-2025-02-27"
+    assert cited_labels(answer)[0] == "§ 7 Abs. 3 SGB II"
+    assert "Zur Bedarfsgemeinschaft gehören" in answer.text

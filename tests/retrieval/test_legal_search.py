@@ -138,3 +138,21 @@ def test_what_is_a_term_no_unit_defines_is_answered_by_the_sentence_introducing_
     answer = assistant.ask("Was ist eine Eingliederungsvereinbarung?")
     assert answer.citations[0].label == "§ 37 Abs. 2 SGB III"
     assert answer.text.startswith("In einer Eingliederungsvereinbarung")
+
+
+def test_a_lookup_puts_the_named_absatz_of_the_newest_fassung_first(searcher):
+    result = searcher.search("Was steht in § 7 Abs. 3 SGB II?", k=5)
+    first = result.hits[0]
+    assert first.chunk.label == "§ 7 Abs. 3 SGB II"
+    assert first.reasons["named"] == "in der Frage genannt"
+    assert result.named == [first.chunk_id]
+    assert first.chunk.doc_id == "sgb2-2026-04-23"   # the core index holds the Fassung of 2025 too
+
+
+def test_a_lookup_of_a_whole_paragraph_lists_its_absaetze_in_order(searcher):
+    result = searcher.search("Was regelt § 31a SGB II?", k=10)
+    assert labels(result)[:3] == ["§ 31a Abs. 1 SGB II", "§ 31a Abs. 2 SGB II", "§ 31a Abs. 3 SGB II"]
+
+
+def test_a_question_naming_a_paragraph_is_searched_as_usual(searcher):
+    assert searcher.search("Wie hoch ist der Mehrbedarf nach § 21 SGB II?", k=5).named == []
