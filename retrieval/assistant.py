@@ -200,9 +200,22 @@ class Assistant:
         evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
-        status, reason = ((ANSWERED, "") if result.named
-                          else self._answerability(question, evidence, language, result.hits, candidates))
+        # A lookup ("Was steht in § 7 Abs. 3 SGB II?") is answered with the named units; one of a
+        # unit the sources lack ("§ 159 SGB II") is refused by name, not answered from whatever
+        # resembles the citation.
+        unfound = ""
+        if result.unfound:
+            where = "in den Quellen" if search_filter == SearchFilter() else "in den gewählten Quellen"
+            unfound = f"Diese Vorschrift kommt {where} nicht vor: {', '.join(result.unfound)}."
         if result.named:
+            status, reason = ANSWERED, ""
+        elif unfound:
+            status, reason = ABSTAINED, unfound
+        else:
+            status, reason = self._answerability(question, evidence, language, result.hits, candidates)
+        if result.named:
+            if unfound:
+                answer.notices.append(unfound)
             self._answer_lookup(answer, result.hits, candidates, language, set(result.named))
         elif status == ABSTAINED:
             self._abstain(answer, reason)
@@ -346,6 +359,7 @@ class Assistant:
         """"Was steht in § 7 Abs. 3 SGB II?": the named unit's text from its beginning (up to
         three sentences), or the opening sentence of each named Absatz when the question names a
         whole § ("Was regelt § 31a SGB II?"), in the law's order."""
+        answer.mode = "extractive"   # the text itself, in LLM mode too
         own = sorted((c for c in candidates if hits[c.hit_index].chunk_id in named), key=lambda c: (c.hit_index, c.start))
         units = list(dict.fromkeys(hits[c.hit_index].chunk.label for c in own))
         limit = self.extractive.MAX_SENTENCES

@@ -104,6 +104,7 @@ class SearchResult:
     dense_coverage: float = 1.0    # share of the searched chunks that have an embedding
     bridged: dict[str, list[str]] = field(default_factory=dict)   # question word -> corpus words searched for it
     named: list[str] = field(default_factory=list)   # a lookup's named units (chunk ids), first in ``hits``
+    unfound: list[str] = field(default_factory=list)   # units a lookup names that the (filtered) sources lack
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -482,7 +483,7 @@ class HybridSearcher:
                 for cid in defining:
                     hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
-        named = self._named_units(norms, named_references(question), allowed) if structured else []
+        named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])
         for cid in named:
             hits.setdefault(cid, Hit(cid, 0.0)).reasons["named"] = "in der Frage genannt"
         share = weights.lexical_share * weight if self.retriever == "hybrid" else weight
@@ -536,8 +537,8 @@ class HybridSearcher:
                 hits[cid].score += weights.definition * max(0.0, best - hits[cid].score)
         ranked = _structural_order(list(hits.values()))
         if named:
-            first = [hits[cid] for cid in named[:k]]
-            ranked = first + [hit for hit in ranked if hit.chunk_id not in set(named)]
+            first = set(named[:k])
+            ranked = [hits[cid] for cid in named[:k]] + [hit for hit in ranked if hit.chunk_id not in first]
         ranked = ranked[:k]
         # A table valuing a level that one of the best units names stays with the result, after
         # the k best if it ranks lower: the answer may need its figure (``index.levels``).
@@ -554,7 +555,7 @@ class HybridSearcher:
             self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged,
-                            [cid for cid in named[:k] if chunks.get(cid) is not None])
+                            [cid for cid in named[:k] if chunks.get(cid) is not None], unfound)
 
     # -- questions in other languages ------------------------------------------------
     BRIDGE_RETRY_S = 30.0
@@ -644,18 +645,22 @@ class HybridSearcher:
             if stored is not None:
                 hit.dense_similarity = float(stored @ vector)
 
-    def _named_units(self, norms: NormIndex, references: list, allowed: np.ndarray | None) -> list[str]:
-        """The law units a lookup names, in the law's order: of each named § (or Absatz) the
-        units of the newest Fassung the filters allow."""
+    def _named_units(self, norms: NormIndex, references: list, allowed: np.ndarray | None) -> tuple[list[str], list[str]]:
+        """(units, unfound) of a lookup: the law units it names, in the law's order (of each
+        named § or Absatz the units of the newest Fassung the filters allow), and the labels of
+        the named units that have none ("§ 159 SGB II", "§ 22 AufenthG")."""
         position = self.lexical.positions
         out: list[str] = []
+        unfound: list[str] = []
         for ref in references:
             units = [cid for cid in norms.units_of(ref.norm, ref.absatz)
                      if cid in position and (allowed is None or allowed[position[cid]])]
-            if units:
-                newest = max(int(self._chunk_date[position[cid]]) for cid in units)
-                out += [cid for cid in units if int(self._chunk_date[position[cid]]) == newest and cid not in out]
-        return out
+            if not units:
+                unfound.append(ref.label)
+                continue
+            newest = max(int(self._chunk_date[position[cid]]) for cid in units)
+            out += [cid for cid in units if int(self._chunk_date[position[cid]]) == newest and cid not in out]
+        return out, unfound
 
     def _defining_units(self, norms: NormIndex, term: str, allowed: np.ndarray | None) -> list[str]:
         """The law units (of the norms whose profile lists ``term`` among its defined terms)

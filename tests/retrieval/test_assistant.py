@@ -242,3 +242,29 @@ def test_a_lookup_as_of_a_date_quotes_the_fassung_then_in_force(assistant):
     assert answer.passages[0].doc_id == "sgb2-2025-02-27"
     assert cited_labels(answer)[0] == "§ 7 Abs. 3 SGB II"
     assert "Zur Bedarfsgemeinschaft gehören" in answer.text
+
+
+@pytest.mark.parametrize("question, unit", [
+    ("Was steht in § 159 SGB II?", "§ 159 SGB II"),       # § 159 is a § of SGB III, not of SGB II
+    ("§ 7 Abs. 99 SGB II", "§ 7 Abs. 99 SGB II"),
+    ("Was regelt § 22 AufenthG?", "§ 22 AufenthG"),       # a law the sources do not hold
+])
+def test_a_lookup_of_a_unit_the_sources_lack_is_refused_by_name(assistant, question, unit):
+    answer = assistant.ask(question)
+    assert answer.abstained
+    assert answer.abstain_reason == f"Diese Vorschrift kommt in den Quellen nicht vor: {unit}."
+    assert answer.citations == []
+
+
+def test_a_lookup_of_a_law_unit_with_only_weisungen_chosen_says_so(assistant):
+    answer = assistant.ask("Was steht in § 7 Abs. 3 SGB II?", kinds=["ba"])
+    assert answer.abstained
+    assert answer.abstain_reason == "Diese Vorschrift kommt in den gewählten Quellen nicht vor: § 7 Abs. 3 SGB II."
+
+
+def test_a_lookup_of_a_unit_held_and_one_lacking_quotes_the_first_and_names_the_second(assistant):
+    answer = assistant.ask("§§ 7 und 159 SGB II")
+    assert answer.status == "answered"
+    assert cited_labels(answer)[0] == "§ 7 Abs. 1 SGB II"
+    # Shown above the answer in the app, the CLI and the exports.
+    assert "Diese Vorschrift kommt in den Quellen nicht vor: § 159 SGB II." in answer.notices

@@ -155,4 +155,11 @@ def test_a_lookup_of_a_whole_paragraph_lists_its_absaetze_in_order(searcher):
 
 
 def test_a_question_naming_a_paragraph_is_searched_as_usual(searcher):
-    assert searcher.search("Wie hoch ist der Mehrbedarf nach § 21 SGB II?", k=5).named == []
+    result = searcher.search("Wie hoch ist der Mehrbedarf nach § 21 SGB II?", k=5)
+    assert (result.named, result.unfound) == ([], [])
+
+
+def test_a_lookup_names_the_units_the_sources_lack(searcher):
+    result = searcher.search("§§ 7 und 159 SGB II", k=10)
+    assert result.unfound == ["§ 159 SGB II"]
+    assert labels(result)[0] == "§ 7 Abs. 1 SGB II"
