@@ -142,6 +142,12 @@ class LexicalIndex:
             mask = by_id if mask is None else mask & by_id
         return [(self.ids[i], float(scores[i])) for i in top_positions(scores, k, mask)]
 
+    def is_word(self, word: str) -> bool:
+        """True when ``word`` (folded lower case) is written in the corpus as a word of its own,
+        not only as the stem of one (the compound splitter's list: four letters or more, at
+        least twice in the corpus)."""
+        return word in self._splitter.vocabulary
+
     def known_fraction(self, text: str) -> float:
         """Share of the text's (non-stop-word) terms that occur in the indexed corpus."""
         tokens = tokenize_german(text)
@@ -163,7 +169,7 @@ class LexicalIndex:
             if position == 0 or not word[0].isupper() or len(word) < min_length:
                 continue
             lower = fold(word.casefold())
-            if fold(stem(word.casefold())) in vocabulary or lower in self._splitter.vocabulary:
+            if fold(stem(word.casefold())) in vocabulary or self.is_word(lower):
                 continue
             if self._splitter.parts(lower):
                 continue

@@ -25,9 +25,10 @@ _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI", "7": 
 _NUMBER = r"\d{1,4}[a-z]?\b"
 _ABSATZ = r"(?:Absatz|Absätze|Abs\.)\s*(?P<abs>\d{1,3}[a-z]?)"
 _SATZ = r"(?:Satz|Sätze|S\.)\s*(?P<satz>\d{1,3})"
-_NUMMER = r"(?:Nummer|Nr\.)\s*(?P<nr>\d{1,3}[a-z]?)"
+_NUMMER = r"(?:Nummer|Nr\.?)\s*(?P<nr>\d{1,3}[a-z]?)"
 _DETAIL = rf"(?:\s*{_ABSATZ})?(?:\s*{_SATZ})?(?:\s*{_NUMMER})?"
-_JOIN = r"\s*(?:,|und|oder|sowie|bzw\.|bis|-|–|i\.\s?V\.\s?m\.)\s*"
+_LIST_JOIN = r",|und|oder|sowie|bzw\.|bis|-|–"
+_JOIN = rf"\s*(?:{_LIST_JOIN}|i\.\s?V\.\s?m\.)\s*"
 # "SGB II", "SGB 2", "des Zweiten Buches Sozialgesetzbuch", "AufenthG", "FreizügG/EU",
 # "des Aufenthaltsgesetzes", "der Sozialversicherungsentgeltverordnung".
 _LAW = (r"(?:(?P<sgb>SGB\s*(?:[IVX]{1,4}|\d{1,2}))\b"
@@ -40,6 +41,12 @@ _MORE = re.compile(rf"{_JOIN}(?:§§?\s*)?(?P<num>{_NUMBER}){_DETAIL}")
 _MORE_DETAIL = re.compile(rf"{_JOIN}(?=Absatz|Abs\.|Satz|Nummer|Nr\.){_DETAIL}")
 _TRAIL_LAW = re.compile(rf"\s*(?:\(|,\s*)?{_LAW}")
 _RANGE_WORDS = re.compile(r"bis|-|–")
+# "Abs. 1 und 2", "Absatz 3 und 3a", "Abs. 1 bis 3", "Satz 1 und 2": a bare number after a
+# joiner continues the list of the deepest level named before it. A capitalised word after the
+# number ("§ 7 Abs. 3 und 8 Personen") makes it a count, not a unit, unless it is a Satz, a
+# Nummer or the law.
+_MORE_NUMBER = re.compile(rf"\s*(?:{_LIST_JOIN})\s*(?P<n>\d{{1,3}}[a-z]?)\b(?!\s*§)")
+_COUNTED = re.compile(r"\.?\s+(?!Satz|Sätze|Nummer|Nr\.|Halbsatz|Buchstabe)[A-ZÄÖÜ][a-zäöüß]")
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,23 @@ def parse_references(text: str, default_law: str = "") -> list[Reference]:
                 items.append((items[-1][0], detail.group("abs") or items[-1][1], detail.group("satz") or "",
                               detail.group("nr") or "", False))
                 end = detail.end()
+                continue
+            number = _MORE_NUMBER.match(text, end)
+            if number and items[-1][1] and not _TRAIL_LAW.match(text, end) \
+                    and (_TRAIL_LAW.match(text, number.end()) or not _COUNTED.match(text, number.end())) \
+                    and (head.group("sign") == "§" or "," not in text[end:number.start("n")]):
+                # Under "§§" a comma goes on to the next § ("§§ 7 Absatz 5 und 6, 27 SGB II").
+                last = items[-1]
+                if last[2] or last[3]:
+                    end = number.end()  # "Satz 1 und 2", "Nr. 3 und 4": more of the same Absatz
+                    continue
+                if _RANGE_WORDS.fullmatch(text[end:number.start("n")].strip()) and last[1].isdigit() \
+                        and number.group("n").isdigit() and 0 < int(number.group("n")) - int(last[1]) <= 20:
+                    items.extend((last[0], str(n), "", "", False)
+                                 for n in range(int(last[1]) + 1, int(number.group("n")) + 1))
+                else:
+                    items.append((last[0], number.group("n"), "", "", False))
+                end = number.end()
                 continue
             more = _MORE.match(text, end)
             if not more:

@@ -43,6 +43,12 @@ MIN_HEAD = 5
 SHORT_HEAD = (3, 4)
 MIN_REST = CompoundSplitter.MIN_PART
 SHORTENED_JOINT = 4
+# Compounds of corpus words the compound splitter does not take apart (``_compound_of_corpus_words``):
+# German joins parts with a linking element, writes a noun in -e and a verb by their stem
+# ("Schul|abgänger", "Förder|maßnahme") and has nouns of three letters ("Bau", "Amt").
+LINKING_ELEMENTS = ("s", "es", "n", "en", "er", "e")
+STEM_ENDINGS = ("e", "n", "en")
+SHORTEST_PART = 3
 
 # Why an answer whose nearest sentence is only an illustration is given as "nicht direkt
 # beantwortet" (``ExtractiveAnswerer.only_illustration``).
@@ -208,25 +214,22 @@ class Assistant:
             where = "in den Quellen" if search_filter == SearchFilter() else "in den gewählten Quellen"
             unfound = f"Diese Vorschrift kommt {where} nicht vor: {', '.join(result.unfound)}."
         if result.named:
-            status, reason = ANSWERED, ""
-        elif unfound:
-            status, reason = ABSTAINED, unfound
-        else:
-            status, reason = self._answerability(question, evidence, language, result.hits, candidates)
-        if result.named:
             if unfound:
                 answer.notices.append(unfound)
             self._answer_lookup(answer, result.hits, candidates, language, set(result.named))
-        elif status == ABSTAINED:
-            self._abstain(answer, reason)
-        elif status == PARTIAL:
-            self._answer_partially(answer, result.hits, reason)
-        elif status == PREMISE:
-            self._answer_premise(answer, result.hits, candidates, language, reason)
-        elif mode == "llm":
-            self._answer_with_llm(answer, result.hits, candidates, language, timings)
         else:
-            self._answer_extractively(answer, result.hits, candidates, language)
+            status, reason = ((ABSTAINED, unfound) if unfound else
+                              self._answerability(question, evidence, language, result.hits, candidates))
+            if status == ABSTAINED:
+                self._abstain(answer, reason)
+            elif status == PARTIAL:
+                self._answer_partially(answer, result.hits, reason)
+            elif status == PREMISE:
+                self._answer_premise(answer, result.hits, candidates, language, reason)
+            elif mode == "llm":
+                self._answer_with_llm(answer, result.hits, candidates, language, timings)
+            else:
+                self._answer_extractively(answer, result.hits, candidates, language)
         timings["total"] = (time.perf_counter() - started) * 1000
         answer.timings = {key: round(value, 1) for key, value in timings.items()}
         log.info("answered in %.0f ms by %s (dense coverage %.2f), %d citations%s", timings["total"],
@@ -276,7 +279,8 @@ class Assistant:
         for word in unknown:
             folded = fold(word.casefold())
             if (misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words, lexical.known_fraction)
-                    or _shortened_compound(folded, passage_words, lexical.known_fraction)):
+                    or _shortened_compound(folded, passage_words, lexical.known_fraction)
+                    or _compound_of_corpus_words(folded, lexical, self._lemma)):
                 continue
             forms = set()
             if self._lemma is not None:
@@ -508,6 +512,46 @@ def _begins_with_word(word: str, passage_words: set[str], known) -> bool:
     return any(SHORT_HEAD[0] <= len(head) <= SHORT_HEAD[1] and head not in stop and word.startswith(head)
                and len(word) - len(head) >= MIN_REST and known(word[len(head):]) >= 1.0
                for head in passage_words)
+
+
+def _compound_of_corpus_words(word: str, lexical, lemma) -> bool:
+    """True when ``word`` is a compound of two parts the corpus uses, joined as German joins
+    them: "Bauarbeiter" (the corpus's "Bau" and "Arbeiter"), "Sozialamt", "Fördermaßnahme"
+    ("fördern"), "Schulabgänger" ("Schule"). The compound splitter of the keyword index asks
+    for two written corpus words of four letters or more, joined as they are or by "s"/"es";
+    here the first part may also be
+
+    * a corpus word before a linking element (LINKING_ELEMENTS: "Arbeit|s|…", "Kinder|…"),
+    * the stem of a corpus noun in -e or of a verb: the part with STEM_ENDINGS is a written
+      corpus word that is its own lemma ("förder" + "n"; "kommunal" + "en" is an inflected
+      adjective, so "Kommunalwahl" stays unknown),
+    * and either part a corpus word of three letters that is no stop word ("Bau", "Amt").
+
+    The last part may be inflected (the corpus's stems decide). "Hundesteuer", "Rundfunkbeitrag"
+    and "Dortmund" stay unknown: the corpus has no "Hund", "Rundfunk" or "Mund"."""
+    stop = stopwords()
+
+    def short(part: str) -> bool:
+        return len(part) == SHORTEST_PART and part not in stop and lexical.known_fraction(part) >= 1.0
+
+    def first(part: str) -> bool:
+        if len(part) < SHORTEST_PART or part in stop:
+            return False
+        if short(part) or lexical.is_word(part):
+            return True
+        return lemma is not None and any(
+            lexical.is_word(part + ending) and fold(lemma(part + ending).casefold()) == part + ending
+            for ending in STEM_ENDINGS)
+
+    for cut in range(SHORTEST_PART, len(word) - SHORTEST_PART + 1):
+        head, tail = word[:cut], word[cut:]
+        if tail in stop or not (short(tail) or (len(tail) > SHORTEST_PART and lexical.known_fraction(tail) >= 1.0)):
+            continue
+        heads = [head] + [head[:-len(link)] for link in LINKING_ELEMENTS
+                          if head.endswith(link) and len(head) - len(link) >= SHORTEST_PART]
+        if any(first(h) for h in heads):
+            return True
+    return False
 
 
 def _shortened_compound(word: str, passage_words: set[str], known) -> bool:

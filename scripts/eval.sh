@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the README "Results" table: the gold dev set and the GermanQuAD test split, each
-# with the hybrid, dense and BM25 retrievers, extractive answers. Reports go to eval-out/
+# with the hybrid, dense and BM25 retrievers, extractive answers, and the project's own fresh
+# check set (evaluation/fresh/, hybrid; README "Fresh questions"). Reports go to eval-out/
 # (one folder per run, see report.md there); the comparison tables are printed at the end
 # and written to eval-out/results.md.
 #
@@ -42,6 +43,11 @@ for retriever in "${RETRIEVERS[@]}"; do
   squad_reports+=("$OUT/germanquad-$retriever/report.json")
 done
 
+FRESH=evaluation/fresh/fresh-2026-12-03.jsonl
+echo "== gold $(basename "$FRESH"), hybrid"
+"$PY" -m evaluation gold "$FRESH" --retriever hybrid --mode "$MODE" --out "$OUT/fresh-hybrid"
+rc=$?; [ $rc -eq 0 ] || status=$rc
+
 existing() { for f in "$@"; do [ -f "$f" ] && echo "$f"; done; }
 mapfile -t gold_done < <(existing "${gold_reports[@]}")
 mapfile -t squad_done < <(existing "${squad_reports[@]}")
@@ -49,7 +55,9 @@ mapfile -t squad_done < <(existing "${squad_reports[@]}")
   echo "## $(basename "$GOLD") ($MODE)"; echo
   [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}" --markdown; echo
   echo "## $(basename "$SQUAD") ($MODE)"; echo
-  [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown
+  [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown; echo
+  echo "## $(basename "$FRESH") ($MODE, a check set: nothing is chosen on it)"; echo
+  [ -f "$OUT/fresh-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh-hybrid/report.json" --markdown
 } > "$OUT/results.md"
 [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}"
 [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}"

@@ -23,6 +23,15 @@ def test_shared_dev_set_loads_with_its_counts():
     assert sum(1 for i in items if i["answerable"]) == 62
 
 
+def test_the_projects_fresh_question_set_loads_with_its_counts():
+    # Written 2026-12-03 from units drawn at random, to see how the system does on questions it
+    # was never tuned on (README, "Fresh questions"); a check set, nothing is chosen on it.
+    items = load_gold(REPO_ROOT / "evaluation" / "fresh" / "fresh-2026-12-03.jsonl")
+    answerable = [i for i in items if i["answerable"]]
+    assert (len(items), len(answerable)) == (69, 25)
+    assert all(i["locator"] and i["evidence"] for i in answerable)
+
+
 def test_fixture_gold_set_loads_in_file_order():
     items = load_gold(REPO_ROOT / "tests" / "fixtures" / "eval_gold.jsonl")
     assert [i["id"] for i in items] == ["regelbedarf-alleinstehend", "weiterbildungsgeld-hoehe",

@@ -46,3 +46,10 @@ def test_search_respects_allowed_ids_and_mask():
 
 def test_question_without_a_known_term_finds_nothing():
     assert _index().search("Rundfunkbeitrag Dortmund", k=5) == []
+
+
+def test_a_word_is_a_corpus_word_only_as_written_not_as_a_stem():
+    index = _index()
+    assert index.is_word("unterkunft") and index.is_word("kosten")
+    # "angemessener" is written, its stem "angemess" and the bare "angemessen" are not.
+    assert index.known_fraction("angemessen") == 1.0 and not index.is_word("angemessen")

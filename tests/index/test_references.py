@@ -52,6 +52,33 @@ def test_single_sign_takes_one_number():
     assert labels("§ 7 und 8 Personen") == ["§ 7 SGB II"]
 
 
+def test_a_list_of_absaetze_takes_the_law_after_it():
+    # § 5 Abs. 5 SGB II and § 16i Abs. 3 SGB II: before, the law after "und 2" was lost and
+    # the cited norms were taken for the citing law's own.
+    assert labels("§ 22 Absatz 2 Satz 1 und 2 des Dritten Buches ist entsprechend anzuwenden") == [
+        "§ 22 Abs. 2 Satz 1 SGB III"]
+    assert labels("im Sinne des § 2 Absatz 2 und 3 des Neunten Buches ist.") == [
+        "§ 2 Abs. 2 SGB IX", "§ 2 Abs. 3 SGB IX"]
+    assert labels("§ 17 Absatz 1 und 2 AufenthG soll") == ["§ 17 Abs. 1 AufenthG", "§ 17 Abs. 2 AufenthG"]
+
+
+def test_a_range_of_absaetze_and_the_next_paragraph():
+    assert labels("(2) § 31a Absatz 2 bis 5 und § 31b Absatz 1 und 4 gelten entsprechend.") == [
+        "§ 31a Abs. 2 SGB II", "§ 31a Abs. 3 SGB II", "§ 31a Abs. 4 SGB II", "§ 31a Abs. 5 SGB II",
+        "§ 31b Abs. 1 SGB II", "§ 31b Abs. 4 SGB II"]
+    assert labels("§§ 7 Absatz 5 und 6, 27 SGB II zu beachten") == [
+        "§ 7 Abs. 5 SGB II", "§ 7 Abs. 6 SGB II", "§ 27 SGB II"]
+
+
+def test_a_count_after_an_absatz_is_no_unit():
+    assert labels("nach § 7 Abs. 3 und 8 Personen") == ["§ 7 Abs. 3 SGB II"]
+    assert labels("nach § 7 Absatz 1 Satz 1 und 2 Monate") == ["§ 7 Abs. 1 Satz 1 SGB II"]
+
+
+def test_nummer_without_its_full_stop():
+    assert labels("§ 18c Absatz 1 Satz 1 Nr 1 AufenthG verkürzt") == ["§ 18c Abs. 1 Satz 1 Nr. 1 AufenthG"]
+
+
 def test_text_without_references():
     assert parse_references("Die Agentur für Arbeit berät.") == []
 

@@ -11,6 +11,8 @@ from retrieval.lookup import named_references
     ("Wortlaut von § 1 des Zweiten Buches Sozialgesetzbuch", ["§ 1 SGB II"]),
     ("What does § 10 SGB II say?", ["§ 10 SGB II"]),
     ("§§ 11 bis 11b SGB II", ["§ 11 SGB II", "§ 11a SGB II", "§ 11b SGB II"]),
+    ("Was besagt § 5 Abs. 1 und 2 SGB III?", ["§ 5 Abs. 1 SGB III", "§ 5 Abs. 2 SGB III"]),
+    ("§ 22 Absatz 1 bis 3 SGB II", ["§ 22 Abs. 1 SGB II", "§ 22 Abs. 2 SGB II", "§ 22 Abs. 3 SGB II"]),
 ])
 def test_a_question_that_only_names_a_unit_is_a_lookup(question, labels):
     assert [ref.label for ref in named_references(question)] == labels
