@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+from fundstelle.sentences import split_sentences
 from index.german import tokenize_german
 from retrieval.extractive import term_present
 
@@ -36,6 +37,12 @@ _PRESUPPOSING = re.compile(r"^\s*(warum|wieso|weshalb|weswegen|seit wann|wodurch
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # What a presupposing question takes for granted is an event, said with a participle:
 # "abgeschafft", "gestrichen", "eingeführt", "erhöht", "reformiert" (German morphology).
+# The finite forms of "sein", "haben" and "werden" that build the tenses and the passive
+# around the participle ("wurde … abgeschafft"): grammar, not the subject of the event.
+_AUXILIARIES = ("bin", "bist", "ist", "sind", "seid", "war", "warst", "waren", "wart", "wäre", "wären", "gewesen",
+                "habe", "hast", "hat", "haben", "habt", "hatte", "hattest", "hatten", "hattet", "hätte", "hätten",
+                "werde", "wirst", "wird", "werden", "werdet", "wurde", "wurdest", "wurden", "wurdet", "würde",
+                "würden", "worden")
 _PARTICIPLE = re.compile(r"^[a-zäöüß]\w*ge\w{2,}(?:t|en)$|^(?:be|er|ver|zer|ent|emp|miss)\w{2,}t$|^[a-zäöüß]\w{3,}iert$")
 
 
@@ -87,18 +94,36 @@ def premise_terms(question: str, chunks: Sequence[Any]) -> list[str]:
     """What the question presupposes and the given chunks (text, label, title, Stand) never
     state: years it names, and for a presupposing question ("Warum wurde … abgeschafft?")
     the participles naming the presupposed event. Empty when the sources state everything it
-    takes for granted."""
+    takes for granted.
+
+    A presupposed event is stated only by a sentence that names it together with something of
+    the subject the question gives it, in a unit whose text names the year: "Warum wurde das
+    Bürgergeld 2025 abgeschafft?" is not stated by "Mit dem … Gesetz 2024 … wurde diese Leistung
+    zum 28.03.2024 abgeschafft." (another subject), nor by a Fassung's "Stand: 2025"."""
     present_text = " ".join(f"{c.label} {c.title} {c.stand} {c.text}" for c in chunks if c is not None)
     missing = [year for year in dict.fromkeys(_YEAR.findall(question)) if year not in present_text]
     trigger = _PRESUPPOSING.search(question)
     if trigger:
-        present = set(tokenize_german(present_text))
-        for word in re.findall(r"[^\W\d_]{4,}", question[trigger.end():]):
-            if not _PARTICIPLE.match(word):
-                continue
+        clause = question[trigger.end():]
+        events = [w for w in re.findall(r"[^\W\d_]{4,}", clause) if _PARTICIPLE.match(w)]
+        event_stems = {s for w in events for s in tokenize_german(w)}
+        years = list(dict.fromkeys(_YEAR.findall(clause)))
+        auxiliary = set(tokenize_german(" ".join(_AUXILIARIES)))
+        subject = [t for t in dict.fromkeys(tokenize_german(clause))
+                   if t not in event_stems and t not in auxiliary and not t.isdigit()]
+        # Per sentence: its terms and its unit's text (the year may stand in another sentence of
+        # the unit, not in its label or Stand).
+        sentences = [(set(tokenize_german(text[start:end])), text) for text in (c.text for c in chunks if c is not None)
+                     for start, end in split_sentences(text)]
+        for word in events:
             stems = tokenize_german(word)
-            if stems and not any(term_present(s, present) for s in stems):
-                missing.append(word)
+            if not stems:
+                continue
+            if not any(all(term_present(s, terms) for s in stems)
+                       and (not subject or any(term_present(t, terms) for t in subject))
+                       and all(year in text for year in years)
+                       for terms, text in sentences):
+                missing += years + [word]
     return list(dict.fromkeys(missing))
 
 

@@ -39,6 +39,17 @@ def test_a_false_premise_is_not_accepted(assistant):
 
 
 @pytest.mark.slow
+def test_a_false_premise_is_not_accepted_because_the_sources_report_another_abolition(assistant):
+    # The issue's own example: FW § 16 SGB II says "… wurde diese Leistung zum 28.03.2024
+    # abgeschafft" (another benefit), and its Stand is 2025; neither states the premise.
+    answer = assistant.ask("Warum wurde das Bürgergeld 2025 abgeschafft?")
+    assert answer.abstained and answer.status in ("premise", "abstained"), answer.text
+    if answer.status == "premise":
+        lead = answer.text.split("Sie sagen dazu:")[0]
+        assert lead.startswith("Die Quellen enthalten keine Angabe dazu, dass") and "2025" in lead
+
+
+@pytest.mark.slow
 def test_a_rechtsstand_before_the_oldest_fassung_is_announced_in_the_first_line(assistant):
     answer = assistant.ask("Was gilt nach § 14 SGB II für die Unterstützung erwerbsfähiger Leistungsberechtigter?",
                            as_of="2020-01-01")
@@ -237,6 +248,17 @@ def test_premise_and_section_rules_read_the_retrieved_text():
     assert premise_terms("Ab wann ist man langzeitarbeitslos?", [Text()]) == []
     assert unknown_sections("Was regelt § 18 SGB III?", [Text()]) == []
     assert unknown_sections("Was regelt § 999 SGB III?", [Text()]) == ["§ 999"]
+
+
+def test_a_presupposed_event_is_stated_only_by_a_sentence_naming_it_with_its_subject():
+    class Unit:   # FW § 16 SGB II, Stand 26.03.2025
+        label, title, stand = "FW § 16 SGB II, S. 9", "Leistungen zur Eingliederung", "Stand: 26.03.2025"
+        text = ("Mit dem Zweiten Haushaltsfinanzierungsgesetz 2024 vom 27.03.2024 (BGBl. 2024 Teil I Nr. 107) "
+                "wurde diese Leistung zum 28.03.2024 abgeschafft.")
+
+    assert premise_terms("Warum wurde das Bürgergeld 2025 abgeschafft?", [Unit()]) == ["2025", "abgeschafft"]
+    assert premise_terms("Warum wurde das Bürgergeld abgeschafft?", [Unit()]) == ["abgeschafft"]
+    assert premise_terms("Warum wurde diese Leistung 2024 abgeschafft?", [Unit()]) == []
 
 
 @pytest.mark.slow
