@@ -32,6 +32,7 @@ def use_models_dir(models_dir: Path) -> None:
     global _models_dir
     if models_dir != _models_dir:
         _models_dir = models_dir
+        _dictionary.cache_clear()
         _lemmatizer.cache_clear()
 
 
@@ -91,13 +92,27 @@ def build_dictionary_cache(path: Path) -> Path:
 class _SqliteDictionaryFactory:
     """simplemma's ``DictionaryFactory`` protocol over the SQLite copy (German only)."""
 
-    def __init__(self, path: Path) -> None:
-        self._dictionary = SqliteDictionary(path)
+    def __init__(self, dictionary: SqliteDictionary) -> None:
+        self._dictionary = dictionary
 
     def get_dictionary(self, lang: str) -> Mapping[str, str]:
         if lang != LANGUAGE:
             raise ValueError(f"only '{LANGUAGE}' is cached here, not '{lang}'")
         return self._dictionary
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> "SqliteDictionary | None":
+    """The German dictionary table (unpacked on first use); None where it cannot be written."""
+    try:
+        path = _cache_path()
+        if not path.is_file():
+            log.info("unpacking simplemma's German dictionary into %s (once)", path)
+            build_dictionary_cache(path)
+        return SqliteDictionary(path)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("simplemma dictionary cache unavailable (%s): using the in-memory dictionary", exc)
+        return None
 
 
 @lru_cache(maxsize=1)
@@ -108,17 +123,12 @@ def _lemmatizer():
     except ImportError:  # the package is a dependency; a broken install degrades, never fails
         log.warning("simplemma is not installed: no German lemmas")
         return None
-    try:
-        path = _cache_path()
-        if not path.is_file():
-            log.info("unpacking simplemma's German dictionary into %s (once)", path)
-            build_dictionary_cache(path)
-        strategy = DefaultStrategy(dictionary_factory=_SqliteDictionaryFactory(path))
-        return simplemma.Lemmatizer(lemmatization_strategy=strategy).lemmatize
-    except (OSError, sqlite3.Error) as exc:
+    dictionary = _dictionary()
+    if dictionary is None:
         # A read-only checkout still lemmatises, with simplemma's own in-memory dictionary.
-        log.warning("simplemma dictionary cache unavailable (%s): using the in-memory dictionary", exc)
         return simplemma.lemmatize
+    strategy = DefaultStrategy(dictionary_factory=_SqliteDictionaryFactory(dictionary))
+    return simplemma.Lemmatizer(lemmatization_strategy=strategy).lemmatize
 
 
 @lru_cache(maxsize=65536)
@@ -131,3 +141,23 @@ def lemma(word: str) -> str:
         return lemmatize(word, lang=LANGUAGE) or word
     except (ValueError, KeyError):
         return word
+
+
+@lru_cache(maxsize=4096)
+def is_word_of(word: str, language: str) -> bool:
+    """Whether simplemma's dictionary of ``language`` holds ``word`` (as written or in lower
+    case): "Rundfunkbeitrag" is German and not English, "Netherlands" English and not German,
+    "Germany" both. German is looked up in the table above; other languages load simplemma's
+    own dictionary on first use (English: about 0.1 s). False for a language simplemma lacks."""
+    if not word:
+        return False
+    if language == LANGUAGE:
+        dictionary = _dictionary()
+        if dictionary is not None:
+            return word in dictionary or word.lower() in dictionary
+    try:
+        import simplemma
+
+        return bool(simplemma.is_known(word, lang=language))
+    except (ImportError, ValueError, KeyError):
+        return False

@@ -23,6 +23,7 @@ from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
 from index.german import CompoundSplitter, fold, stopwords
+from index.lemmas import is_word_of
 from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
 from index.spelling import misspelt_in
 from retrieval.filters import SearchFilter
@@ -249,10 +250,14 @@ class Assistant:
             return ABSTAINED, f"Diese Vorschrift kommt in den Quellen nicht vor: {', '.join(sections)}."
         if self.thresholds is None:
             return ANSWERED, ""
-        if language == "de":
-            unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]])
-            if unknown:
-                return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
+        unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]])
+        if language != "de":
+            # A question in another language is checked for its German terms only ("How much is
+            # the Rundfunkbeitrag?"): words German has and English, the language names are
+            # shared with ("Germany", "Scotland"), has not.
+            unknown = [word for word in unknown if is_word_of(word, "de") and not is_word_of(word, "en")]
+        if unknown:
+            return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
         verdict = decide(evidence, language, self.thresholds)
         if verdict.status != ANSWERED:
             return verdict.status, verdict.reason

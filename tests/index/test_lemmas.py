@@ -1,6 +1,6 @@
 import pytest
 
-from index.lemmas import lemma
+from index.lemmas import is_word_of, lemma
 
 
 def test_plural_and_case_forms_meet_their_lemma():
@@ -17,6 +17,14 @@ def test_unknown_word_is_its_own_lemma():
     assert lemma("Xyzzyquux") == "Xyzzyquux"
 
 
+def test_a_word_is_told_german_or_english_by_the_dictionaries():
+    # What the unknown-term rule needs for a question in another language: its German terms.
+    assert is_word_of("Rundfunkbeitrag", "de") and not is_word_of("Rundfunkbeitrag", "en")
+    assert is_word_of("Netherlands", "en") and not is_word_of("Netherlands", "de")
+    assert is_word_of("Germany", "de") and is_word_of("Germany", "en")
+    assert not is_word_of("Xyzzyquux", "de") and not is_word_of("Rundfunkbeitrag", "no-such-language")
+
+
 @pytest.mark.slow
 def test_the_sqlite_copy_of_the_dictionary_gives_simplemmas_own_lemmas(tmp_path):
     """The answering process looks lemmas up in a SQLite copy of simplemma's dictionary
@@ -28,7 +36,7 @@ def test_the_sqlite_copy_of_the_dictionary_gives_simplemmas_own_lemmas(tmp_path)
 
     path = build_dictionary_cache(tmp_path / "de.sqlite")
     assert len(SqliteDictionary(path)) > 1_000_000
-    copy = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=_SqliteDictionaryFactory(path)))
+    copy = simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=_SqliteDictionaryFactory(SqliteDictionary(path))))
     words = ["Wohnungen", "angerechnet", "Meldeversäumnisse", "Bürgergeldes", "umgezogen", "Sommerferien",
              "Leistungsberechtigten", "jobbt", "Kindergeldes", "Eingliederungsvereinbarungen", "teurer", "verpasst",
              "Xyzzyquux", "SGB", "§", "Unterkunftskosten"]

@@ -207,6 +207,24 @@ def test_a_foreign_language_question_about_something_the_corpus_never_mentions_a
     assert not any(s.status == "verified" for s in answer.sentences)
 
 
+@pytest.mark.parametrize("question", [
+    "How much is the Rundfunkbeitrag per month?",
+    "Скільки коштує Rundfunkbeitrag на місяць?",
+])
+@pytest.mark.slow
+def test_a_german_term_the_corpus_never_uses_is_refused_in_a_question_in_another_language(assistant, question):
+    # The example: the unknown-term rule held for German questions only.
+    answer = assistant.ask(question)
+    assert answer.abstained and answer.status == "abstained", answer.text
+    assert "Rundfunkbeitrag" in answer.abstain_reason
+
+
+@pytest.mark.slow
+def test_a_german_term_the_corpus_uses_keeps_an_english_question_answered(assistant):
+    answer = assistant.ask("From what age can I get Bürgergeld if I am unemployed?")
+    assert "Diese Begriffe kommen in den Quellen nicht vor" not in answer.abstain_reason
+
+
 @pytest.mark.slow
 def test_an_example_sentence_is_never_first_when_a_rule_sentence_is_retrieved(assistant):
     answer = assistant.ask("Welche Daten zur Zugehörigkeit zu einer Gewerkschaft oder Religionsgemeinschaft "
