@@ -196,27 +196,20 @@ def test_a_word_no_typo_away_from_the_corpus_is_still_unknown(assistant):
     assert assistant.unknown_terms("Wie hoch ist der Rundfunkbeitrag für Studierende?") == ["Rundfunkbeitrag"]
 
 
-@pytest.mark.parametrize("question", [
-    "How much is the broadcasting licence fee for a flat in Munich?",
-    "Скільки коштує абонемент у фітнес-клуб у Мюнхені?",
+@pytest.mark.parametrize("question, named", [
+    ("How much is the broadcasting licence fee for a flat in Munich?", ""),
+    ("Скільки коштує абонемент у фітнес-клуб у Мюнхені?", ""),
+    # The example: a German term the corpus never uses, inside a question in another
+    # language, is refused by name (the unknown-term rule held for German questions only).
+    ("How much is the Rundfunkbeitrag per month?", "Rundfunkbeitrag"),
+    ("Скільки коштує Rundfunkbeitrag на місяць?", "Rundfunkbeitrag"),
 ])
 @pytest.mark.slow
-def test_a_foreign_language_question_about_something_the_corpus_never_mentions_abstains(assistant, question):
+def test_a_foreign_language_question_about_something_the_corpus_never_mentions_abstains(assistant, question, named):
     answer = assistant.ask(question)
-    assert answer.abstained
+    assert answer.abstained, answer.text
     assert not any(s.status == "verified" for s in answer.sentences)
-
-
-@pytest.mark.parametrize("question", [
-    "How much is the Rundfunkbeitrag per month?",
-    "Скільки коштує Rundfunkbeitrag на місяць?",
-])
-@pytest.mark.slow
-def test_a_german_term_the_corpus_never_uses_is_refused_in_a_question_in_another_language(assistant, question):
-    # The example: the unknown-term rule held for German questions only.
-    answer = assistant.ask(question)
-    assert answer.abstained and answer.status == "abstained", answer.text
-    assert "Rundfunkbeitrag" in answer.abstain_reason
+    assert named in answer.abstain_reason
 
 
 @pytest.mark.slow
