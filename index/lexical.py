@@ -99,6 +99,14 @@ class LexicalIndex:
             scores[indices[start:end]] += data[start:end]
         return scores
 
+    def document_frequency(self, token: str) -> int:
+        """How many chunks hold ``token`` (one of the index's own tokens; 0 for an unknown one)."""
+        token_id = self.vocabulary.get(token)
+        if token_id is None:
+            return 0
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[token_id + 1] - indptr[token_id])
+
     def _tokens(self, text: str) -> list[str]:
         tokens = tokenize_german(text)
         for word in surface_words(text):

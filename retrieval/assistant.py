@@ -22,7 +22,7 @@ from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, Q
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
-from index.german import CompoundSplitter, fold, stopwords
+from index.german import CompoundSplitter, fold, stopwords, tokenize_german
 from index.lemmas import is_word_of
 from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
 from index.spelling import misspelt_in
@@ -35,6 +35,9 @@ from retrieval.verify import Verifier, render_answer, renumber
 log = logging.getLogger(__name__)
 _WORD = re.compile(r"[^\W\d_]+")
 MAX_ABBREVIATION = 3   # letters; a shorter synonym does not vouch for an unknown word
+# A Landtag question matches a German question only when it names one of the question's this
+# many rarest stems (``ExtractiveAnswerer.score``; 1 and 2 tried on the dev tuning half, README).
+QUESTION_MATCH_FOCUS = 2
 # Compounds of passage words (``_begins_with_word``, ``_shortened_compound``): a first part of
 # MIN_HEAD letters or more (the length ``term_present`` asks of a stem that begins another) vouches
 # alone; a shorter one (SHORT_HEAD letters) only with a corpus word after it, as long as the
@@ -203,7 +206,8 @@ class Assistant:
         self._announce_rechtsstand(answer, as_of, result.hits)
         t0 = time.perf_counter()
         candidates = self.extractive.candidates(result.hits)
-        self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits)
+        self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits,
+                              focus=self._rarest_terms(question) if language == "de" else ())
         evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
@@ -270,6 +274,18 @@ class Assistant:
         if evidence.figure_missing:
             return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
+
+    def _rarest_terms(self, question: str) -> list[str]:
+        """The question's stems that the fewest chunks hold (of those the corpus has): the
+        ``QUESTION_MATCH_FOCUS`` rarest and every one as rare as the last of them, so that word
+        order never decides. What a Landtag question must name to match it."""
+        lexical = self.searcher.lexical
+        frequency = {t: lexical.document_frequency(t) for t in tokenize_german(question) if not t.isdigit()}
+        counts = sorted(n for n in frequency.values() if n)
+        if not counts:
+            return []
+        limit = counts[min(QUESTION_MATCH_FOCUS, len(counts)) - 1]
+        return [t for t, n in frequency.items() if 0 < n <= limit]
 
     def unknown_terms(self, question: str, passages: Sequence[Any] = ()) -> list[str]:
         """Specific terms of a German question that the corpus never uses, in no inflected form

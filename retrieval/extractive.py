@@ -162,6 +162,12 @@ def _is_question_answer(hit: Hit) -> bool:
     return is_question_answer(hit.chunk)
 
 
+def _names_any(chunk, terms: Sequence[str]) -> bool:
+    """Whether the chunk's label, title or text holds one of the stems ``terms``."""
+    present = set(tokenize_german(f"{chunk.label} {chunk.title} {chunk.text}"))
+    return any(term_present(term, present) for term in terms)
+
+
 def _is_asker_preamble(hit: Hit) -> bool:
     """The questioners' Vorbemerkung of a Landtag Anfrage: their statements, not the government's."""
     return hit.chunk.kind == "landtag" and hit.chunk.locator.get("teil") == "vorbemerkung"
@@ -290,12 +296,15 @@ class ExtractiveAnswerer:
         return out
 
     def score(self, question: str, question_vector: np.ndarray, candidates: list[Candidate], german: bool,
-              hits: Sequence[Hit] = ()) -> None:
+              hits: Sequence[Hit] = (), focus: Sequence[str] = ()) -> None:
         """Similarity to the question, plus term overlap (German questions), minus a penalty
         per place of its passage in the retrieval ranking. Two source-aware adjustments:
 
         * the answer to a parliamentary question that matches the user's question answers it:
-          its sentences score at least the question-to-question similarity;
+          its sentences score at least the question-to-question similarity. With ``focus``
+          (the German question's rarest corpus stems) only a Frage/Antwort that names one of
+          them, in its text or its document's title, can match: e5 puts "Zahlt das Jobcenter die
+          Heizkosten?" at 0.89 to a Frage on the Jobcenters' administrative costs;
         * the questioners' Vorbemerkung states their premises, not the government's answer:
           its sentences get a penalty, so they are quoted only when nothing else answers.
         """
@@ -305,7 +314,8 @@ class ExtractiveAnswerer:
         vectors = self.embedder.embed_passages([c.text for c in candidates])
         sims = vectors @ q_vector
         question_match: dict[int, float] = {}
-        qa_hits = sorted({c.hit_index for c in candidates if hits and _is_question_answer(hits[c.hit_index])})
+        qa_hits = sorted({c.hit_index for c in candidates if hits and _is_question_answer(hits[c.hit_index])
+                          and (not german or not focus or _names_any(hits[c.hit_index].chunk, focus))})
         if qa_hits:
             # Question to question is a symmetric comparison: both sides as queries.
             texts = [hits[i].chunk.text[:question_end(hits[i].chunk.text)] for i in qa_hits]

@@ -53,3 +53,12 @@ def test_a_word_is_a_corpus_word_only_as_written_not_as_a_stem():
     assert index.is_word("unterkunft") and index.is_word("kosten")
     # "angemessener" is written, its stem "angemess" and the bare "angemessen" are not.
     assert index.known_fraction("angemessen") == 1.0 and not index.is_word("angemessen")
+
+
+def test_document_frequency_counts_the_chunks_that_hold_a_token():
+    index = _index()
+    [heizung] = index.tokens("Heizung")
+    assert index.document_frequency(heizung) == 2          # c2, c5
+    [zuschuss] = index.tokens("Eingliederungszuschuss")[:1]
+    assert index.document_frequency(zuschuss) == 1
+    assert index.document_frequency("keinsolchestoken") == 0

@@ -50,6 +50,19 @@ def test_a_false_premise_is_not_accepted_because_the_sources_report_another_abol
 
 
 @pytest.mark.slow
+def test_a_landtag_question_that_names_none_of_the_rarest_words_does_not_lift_its_answer(assistant):
+    # e5 puts the question close to Frage 1 of the Landtag answer (the Jobcenters'
+    # administrative costs), whose answer "Die Fragestellung kann mit öffentlich zugänglichen
+    # Daten Dritter beantwortet werden." was quoted beside § 28 Abs. 2 SGB II.
+    answer = assistant.ask("Zahlt das Jobcenter die Klassenfahrt meines Kindes?")
+    assert [c.label for c in answer.citations][:1] == ["§ 28 Abs. 2 SGB II"]
+    assert "Die Fragestellung kann" not in answer.text
+    # The Frage that does name the asked thing still answers it.
+    answer = assistant.ask("Übernimmt das Jobcenter die Verwaltungskosten?")
+    assert "Antwort auf Kleine Anfrage 5591, zu Frage 1" in [c.label for c in answer.citations]
+
+
+@pytest.mark.slow
 def test_a_rechtsstand_before_the_oldest_fassung_is_announced_in_the_first_line(assistant):
     answer = assistant.ask("Was gilt nach § 14 SGB II für die Unterstützung erwerbsfähiger Leistungsberechtigter?",
                            as_of="2020-01-01")
