@@ -37,13 +37,14 @@ _PRESUPPOSING = re.compile(r"^\s*(warum|wieso|weshalb|weswegen|seit wann|wodurch
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # What a presupposing question takes for granted is an event, said with a participle:
 # "abgeschafft", "gestrichen", "eingeführt", "erhöht", "reformiert" (German morphology).
+_PARTICIPLE = re.compile(r"^[a-zäöüß]\w*ge\w{2,}(?:t|en)$|^(?:be|er|ver|zer|ent|emp|miss)\w{2,}t$|^[a-zäöüß]\w{3,}iert$")
 # The finite forms of "sein", "haben" and "werden" that build the tenses and the passive
 # around the participle ("wurde … abgeschafft"): grammar, not the subject of the event.
 _AUXILIARIES = ("bin", "bist", "ist", "sind", "seid", "war", "warst", "waren", "wart", "wäre", "wären", "gewesen",
                 "habe", "hast", "hat", "haben", "habt", "hatte", "hattest", "hatten", "hattet", "hätte", "hätten",
                 "werde", "wirst", "wird", "werden", "werdet", "wurde", "wurdest", "wurden", "wurdet", "würde",
                 "würden", "worden")
-_PARTICIPLE = re.compile(r"^[a-zäöüß]\w*ge\w{2,}(?:t|en)$|^(?:be|er|ver|zer|ent|emp|miss)\w{2,}t$|^[a-zäöüß]\w{3,}iert$")
+_AUXILIARY_STEMS = frozenset(tokenize_german(" ".join(_AUXILIARIES)))
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,8 @@ def premise_terms(question: str, chunks: Sequence[Any]) -> list[str]:
         events = [w for w in re.findall(r"[^\W\d_]{4,}", clause) if _PARTICIPLE.match(w)]
         event_stems = {s for w in events for s in tokenize_german(w)}
         years = list(dict.fromkeys(_YEAR.findall(clause)))
-        auxiliary = set(tokenize_german(" ".join(_AUXILIARIES)))
         subject = [t for t in dict.fromkeys(tokenize_german(clause))
-                   if t not in event_stems and t not in auxiliary and not t.isdigit()]
+                   if t not in event_stems and t not in _AUXILIARY_STEMS and not t.isdigit()]
         # Per sentence: its terms and its unit's text (the year may stand in another sentence of
         # the unit, not in its label or Stand).
         sentences = [(set(tokenize_german(text[start:end])), text) for text in (c.text for c in chunks if c is not None)

@@ -257,8 +257,8 @@ class Assistant:
         unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]])
         if language != "de":
             # A question in another language is checked for its German terms only ("How much is
-            # the Rundfunkbeitrag?"): words German has and English, the language names are
-            # shared with ("Germany", "Scotland"), has not.
+            # the Rundfunkbeitrag?"): words in simplemma's German dictionary and not in its
+            # English one (names such as "Germany" or "Scotland" are in both).
             unknown = [word for word in unknown if is_word_of(word, "de") and not is_word_of(word, "en")]
         if unknown:
             return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
