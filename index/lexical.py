@@ -164,17 +164,19 @@ class LexicalIndex:
         vocabulary = self._retriever.vocab_dict
         return sum(1 for t in tokens if t in vocabulary) / len(tokens)
 
-    def unknown_terms(self, text: str, min_length: int = 8, tolerate_typos: bool = True) -> list[str]:
-        """Specific nouns of the text the corpus never uses: capitalised words (not the first
-        word) of at least ``min_length`` letters whose stem, surface form and compound parts
-        are all unknown ("Rundfunkbeitrag", "Dortmund"). Short everyday words are ignored; with
+    def unknown_terms(self, text: str, min_length: int = 8, tolerate_typos: bool = True,
+                      first_word: bool = False) -> list[str]:
+        """Specific nouns of the text the corpus never uses: capitalised words of at least
+        ``min_length`` letters whose stem, surface form and compound parts are all unknown
+        ("Rundfunkbeitrag", "Dortmund"). The first word counts only with ``first_word`` (in
+        German every sentence begins with a capital). Short everyday words are ignored; with
         ``tolerate_typos`` so is a misspelt corpus word ("Bergketen"; ``index.spelling``)."""
         if self._retriever is None:
             return []
         vocabulary = self._retriever.vocab_dict
         unknown = []
         for position, word in enumerate(re.findall(r"[^\W\d_]+", text)):
-            if position == 0 or not word[0].isupper() or len(word) < min_length:
+            if (position == 0 and not first_word) or not word[0].isupper() or len(word) < min_length:
                 continue
             lower = fold(word.casefold())
             if fold(stem(word.casefold())) in vocabulary or self.is_word(lower):

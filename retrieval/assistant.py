@@ -255,7 +255,9 @@ class Assistant:
             return ABSTAINED, f"Diese Vorschrift kommt in den Quellen nicht vor: {', '.join(sections)}."
         if self.thresholds is None:
             return ANSWERED, ""
-        unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]])
+        # In another language a capitalised first word is no sign of a sentence start only:
+        # "Rundfunkbeitrag ne kadar?" opens with the German term it asks about.
+        unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]], first_word=language != "de")
         if language != "de":
             # A question in another language is checked for its German terms only ("How much is
             # the Rundfunkbeitrag?"): words in simplemma's German dictionary and not in its
@@ -288,14 +290,15 @@ class Assistant:
         limit = counts[min(QUESTION_MATCH_FOCUS, len(counts)) - 1]
         return [t for t, n in frequency.items() if 0 < n <= limit]
 
-    def unknown_terms(self, question: str, passages: Sequence[Any] = ()) -> list[str]:
+    def unknown_terms(self, question: str, passages: Sequence[Any] = (), first_word: bool = False) -> list[str]:
         """Specific terms of a German question that the corpus never uses, in no inflected form
         (lemma) and by none of their synonyms (OpenThesaurus). A word that the retrieved
         ``passages`` (chunks or passages with a ``text``) use with a typo's difference is
         misspelt, not unknown ("Bergketen": the passage says "Bergketten", a word the corpus
-        has only once and so not in its list of misspellings)."""
+        has only once and so not in its list of misspellings). With ``first_word`` the
+        question's first word is checked too (``LexicalIndex.unknown_terms``)."""
         lexical = self.searcher.lexical
-        unknown = lexical.unknown_terms(question)
+        unknown = lexical.unknown_terms(question, first_word=first_word)
         passage_words = {fold(w.casefold()) for p in passages for w in _WORD.findall(p.text)} if unknown else set()
         kept = []
         for word in unknown:

@@ -62,3 +62,13 @@ def test_document_frequency_counts_the_chunks_that_hold_a_token():
     [zuschuss] = index.tokens("Eingliederungszuschuss")[:1]
     assert index.document_frequency(zuschuss) == 1
     assert index.document_frequency("keinsolchestoken") == 0
+
+
+def test_the_first_word_is_checked_for_unknown_terms_only_when_asked():
+    index = _index()
+    # German capitalises every sentence start, so the first word is skipped by default;
+    # a question in another language may open with the German term it asks about.
+    assert index.unknown_terms("Rundfunkbeitrag ne kadar?", tolerate_typos=False) == []
+    assert index.unknown_terms("Rundfunkbeitrag ne kadar?", tolerate_typos=False,
+                               first_word=True) == ["Rundfunkbeitrag"]
+    assert index.unknown_terms("Eingliederungszuschuss ne kadar?", tolerate_typos=False, first_word=True) == []

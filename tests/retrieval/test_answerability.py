@@ -216,6 +216,8 @@ def test_a_word_no_typo_away_from_the_corpus_is_still_unknown(assistant):
     # language, is refused by name (the unknown-term rule held for German questions only).
     ("How much is the Rundfunkbeitrag per month?", "Rundfunkbeitrag"),
     ("Скільки коштує Rundfunkbeitrag на місяць?", "Rundfunkbeitrag"),
+    # ... also as the question's first word (skipped before: German capitalises every start).
+    ("Rundfunkbeitrag ne kadar?", "Rundfunkbeitrag"),
 ])
 @pytest.mark.slow
 def test_a_foreign_language_question_about_something_the_corpus_never_mentions_abstains(assistant, question, named):
@@ -228,6 +230,8 @@ def test_a_foreign_language_question_about_something_the_corpus_never_mentions_a
 @pytest.mark.slow
 def test_a_german_term_the_corpus_uses_keeps_an_english_question_answered(assistant):
     answer = assistant.ask("From what age can I get Bürgergeld if I am unemployed?")
+    assert "Diese Begriffe kommen in den Quellen nicht vor" not in answer.abstain_reason
+    answer = assistant.ask("Eingliederungszuschuss: how long can an employer receive it?")
     assert "Diese Begriffe kommen in den Quellen nicht vor" not in answer.abstain_reason
 
 
