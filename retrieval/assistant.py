@@ -19,7 +19,7 @@ from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
-from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEAD, PREMISE, PREMISE_LEAD, Thresholds,
+from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEADS, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
 from index.german import CompoundSplitter, fold, stopwords, tokenize_german
@@ -365,9 +365,10 @@ class Assistant:
                 nearest.append(hit)
         answer.citations = [_citation(hit, number, None) for number, hit in enumerate(nearest, start=1)]
         places = "; ".join(f"{c.label} [{c.number}]" for c in answer.citations)
-        answer.sentences = [SentenceCheck(PARTIAL_LEAD, [], LEAD_STATUS, reason),
+        lead = PARTIAL_LEADS.get(answer.language, PARTIAL_LEADS["de"])
+        answer.sentences = [SentenceCheck(lead, [], LEAD_STATUS, reason),
                             SentenceCheck(places, [c.number for c in answer.citations], LEAD_STATUS)]
-        answer.text = f"{PARTIAL_LEAD} {places}."
+        answer.text = f"{lead} {places}."
         self._lead_with_notices(answer)
 
     def _answer_premise(self, answer: Answer, hits: list[Hit], candidates, language: str, reason: str) -> None:

@@ -55,11 +55,14 @@ _ASKS_DEFINITION = re.compile(r"^\s*(was (?:ist|sind|bedeutet|bedeuten|versteht 
 # A question whose interrogative asks for a number ("Wie viel …?", "Um wie viel Prozent …?",
 # "Was kostet …?", "How many …?", "Скільки …?", "كم"): at the start of one of its sentences
 # or clauses (after "und", a comma or a dash), with at most a preposition before it. Inside a
-# yes/no question ("Does … keep statistics on how many …?") it asks for no number.
+# yes/no question ("Does … keep statistics on how many …?") it asks for no number. Turkish
+# puts the interrogative before the verb at the end ("Bürgergeld ne kadar?", "… kaç
+# ay?"): there it counts wherever it stands (not "ne kadar sürer", how long, like "wie lange").
 _ASKS_QUANTITY = re.compile(
     r"(?:^|[.?!:;,–-]\s*|\b(?:und|oder|and|or)\s+)(?:(?:um|bis zu|ab|bis|up to|by)\s+)?"
     r"(?:wie\s*viele?[nrm]?|wieviele?[nrm]?|wie hoch|was kostet|was kosten|how much|how many"
-    r"|скільки|сколько|كم)(?!\w)", re.IGNORECASE)
+    r"|скільки|сколько|كم)(?!\w)"
+    r"|(?:^|\s)(?:ne kadar(?!\w)(?!\s+(?:sür|zaman|uzun))|kaç(?!\w))", re.IGNORECASE)
 # What is not a figure in a sentence: references ("§ 11b Abs. 2 Satz 1 Nr. 3", "Rz. 11.45",
 # "Frage 3", "Drucksache 18/5591", "BGBl. I S. 2954", a court's "Az.: B 14 AS 35/16 R"), named
 # levels ("Regelbedarfsstufe 1"), Absatz numbers and list enumerators ("(2)", "1. monatlich …")

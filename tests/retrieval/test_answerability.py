@@ -8,7 +8,7 @@ import pytest
 
 from index.roles import EXAMPLE, NORM, role_of
 from retrieval.assistant import MISSING_FIGURE_REASON
-from retrieval.answerability import PARTIAL_LEAD, Thresholds, decide, premise_terms, unknown_sections
+from retrieval.answerability import PARTIAL_LEAD, PARTIAL_LEADS, Thresholds, decide, premise_terms, unknown_sections
 from retrieval.extractive import Evidence, coverage
 from retrieval.prompts import ABSTAIN
 
@@ -225,6 +225,15 @@ def test_a_foreign_language_question_about_something_the_corpus_never_mentions_a
     assert answer.abstained, answer.text
     assert not any(s.status == "verified" for s in answer.sentences)
     assert named in answer.abstain_reason
+
+
+@pytest.mark.slow
+def test_a_turkish_amount_question_without_the_figure_is_answered_partially_in_turkish(assistant):
+    # Turkish asks "how much" at the end ("ne kadar"); the figure rule missed it, and the
+    # answer quoted rules without any amount as if they answered.
+    answer = assistant.ask("Bürgergeld ne kadar?")
+    assert answer.status == "partial", answer.text
+    assert answer.text.startswith(PARTIAL_LEADS["tr"]) and answer.citations
 
 
 @pytest.mark.slow

@@ -273,12 +273,17 @@ def test_a_question_asks_for_a_number_when_its_interrogative_does():
                      "Ich habe einen Nebenjob. Wie viel davon darf ich behalten?",
                      "Gibt es einen Zuschuss zur Monatskarte, und was kostet sie?",
                      "How many people receive Bürgergeld?",
-                     "Скільки грошей я отримаю?"):
+                     "Скільки грошей я отримаю?",
+                     # Turkish asks at the end of the sentence.
+                     "Bürgergeld ne kadar?",
+                     "Kirayı ödemek için kaç euro alırım?"):
         assert asks_quantity(question), question
     # A number inside a yes/no question, or a question about time, asks for no number.
     for question in ("Does the ministry keep statistics on how many people moved?",
                      "Wird mein Lohn angerechnet, wenn ich viel verdiene?",
-                     "Wie lange wird Arbeitslosengeld gezahlt?"):
+                     "Wie lange wird Arbeitslosengeld gezahlt?",
+                     "İşsizlik parası ne kadar sürer?",
+                     "Kaçak çalışma yasak mı?"):
         assert not asks_quantity(question), question
 
 
