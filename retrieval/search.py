@@ -12,6 +12,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import httpx
 import numpy as np
@@ -63,7 +64,7 @@ class RetrievalWeights:
     lexical_share: float = LEXICAL_SHARE  # BM25's share in the dense/BM25 mix
     expansion: float = 0.3           # BM25 of the question words' lemmas and synonyms
     context: float = 0.25            # BM25 of the unit's context field (norm title, definitions, headings)
-    norm: float = 0.2                # the norm route's z-score, added to each unit of that norm
+    norm: float = 0.3                # the norm route's score (z), added to each unit of that norm
     norm_lexical_share: float = 0.5  # norm route: profile BM25 vs profile embedding
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
@@ -72,6 +73,20 @@ class RetrievalWeights:
     context_vector: float = 0.5      # share of the unit's contextual vector in its dense vector (exact search)
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
+
+
+def normal_scores(values: np.ndarray) -> np.ndarray:
+    """Rank-based normal scores: each value's rank (ties share their mean rank) mapped to the
+    standard normal quantile of (rank - 0.5) / n. Keeps the order, bounds the extremes
+    (about ±2.9 for 511 values) and gives a tied block the quantile of its middle."""
+    n = len(values)
+    if not n:
+        return np.zeros(0)
+    unique, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    # The mean rank of each distinct value: the ranks before it plus the middle of its block.
+    mean_rank = np.cumsum(counts) - (counts - 1) / 2.0
+    quantile = NormalDist().inv_cdf
+    return np.array([quantile((r - 0.5) / n) for r in mean_rank])[inverse]
 
 
 @dataclass
@@ -604,8 +619,14 @@ class HybridSearcher:
 
     def _route_norms(self, norms: NormIndex, tokens: list[str], vector: np.ndarray | None,
                      allowed: np.ndarray | None, weights: RetrievalWeights) -> np.ndarray:
-        """z-score of every norm for the question: its profile's BM25 and (with a query vector)
-        embedding similarity, mixed; norms with no searchable unit get the lowest score."""
+        """Score of every norm for the question, on a z scale: its profile's BM25 as rank-based
+        normal scores (``normal_scores``) and (with a query vector) the z-score of its profile
+        embedding's similarity, mixed; norms with no searchable unit get the lowest score.
+
+        BM25 over 511 profiles is sparse: when one profile alone holds a question word, the
+        z-score of its weak match was 22 ("Muss ich umziehen, wenn meine Wohnung zu teuer
+        ist?": § 6 SGB II, 0.95 for "Wohnung", ahead of every norm the embedding preferred).
+        Ranks bound the best norm at about +2.9 however sparse the scores."""
         count = len(norms.norm_keys)
         if not count:
             return np.zeros(0)
@@ -615,15 +636,19 @@ class HybridSearcher:
         if not searchable.any():
             return np.full(count, -9.0)
         lexical = norms.norm_scores(tokens)
-        parts = [(weights.norm_lexical_share, lexical)] if lexical.any() else []
-        if vector is not None:
-            parts.append((1.0 - weights.norm_lexical_share if parts else 1.0, self._norm_vectors(norms) @ vector))
-        if not parts:
-            return np.zeros(count)
         total = np.zeros(count)
-        for share, values in parts:
+        dense_share = 1.0
+        if lexical.any():
+            dense_share = 1.0 - weights.norm_lexical_share
+            ranked = np.zeros(count)
+            ranked[searchable] = normal_scores(lexical[searchable])
+            total += weights.norm_lexical_share * ranked
+        if vector is not None:
+            values = self._norm_vectors(norms) @ vector
             present = values[searchable]
-            total += share * (values - present.mean()) / (present.std() or 1.0)
+            total += dense_share * (values - present.mean()) / (present.std() or 1.0)
+        elif not lexical.any():
+            return np.zeros(count)
         return np.where(searchable, total, total[searchable].min())
 
     def _fill_dense(self, vector: np.ndarray, hits: list[Hit], lexical: LexicalIndex | None = None,

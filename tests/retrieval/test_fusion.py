@@ -1,9 +1,12 @@
-"""Score fusion of the dense and lexical sides (``retrieval.search.fuse_scores``)."""
+"""Score fusion of the dense and lexical sides (``retrieval.search.fuse_scores``) and the
+norm route's rank-based normal scores (``retrieval.search.normal_scores``)."""
 from __future__ import annotations
 
 import pytest
 
-from retrieval.search import Hit, fuse_scores
+import numpy as np
+
+from retrieval.search import Hit, fuse_scores, normal_scores
 
 
 def ranked(hits: list[Hit]) -> list[str]:
@@ -78,3 +81,19 @@ def test_no_hits_is_a_no_op():
     hits: list[Hit] = []
     fuse_scores(hits, 0.4)
     assert hits == []
+
+
+def test_normal_scores_keep_the_order_and_give_ties_one_score():
+    scores = normal_scores(np.array([2.0, 0.0, 5.0, 0.0]))
+    assert list(np.argsort(scores, kind="stable")) == [1, 3, 0, 2]
+    assert scores[1] == scores[3]
+    assert abs(normal_scores(np.array([1.0, 2.0, 3.0]))[1]) < 1e-12
+
+
+def test_one_match_among_hundreds_of_zeros_stays_near_three():
+    values = np.zeros(511)
+    values[7] = 0.95
+    z = (values - values.mean()) / values.std()
+    assert z[7] > 20                      # what a z-score makes of it
+    scores = normal_scores(values)
+    assert 2.5 < scores[7] < 3.2 and abs(scores[0]) < 0.01

@@ -35,6 +35,18 @@ def test_norm_route_ranks_the_norm_by_its_profile(searcher):
     assert "§ 7 SGB II" in best
 
 
+def test_a_word_few_profiles_hold_does_not_carry_their_norm_far_ahead(searcher):
+    # Three of the 500 profiles hold a word of this question ("Jobcenter" in § 6d's title); as
+    # a z-score their weak BM25 lifted § 6d SGB II to 8.9, which outweighed every other signal.
+    question = "Was passiert, wenn ich einen Termin beim Jobcenter verpasse?"
+    norms = searcher._norms
+    tokens = searcher.lexical.tokens(question)
+    assert 0 < int((norms.norm_scores(tokens) > 0).sum()) <= 5
+    route = searcher._route_norms(norms, tokens, searcher.index.embedder.embed_query(question), None,
+                                  RetrievalWeights())
+    assert route.max() < 4.5
+
+
 def test_weisung_rz_brings_the_absatz_it_explains(searcher):
     norms = searcher._norms
     chunks = searcher.index.chunks(norms.ids)
