@@ -78,11 +78,11 @@ class RetrievalWeights:
 def normal_scores(values: np.ndarray) -> np.ndarray:
     """Rank-based normal scores: each value's rank (ties share their mean rank) mapped to the
     standard normal quantile of (rank - 0.5) / n. Keeps the order, bounds the extremes
-    (about ±2.9 for 511 values) and gives a tied block the quantile of its middle."""
+    (about ±3.1 for 511 values) and gives a tied block the quantile of its middle."""
     n = len(values)
     if not n:
         return np.zeros(0)
-    unique, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
     # The mean rank of each distinct value: the ranks before it plus the middle of its block.
     mean_rank = np.cumsum(counts) - (counts - 1) / 2.0
     quantile = NormalDist().inv_cdf
@@ -626,7 +626,7 @@ class HybridSearcher:
         BM25 over 511 profiles is sparse: when one profile alone holds a question word, the
         z-score of its weak match was 22 ("Muss ich umziehen, wenn meine Wohnung zu teuer
         ist?": § 6 SGB II, 0.95 for "Wohnung", ahead of every norm the embedding preferred).
-        Ranks bound the best norm at about +2.9 however sparse the scores."""
+        Ranks bound the best norm at about +3.1 however sparse the scores."""
         count = len(norms.norm_keys)
         if not count:
             return np.zeros(0)
