@@ -107,6 +107,17 @@ class LexicalIndex:
         indptr = self._retriever.scores["indptr"]
         return int(indptr[token_id + 1] - indptr[token_id])
 
+    def rarest_tokens(self, text: str, count: int) -> list[str]:
+        """The text's stems (``tokenize_german``, digits left out) that the fewest chunks hold,
+        of those the corpus has: the ``count`` rarest and every one as rare as the last of
+        them, in the text's order, so that word order never decides between equals."""
+        frequency = {t: self.document_frequency(t) for t in tokenize_german(text) if not t.isdigit()}
+        counts = sorted(n for n in frequency.values() if n)
+        if not counts or count < 1:
+            return []
+        limit = counts[min(count, len(counts)) - 1]
+        return [t for t, n in frequency.items() if 0 < n <= limit]
+
     def _tokens(self, text: str) -> list[str]:
         tokens = tokenize_german(text)
         for word in surface_words(text):

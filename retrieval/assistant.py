@@ -22,7 +22,7 @@ from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, Q
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEADS, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable
-from index.german import CompoundSplitter, fold, stopwords, tokenize_german
+from index.german import CompoundSplitter, fold, stopwords
 from index.lemmas import is_word_of
 from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
 from index.spelling import misspelt_in
@@ -208,7 +208,8 @@ class Assistant:
         t0 = time.perf_counter()
         candidates = self.extractive.candidates(result.hits)
         self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits,
-                              focus=self._rarest_terms(question) if language == "de" else ())
+                              focus=(self.searcher.lexical.rarest_tokens(question, QUESTION_MATCH_FOCUS)
+                                     if language == "de" else ()))
         evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
@@ -277,18 +278,6 @@ class Assistant:
         if evidence.figure_missing:
             return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
-
-    def _rarest_terms(self, question: str) -> list[str]:
-        """The question's stems that the fewest chunks hold (of those the corpus has): the
-        ``QUESTION_MATCH_FOCUS`` rarest and every one as rare as the last of them, so that word
-        order never decides. What a Landtag question must name to match it."""
-        lexical = self.searcher.lexical
-        frequency = {t: lexical.document_frequency(t) for t in tokenize_german(question) if not t.isdigit()}
-        counts = sorted(n for n in frequency.values() if n)
-        if not counts:
-            return []
-        limit = counts[min(QUESTION_MATCH_FOCUS, len(counts)) - 1]
-        return [t for t, n in frequency.items() if 0 < n <= limit]
 
     def unknown_terms(self, question: str, passages: Sequence[Any] = (), first_word: bool = False) -> list[str]:
         """Specific terms of a German question that the corpus never uses, in no inflected form

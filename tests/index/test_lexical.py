@@ -72,3 +72,12 @@ def test_the_first_word_is_checked_for_unknown_terms_only_when_asked():
     assert index.unknown_terms("Rundfunkbeitrag ne kadar?", tolerate_typos=False,
                                first_word=True) == ["Rundfunkbeitrag"]
     assert index.unknown_terms("Eingliederungszuschuss ne kadar?", tolerate_typos=False, first_word=True) == []
+
+
+def test_the_rarest_tokens_keep_every_token_as_rare_as_the_last_one():
+    index = _index()
+    # "Heizung" is in two chunks, "Kosten" in more, "Eingliederungszuschuss" and "Hausrat" in one.
+    assert index.rarest_tokens("Kosten der Heizung und Hausrat", 1) == index.tokens("Hausrat")
+    assert set(index.rarest_tokens("Eingliederungszuschuss Hausrat Kosten", 1)) == \
+        set(index.tokens("Eingliederungszuschuss")[:1] + index.tokens("Hausrat"))
+    assert index.rarest_tokens("Rundfunkbeitrag 2025", 2) == []

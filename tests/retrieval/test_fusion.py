@@ -88,6 +88,7 @@ def test_normal_scores_keep_the_order_and_give_ties_one_score():
     assert list(np.argsort(scores, kind="stable")) == [1, 3, 0, 2]
     assert scores[1] == scores[3]
     assert abs(normal_scores(np.array([1.0, 2.0, 3.0]))[1]) < 1e-12
+    assert normal_scores(np.array([])).shape == (0,)
 
 
 def test_one_match_among_hundreds_of_zeros_stays_near_three():
