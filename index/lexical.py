@@ -107,6 +107,10 @@ class LexicalIndex:
         indptr = self._retriever.scores["indptr"]
         return int(indptr[token_id + 1] - indptr[token_id])
 
+    def document_share(self, token: str) -> float:
+        """The share of the indexed chunks that hold ``token`` (0.0 for an unknown one or an empty index)."""
+        return self.document_frequency(token) / len(self.ids) if self.ids else 0.0
+
     def rarest_tokens(self, text: str, count: int) -> list[str]:
         """The text's stems (``tokenize_german``, digits left out) that the fewest chunks hold,
         of those the corpus has: the ``count`` rarest and every one as rare as the last of

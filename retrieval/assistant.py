@@ -21,7 +21,7 @@ from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEADS, PREMISE, PREMISE_LEAD, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
-from retrieval.extractive import ExtractiveAnswerer, readable
+from retrieval.extractive import ExtractiveAnswerer, readable, specific_synonyms
 from index.german import CompoundSplitter, fold, stopwords
 from index.lemmas import is_word_of
 from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
@@ -210,7 +210,9 @@ class Assistant:
         self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits,
                               focus=(self.searcher.lexical.rarest_tokens(question, QUESTION_MATCH_FOCUS)
                                      if language == "de" else ()))
-        evidence = self.extractive.evidence(result.hits, candidates, question, related=self._related)
+        related = (specific_synonyms(self._related, self.searcher.lexical.document_share)
+                   if self._related is not None else None)
+        evidence = self.extractive.evidence(result.hits, candidates, question, related=related)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         # A lookup ("Was steht in § 7 Abs. 3 SGB II?") is answered with the named units; one of a

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -579,6 +579,24 @@ def written_apart_compounds(text: str) -> set[str]:
     question may write as one word what the text writes apart, and the other way round."""
     words = [(m.start(), m.end(), fold(m.group().casefold())) for m in _PAIR_WORD.finditer(text)]
     return {a + b for (_, end_a, a), (start_b, _, b) in zip(words, words[1:]) if not text[end_a:start_b].strip()}
+
+
+# OpenThesaurus lists every sense of a word together: "verpassen" brings "versäumen" and, for
+# "jemandem etwas verpassen", "regeln", "entscheiden", "bestimmen". A synonym that this share of
+# the corpus's units or more uses stands in legal text for nearly anything, so it does not show
+# that the passages speak of the question's word ("Ich habe einen Termin verpasst" was answered
+# as covered by a passage that "regelt" something).
+MAX_SYNONYM_SHARE = 0.05
+
+
+def specific_synonyms(related: Callable[[str], set[str]], share: Callable[[str], float],
+                      max_share: float = MAX_SYNONYM_SHARE) -> Callable[[str], set[str]]:
+    """``related`` (word -> synonyms) limited to the synonyms all of whose stems ``share`` (the
+    share of the corpus's units holding a stem, ``LexicalIndex.document_share``) puts at
+    ``max_share`` or below: what ``coverage`` may count a question word as covered by."""
+    def specific(word: str) -> set[str]:
+        return {s for s in related(word) if all(share(t) <= max_share for t in tokenize_german(s))}
+    return specific
 
 
 def coverage(question: str, chunks: Sequence, related=None) -> float:

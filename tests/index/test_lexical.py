@@ -64,6 +64,13 @@ def test_document_frequency_counts_the_chunks_that_hold_a_token():
     assert index.document_frequency("keinsolchestoken") == 0
 
 
+def test_document_share_is_the_share_of_chunks_that_hold_a_token():
+    index = _index()
+    [heizung] = index.tokens("Heizung")
+    assert index.document_share(heizung) == 2 / len(index)
+    assert index.document_share("keinsolchestoken") == 0.0
+
+
 def test_the_first_word_is_checked_for_unknown_terms_only_when_asked():
     index = _index()
     # German capitalises every sentence start, so the first word is skipped by default;

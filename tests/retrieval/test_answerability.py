@@ -9,7 +9,7 @@ import pytest
 from index.roles import EXAMPLE, NORM, role_of
 from retrieval.assistant import MISSING_FIGURE_REASON
 from retrieval.answerability import PARTIAL_LEAD, PARTIAL_LEADS, Thresholds, decide, premise_terms, unknown_sections
-from retrieval.extractive import Evidence, coverage
+from retrieval.extractive import Evidence, coverage, specific_synonyms
 from retrieval.prompts import ABSTAIN
 
 
@@ -194,6 +194,25 @@ def test_an_abbreviation_among_the_synonyms_does_not_vouch_for_an_unknown_word(a
     assert assistant.unknown_terms("Wo bekomme ich meine Identifikationsnummer her?") == ["Identifikationsnummer"]
     # A synonym the corpus uses as a word still does ("Attest", "Arbeitsunfähigkeitsbescheinigung").
     assert assistant.unknown_terms("Bis wann muss ich die Krankschreibung abgeben?") == []
+
+
+def test_a_synonym_from_another_sense_that_much_of_the_corpus_uses_does_not_cover_a_question_word():
+    # OpenThesaurus gives "verpassen" both "versäumen" and (jemandem etwas verpassen) "regeln";
+    # a passage about "Regeln" says nothing about a missed appointment.
+    senses = {"verpasst": {"versäumen", "regeln"}}
+
+    def thesaurus(word):   # as OpenThesaurus looks a question word up: without its punctuation
+        return senses.get(word.strip(".,?!"), set())
+
+    related = specific_synonyms(thesaurus,
+                                share=lambda stem: {"regel": 0.12, "versaum": 0.001}.get(stem, 0.0))
+    assert related("verpasst") == {"versäumen"}
+    rule = SimpleNamespace(label="§ 1", title="Zuständigkeit", text="Für den Termin gelten die Regeln der Agentur.")
+    missed = SimpleNamespace(label="§ 2", title="Meldeversäumnis", text="Wer einen Termin zu versäumen droht, erhält einen Hinweis.")
+    question = "Ich habe einen Termin verpasst."
+    assert coverage(question, [rule], thesaurus) == 1.0   # every sense counts
+    assert coverage(question, [rule], related) == 0.5
+    assert coverage(question, [missed], related) == 1.0
 
 
 def test_coverage_counts_a_compound_the_passage_writes_as_two_words():
