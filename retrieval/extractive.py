@@ -31,6 +31,8 @@ _CONTINUATION = re.compile(r"^(Vielmehr|Dies|Dabei|Danach|Hierbei|Insoweit|Aller
 _POINTER = re.compile(r"^\W*(?:(?:Das\s+)?Nähere(?:s)?\b[^.]{0,120}?\b(?:regel|bestimm)\w*|"
                       r"(?:Weitere\s+)?(?:Hinweise|Einzelheiten|Ausführungen|Informationen|Erläuterungen)\b[^.]{0,150}?"
                       r"\b(?:enthalt\w*|enthält|ergeben sich|finden sich|siehe)|(?:Siehe|Vergleiche|Vgl\.)\s)")
+# Neighbouring sentences of a passage stand this many characters apart at most (a space, a line break).
+MAX_GAP = 4
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
 # A "sentence" this long that does not end like one (full stop, colon, semicolon, a list item's
 # comma, a closing bracket or quote) is a run of table cells the PDF flattened ("§ 81 Absatz 4
@@ -514,6 +516,17 @@ class ExtractiveAnswerer:
                 nxt = min(following, key=lambda c: c.start)
                 if _CONTINUATION.match(nxt.text) and nxt.role in rule_roles:
                     add(nxt)
+        # A quoted sentence that opens by pointing back ("Dies sind: • Einkommen aus …", "Dieser
+        # beläuft sich …") says nothing alone: the sentence right before it in its passage, which
+        # it points to, is quoted with it (beyond MAX_SENTENCES: the two are one statement).
+        for candidate in list(chosen):
+            if not _CONTINUATION.match(readable(candidate.text)):
+                continue
+            before = [c for c in candidates if c.hit_index == candidate.hit_index and c.end <= candidate.start]
+            previous = max(before, key=lambda c: c.start) if before else None
+            if (previous is not None and candidate.start - previous.end <= MAX_GAP
+                    and previous.role in (*rule_roles, candidate.role)):
+                add(previous)
         order = {"law": 0, "ba": 1}
         # Law before Weisung before the rest; norms by their best passage's rank; within one
         # law norm the Absätze in the law's own order ("Abs. 1 … Abs. 2", not the ranking's).

@@ -52,6 +52,21 @@ def test_the_figure_sentence_is_added_when_an_amount_is_asked():
     assert answerer.select([rule, figure], question="Gibt es einen Grundfreibetrag?") == [rule]
 
 
+def test_a_quoted_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to():
+    # § 11b Abs. 3 SGB II: "Dieser beläuft sich …" alone does not say what "dieser" is.
+    answerer = ExtractiveAnswerer(embedder=None)
+    lead = "Bei Erwerbstätigen ist vom Einkommen ein weiterer Betrag abzusetzen."
+    rest = "Dieser beläuft sich auf 20 Prozent des Einkommens über 100 Euro."
+    antecedent = _candidate(0, 0, lead, 0.80, kind="law", norm="§ 11b SGB II")
+    pointing = _candidate(0, len(lead) + 1, rest, 0.88, kind="law", norm="§ 11b SGB II")
+    assert answerer.select([pointing, antecedent], question="Wie viel von meinem Lohn darf ich behalten?") == \
+        [antecedent, pointing]
+    # Not across a sentence the answer does not have: a gap in the passage means another antecedent.
+    distant = _candidate(0, 0, lead, 0.80, kind="law", norm="§ 11b SGB II")
+    far = _candidate(0, len(lead) + 80, rest, 0.88, kind="law", norm="§ 11b SGB II")
+    assert answerer.select([far, distant], question="Wie viel von meinem Lohn darf ich behalten?") == [far]
+
+
 def test_examples_and_histories_are_penalised_unless_asked_for():
     answerer = ExtractiveAnswerer(embedder=None)
     question = "Wird das Einkommen angerechnet?"
