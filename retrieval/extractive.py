@@ -407,22 +407,34 @@ class ExtractiveAnswerer:
         return max(rules, key=lambda c: c.score) if rules else None
 
     @classmethod
-    def missing_figure(cls, question: str, candidates: Sequence[Candidate]) -> bool:
+    def missing_figure(cls, question: str, candidates: Sequence[Candidate], german: bool = True) -> bool:
         """True when the question asks for a number, the best sentence states none and no rule
         sentence that states one comes within FIGURE_MARGIN of it (the margin within which the
-        answer would quote it): the sources speak of the matter but do not give the figure."""
+        answer would quote it): the sources speak of the matter but do not give the figure.
+
+        For a German question the sentence stating the figure must also name one of its words
+        (stems): "Wie viel kostet ein neuer Personalausweis?" is not answered by "… können bis
+        zu 160 Euro pro Kind erstattet werden." A table row valuing the level the best sentence
+        names ("Regelbedarfsstufe 1: 563") is that sentence's figure and needs no word of its own."""
         if not candidates or not asks_quantity(question):
             return False
+        asked = set(tokenize_german(question)) if german else set()
+
+        def names_the_matter(candidate: Candidate) -> bool:
+            return not german or bool(asked & set(tokenize_german(candidate.text)))
+
         best = max(candidates, key=lambda c: c.score)
         # A worked case's amounts ("ca. 2.500,00 Euro") or an old Fassung's are not the rule's
         # figure, unless the question asks for an example or for the past.
-        if states_quantity(best.text) and not _unasked_illustration(question, best.role):
+        if (states_quantity(best.text) and not _unasked_illustration(question, best.role)
+                and names_the_matter(best)):
             return False
         # Beside the best sentence, only a rule of the same norm may give the number: the answer
         # adds no other (the amounts of a worked case are the case's, not the rule's).
         return not any(states_quantity(c.text) for c in candidates
                        if c.role in (NORM, DEFINITION) and (values_level(c, best) or (
-                           c.score >= best.score - cls.FIGURE_MARGIN and _same_source(c, best))))
+                           c.score >= best.score - cls.FIGURE_MARGIN and _same_source(c, best)
+                           and names_the_matter(c))))
 
     def select(self, candidates: list[Candidate], cross_lingual: bool = False, question: str = "") -> list[Candidate]:
         """The answer's sentences, in reading order: law before Weisung before the rest.
@@ -539,7 +551,7 @@ class ExtractiveAnswerer:
 
     @classmethod
     def evidence(cls, hits: Sequence[Hit], candidates: list[Candidate], question: str = "",
-                 related=None) -> Evidence:
+                 related=None, german: bool = True) -> Evidence:
         """The features answerability is decided on. ``related(term) -> set[str]`` adds the
         synonyms of a question term (its stems count as covering it)."""
         best = max(candidates, key=lambda c: c.score) if candidates else None
@@ -556,7 +568,7 @@ class ExtractiveAnswerer:
                         coverage=coverage(question, [h.chunk for h in hits[:3]], related) if question else 0.0,
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
-                        figure_missing=float(cls.missing_figure(question, candidates)))
+                        figure_missing=float(cls.missing_figure(question, candidates, german)))
 
 
 def _unasked_illustration(question: str, role: str) -> bool:

@@ -338,7 +338,25 @@ def test_a_number_question_whose_near_sentences_state_no_number_is_missing_its_f
     # Nor when the worked case is the best sentence itself, unless an example is asked for.
     case.score = 0.95
     assert answerer.missing_figure(question, [rule, far_figure, case])
-    assert not answerer.missing_figure("Wie viele Unternehmen sind es, zum Beispiel?", [rule, far_figure, case])
+    assert not answerer.missing_figure("Wie viel verdient man zum Beispiel im Juni?", [rule, far_figure, case])
+
+
+def test_a_figure_about_something_the_question_does_not_name_is_not_the_asked_figure():
+    answerer = ExtractiveAnswerer(embedder=None)
+    other_matter = _candidate(0, 0, "Kinderbetreuungskosten können bis zu 160 Euro pro Kind erstattet werden.", 0.88)
+    question = "Wie viel kostet ein neuer Reisepass?"
+    assert answerer.missing_figure(question, [other_matter])
+    # The same sentence does give the figure of what it names.
+    assert not answerer.missing_figure("Wie viel Kinderbetreuungskosten werden erstattet?", [other_matter])
+    # A question in another language shares no stems with German sentences: not held against it.
+    assert not answerer.missing_figure("How much are childcare costs refunded?", [other_matter], german=False)
+    # A table row valuing the level the best sentence names is that sentence's figure.
+    rule = _candidate(0, 0, "Als Regelbedarf wird bei Alleinstehenden ein Betrag in Höhe der Regelbedarfsstufe 1 "
+                            "anerkannt.", 0.90, kind="law")
+    row = _candidate(1, 0, "Regelbedarfsstufe 1 | 563", 0.70, kind="law")
+    row.values_for = "chunk-of-the-rule"
+    assert answerer.missing_figure("Wie hoch ist der Regelbedarf für Alleinstehende?", [rule])
+    assert not answerer.missing_figure("Wie hoch ist der Regelbedarf für Alleinstehende?", [rule, row])
 
 
 def test_sentences_of_one_law_norm_are_read_in_the_order_of_its_absaetze():
