@@ -520,22 +520,20 @@ class ExtractiveAnswerer:
                     break
                 if candidate.hit_index not in per_passage and candidate.role in rule_roles and add(candidate):
                     per_passage.add(candidate.hit_index)
+        # A continuation ("Dabei …") right after a quoted sentence is quoted too, while there is room.
         for candidate in list(chosen):
             if len(chosen) >= self.MAX_SENTENCES:
                 break
-            following = [c for c in candidates if c.hit_index == candidate.hit_index and c.start > candidate.start]
-            if following:
-                nxt = min(following, key=lambda c: c.start)
-                if _CONTINUATION.match(nxt.text) and nxt.role in rule_roles:
-                    add(nxt)
+            following = _neighbour_in_passage(candidates, candidate, after=True)
+            if following is not None and _continues(following) and following.role in rule_roles:
+                add(following)
         # A quoted sentence that opens by pointing back ("Dies sind: • Einkommen aus …", "Dieser
         # beläuft sich …") says nothing alone: the sentence right before it in its passage, which
         # it points to, is quoted with it (beyond MAX_SENTENCES: the two are one statement).
         for candidate in list(chosen):
-            if not _CONTINUATION.match(readable(candidate.text)):
+            if not _continues(candidate):
                 continue
-            before = [c for c in candidates if c.hit_index == candidate.hit_index and c.end <= candidate.start]
-            previous = max(before, key=lambda c: c.start) if before else None
+            previous = _neighbour_in_passage(candidates, candidate, after=False)
             if (previous is not None and candidate.start - previous.end <= MAX_GAP
                     and previous.role in (*rule_roles, candidate.role)):
                 add(previous)
@@ -569,6 +567,21 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates, german)))
+
+
+def _continues(candidate: Candidate) -> bool:
+    """True when the sentence, as the reader sees it (``readable``: no Absatz number or list
+    marker before it), opens by continuing or pointing back ("Dabei …", "Dies sind: …")."""
+    return bool(_CONTINUATION.match(readable(candidate.text)))
+
+
+def _neighbour_in_passage(candidates: Sequence[Candidate], candidate: Candidate, after: bool) -> Candidate | None:
+    """The sentence right after (or right before) ``candidate`` among its passage's candidates."""
+    if after:
+        following = [c for c in candidates if c.hit_index == candidate.hit_index and c.start > candidate.start]
+        return min(following, key=lambda c: c.start) if following else None
+    before = [c for c in candidates if c.hit_index == candidate.hit_index and c.end <= candidate.start]
+    return max(before, key=lambda c: c.start) if before else None
 
 
 def _unasked_illustration(question: str, role: str) -> bool:
