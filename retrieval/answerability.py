@@ -28,17 +28,6 @@ PREMISE = "premise"         # the question presupposes a fact the sources do not
 ABSTAINED = "abstained"     # nothing in the sources answers it
 STATUSES = (ANSWERED, PARTIAL, PREMISE, ABSTAINED)
 
-PARTIAL_LEAD = "Die Quellen beantworten das nicht direkt. Nächstliegende Fundstellen:"
-# The same, in the language of the question (as ``prompts.ABSTAIN``); the places stay German.
-PARTIAL_LEADS = {
-    "de": PARTIAL_LEAD,
-    "en": "The sources do not answer this directly. Nearest passages:",
-    "uk": "Джерела не відповідають на це прямо. Найближчі місця:",
-    "ru": "Источники не отвечают на это прямо. Ближайшие места:",
-    "ar": "لا تجيب المصادر عن ذلك مباشرة. أقرب المواضع:",
-    "tr": "Kaynaklar bunu doğrudan yanıtlamıyor. En yakın yerler:",
-}
-PREMISE_LEAD = "Die Quellen enthalten keine Angabe dazu, dass {claim} zutrifft. Sie sagen dazu:"
 
 # Presupposition triggers of German (and English) question grammar: "Warum wurde X
 # abgeschafft?" presupposes that X was abolished.

@@ -19,7 +19,7 @@ from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
-from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PARTIAL_LEADS, PREMISE, PREMISE_LEAD, Thresholds,
+from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PREMISE, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable, specific_synonyms
 from index.german import CompoundSplitter, fold, stopwords
@@ -28,7 +28,8 @@ from index.roles import ASKER, EXAMPLE, HISTORY, role_spans
 from index.spelling import misspelt_in
 from retrieval.filters import SearchFilter
 from retrieval.language import detect_language
-from retrieval.prompts import ABSTAIN, ASKER_LEAD, LANGUAGE_NAMES, LEAD, answer_prompt, format_sources
+from retrieval.prompts import (ABSTAIN, ASKER_LEAD, LANGUAGE_NAMES, LEAD, PARTIAL_LEADS, PREMISE_LEAD, answer_prompt,
+                               format_sources)
 from retrieval.search import Hit, HybridSearcher
 from retrieval.verify import Verifier, render_answer, renumber
 

@@ -15,6 +15,19 @@ ABSTAIN = {
     "tr": "Kaynaklarda bu konuda bilgi bulunmuyor.",
 }
 
+# Lead of an answer that is not a direct one (status "partial"), then the nearest places.
+PARTIAL_LEAD = "Die Quellen beantworten das nicht direkt. Nächstliegende Fundstellen:"
+# The same, in the language of the question (as ``ABSTAIN``); the places stay German.
+PARTIAL_LEADS = {
+    "de": PARTIAL_LEAD,
+    "en": "The sources do not answer this directly. Nearest passages:",
+    "uk": "Джерела не відповідають на це прямо. Найближчі місця:",
+    "ru": "Источники не отвечают на это прямо. Ближайшие места:",
+    "ar": "لا تجيب المصادر عن ذلك مباشرة. أقرب المواضع:",
+    "tr": "Kaynaklar bunu doğrudan yanıtlamıyor. En yakın yerler:",
+}
+PREMISE_LEAD = "Die Quellen enthalten keine Angabe dazu, dass {claim} zutrifft. Sie sagen dazu:"
+
 # A neutral lead for answers quoted in German to a question in another language.
 LEAD = {
     "en": "According to the sources (quoted in German):",

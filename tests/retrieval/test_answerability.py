@@ -8,9 +8,9 @@ import pytest
 
 from index.roles import EXAMPLE, NORM, role_of
 from retrieval.assistant import MISSING_FIGURE_REASON
-from retrieval.answerability import PARTIAL_LEAD, PARTIAL_LEADS, Thresholds, decide, premise_terms, unknown_sections
+from retrieval.answerability import Thresholds, decide, premise_terms, unknown_sections
 from retrieval.extractive import Evidence, coverage, specific_synonyms
-from retrieval.prompts import ABSTAIN
+from retrieval.prompts import ABSTAIN, PARTIAL_LEAD, PARTIAL_LEADS
 
 
 @pytest.mark.slow
