@@ -65,6 +65,13 @@ _ASKS_QUANTITY = re.compile(
     r"(?:wie\s*viele?[nrm]?|wieviele?[nrm]?|wie hoch|was kostet|was kosten|how much|how many"
     r"|скільки|сколько|كم)(?!\w)"
     r"|(?:^|\s)(?:ne kadar(?!\w)(?!\s+(?:sür|zaman|uzun))|kaç(?!\w))", re.IGNORECASE)
+# The words of asking for an amount: its verbs ("Wie viel kostet …?"; "Wie hoch ist …?" has a
+# stop word) and its units ("… im Monat?", "… in Euro?"). They ask; they do not name what the
+# figure is about.
+_QUANTITY_FRAME = re.compile(
+    r"\b(?:kost(?:e|et|en|ete|eten)|beträgt|betragen|betrug|betrugen|euro|prozent|"
+    r"tag(?:e|en)?|woche(?:n)?|monat(?:e|en|s)?|jahr(?:e|en|es)?|stunde(?:n)?|monatlich|jährlich|täglich)\b",
+    re.IGNORECASE)
 # What is not a figure in a sentence: references ("§ 11b Abs. 2 Satz 1 Nr. 3", "Rz. 11.45",
 # "Frage 3", "Drucksache 18/5591", "BGBl. I S. 2954", a court's "Az.: B 14 AS 35/16 R"), named
 # levels ("Regelbedarfsstufe 1"), Absatz numbers and list enumerators ("(2)", "1. monatlich …")
@@ -413,12 +420,12 @@ class ExtractiveAnswerer:
         answer would quote it): the sources speak of the matter but do not give the figure.
 
         For a German question the sentence stating the figure must also name one of its words
-        (stems): "Wie viel kostet ein neuer Personalausweis?" is not answered by "… können bis
-        zu 160 Euro pro Kind erstattet werden." A table row valuing the level the best sentence
+        (stems; not the words of the asking, "kostet", "im Monat"): "Wie viel kostet ein neuer
+        Personalausweis?" is not answered by "… können bis zu 160 Euro pro Kind erstattet werden." A table row valuing the level the best sentence
         names ("Regelbedarfsstufe 1: 563") is that sentence's figure and needs no word of its own."""
         if not candidates or not asks_quantity(question):
             return False
-        asked = set(tokenize_german(question)) if german else set()
+        asked = set(tokenize_german(_QUANTITY_FRAME.sub(" ", question))) if german else set()
 
         def names_the_matter(candidate: Candidate) -> bool:
             return not german or bool(asked & set(tokenize_german(candidate.text)))

@@ -344,3 +344,15 @@ def test_a_number_the_sources_do_not_give_is_no_answer_but_one_they_give_is(assi
     assert missing.text.startswith(PARTIAL_LEAD) and missing.abstain_reason == MISSING_FIGURE_REASON
     given = assistant.ask("Wie hoch ist der Mehrbedarf für Alleinerziehende mit einem Kind unter sieben Jahren?")
     assert given.status == "answered" and "36 Prozent" in given.text
+
+
+@pytest.mark.slow
+def test_a_figure_about_another_matter_is_no_answer_to_an_amount_question(assistant):
+    # The nearest sentence with a price is § 64 SGB III's flat rate for work clothes ("16 Euro
+    # monatlich"): the price of glasses it is not, so the answer says the figure is missing.
+    glasses = assistant.ask("Wie viel kostet eine Brille?")
+    assert glasses.status == "partial" and glasses.abstain_reason == MISSING_FIGURE_REASON
+    assert "16 Euro" not in glasses.text
+    clothes = assistant.ask("Wie viel kostet die Arbeitskleidung in der Ausbildung?")
+    assert clothes.status == "answered" and "16 Euro" in clothes.text
+    assert "§ 64 Abs. 1 SGB III" in [c.label for c in clothes.citations]

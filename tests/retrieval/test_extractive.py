@@ -346,6 +346,15 @@ def test_a_figure_about_something_the_question_does_not_name_is_not_the_asked_fi
     other_matter = _candidate(0, 0, "Kinderbetreuungskosten können bis zu 160 Euro pro Kind erstattet werden.", 0.88)
     question = "Wie viel kostet ein neuer Reisepass?"
     assert answerer.missing_figure(question, [other_matter])
+    # The verb of the asking names no matter: "kostet" does not make a sentence on costs the answer.
+    clothing = _candidate(0, 0, "Für Kosten der Arbeitskleidung wird eine Pauschale von 16 Euro monatlich zugrunde "
+                                "gelegt.", 0.88)
+    assert answerer.missing_figure("Wie viel kostet eine Brille?", [clothing])
+    assert not answerer.missing_figure("Wie viel kostet die Arbeitskleidung?", [clothing])
+    # Nor does its unit: "im Monat" does not make any monthly amount the price of electricity.
+    monthly = _candidate(0, 0, "Für den ganzen Monat wird ein Freibetrag von 538,00 Euro zugrunde gelegt.", 0.88)
+    assert answerer.missing_figure("Wie viel kostet Strom im Monat?", [monthly])
+    assert not answerer.missing_figure("Wie hoch ist der Freibetrag im Monat?", [monthly])
     # The same sentence does give the figure of what it names.
     assert not answerer.missing_figure("Wie viel Kinderbetreuungskosten werden erstattet?", [other_matter])
     # A question in another language shares no stems with German sentences: not held against it.
