@@ -28,7 +28,6 @@ PREMISE = "premise"         # the question presupposes a fact the sources do not
 ABSTAINED = "abstained"     # nothing in the sources answers it
 STATUSES = (ANSWERED, PARTIAL, PREMISE, ABSTAINED)
 
-
 # Presupposition triggers of German (and English) question grammar: "Warum wurde X
 # abgeschafft?" presupposes that X was abolished.
 _PRESUPPOSING = re.compile(r"^\s*(warum|wieso|weshalb|weswegen|seit wann|wodurch|why|since when)\b", re.IGNORECASE)

@@ -214,7 +214,7 @@ class Assistant:
         related = (specific_synonyms(self._related, self.searcher.lexical.document_share)
                    if self._related is not None else None)
         evidence = self.extractive.evidence(result.hits, candidates, question, related=related,
-                                               german=language == "de")
+                                            german=language == "de")
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         # A lookup ("Was steht in § 7 Abs. 3 SGB II?") is answered with the named units; one of a

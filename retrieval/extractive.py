@@ -33,6 +33,8 @@ _POINTER = re.compile(r"^\W*(?:(?:Das\s+)?Nähere(?:s)?\b[^.]{0,120}?\b(?:regel|
                       r"\b(?:enthalt\w*|enthält|ergeben sich|finden sich|siehe)|(?:Siehe|Vergleiche|Vgl\.)\s)")
 # Neighbouring sentences of a passage stand this many characters apart at most (a space, a line break).
 MAX_GAP = 4
+# The shortest compound head that ``_same_head`` counts.
+MIN_HEAD = 5
 _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
 # A "sentence" this long that does not end like one (full stop, colon, semicolon, a list item's
 # comma, a closing bracket or quote) is a run of table cells the PDF flattened ("§ 81 Absatz 4
@@ -421,14 +423,16 @@ class ExtractiveAnswerer:
 
         For a German question the sentence stating the figure must also name one of its words
         (stems; not the words of the asking, "kostet", "im Monat"): "Wie viel kostet ein neuer
-        Personalausweis?" is not answered by "… können bis zu 160 Euro pro Kind erstattet werden." A table row valuing the level the best sentence
-        names ("Regelbedarfsstufe 1: 563") is that sentence's figure and needs no word of its own."""
+        Personalausweis?" is not answered by "… können bis zu 160 Euro pro Kind erstattet
+        werden." A table row valuing the level the best sentence names ("Regelbedarfsstufe 1:
+        563") is that sentence's figure and needs no word of its own."""
         if not candidates or not asks_quantity(question):
             return False
         asked = set(tokenize_german(_QUANTITY_FRAME.sub(" ", question))) if german else set()
 
         def names_the_matter(candidate: Candidate) -> bool:
-            return not german or bool(asked & set(tokenize_german(candidate.text)))
+            return not german or any(_same_head(term, word) for word in set(tokenize_german(candidate.text))
+                                     for term in asked)
 
         best = max(candidates, key=lambda c: c.score)
         # A worked case's amounts ("ca. 2.500,00 Euro") or an old Fassung's are not the rule's
@@ -574,6 +578,14 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates, german)))
+
+
+def _same_head(a: str, b: str) -> bool:
+    """True when two stems are one word or one is the other's compound head: German compounds
+    end in what they are, so "grundfreibetrag" is a "freibetrag" (the shorter of at least
+    MIN_HEAD letters, so that "geld" does not make every "…geld" one)."""
+    shorter, longer = sorted((a, b), key=len)
+    return a == b or (len(shorter) >= MIN_HEAD and longer.endswith(shorter))
 
 
 def _continues(candidate: Candidate) -> bool:

@@ -351,6 +351,12 @@ def test_a_figure_about_something_the_question_does_not_name_is_not_the_asked_fi
                                 "gelegt.", 0.88)
     assert answerer.missing_figure("Wie viel kostet eine Brille?", [clothing])
     assert not answerer.missing_figure("Wie viel kostet die Arbeitskleidung?", [clothing])
+    # A compound is what its last part is: the "Grundfreibetrag" is the "Freibetrag" its passage
+    # states; a short last part ("Geld") does not make every "…geld" one.
+    allowance = _candidate(0, 0, "Der Freibetrag beträgt 100,00 Euro monatlich.", 0.88)
+    assert not answerer.missing_figure("Wie viel Euro beträgt der Grundfreibetrag?", [allowance])
+    money = _candidate(0, 0, "Das Geld wird in Höhe von 300,00 Euro berücksichtigt.", 0.88)
+    assert answerer.missing_figure("Wie hoch ist das Elterngeld?", [money])
     # Nor does its unit: "im Monat" does not make any monthly amount the price of electricity.
     monthly = _candidate(0, 0, "Für den ganzen Monat wird ein Freibetrag von 538,00 Euro zugrunde gelegt.", 0.88)
     assert answerer.missing_figure("Wie viel kostet Strom im Monat?", [monthly])
