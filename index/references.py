@@ -35,7 +35,9 @@ _LAW = (r"(?:(?P<sgb>SGB\s*(?:[IVX]{1,4}|\d{1,2}))\b"
         r"|(?:des|der)\s+(?P<ord>Ersten|Zweiten|Dritten|Vierten|Fünften|Sechsten|Siebten|Achten|Neunten|Zehnten"
         r"|Elften|Zwölften|Vierzehnten)\s+Buches(?:\s+Sozialgesetzbuch)?"
         r"|(?:des|der)\s+(?P<named>[A-ZÄÖÜ][\wäöüß-]*(?:gesetzes|gesetzbuchs|gesetzbuches|verordnung|ordnung))\b"
-        r"|(?P<abbr>[A-Z][A-Za-zäöü]{1,12}(?:G|V|O|B)(?:/EU)?\b|BGB|AO|ZPO|GG|BKGG|BAföG))")
+        r"|(?P<abbr>[A-Z][A-Za-zäöü]{1,12}(?:G|V|O|B)(?:/EU)?\b|BGB|AO|ZPO|GG|BKGG|BAföG)"
+        # "Bürgergeld-V", "Bürgergeld-Verordnung", "AZR-Gesetzes": a hyphenated law name
+        r"|(?P<hyphenated>[A-ZÄÖÜ][\wäöüß]*-(?:V|G|(?:[A-ZÄÖÜ][\wäöüß]*)?(?:[Gg]esetz|[Gg]esetzes|[Vv]erordnung)))(?![\w-]))")
 _HEAD = re.compile(rf"(?P<sign>§§?)\s*(?P<first>{_NUMBER}){_DETAIL}")
 _MORE = re.compile(rf"{_JOIN}(?:§§?\s*)?(?P<num>{_NUMBER}){_DETAIL}")
 _MORE_DETAIL = re.compile(rf"{_JOIN}(?=Absatz|Abs\.|Satz|Nummer|Nr\.){_DETAIL}")
@@ -88,7 +90,10 @@ def normalise_law(match: re.Match) -> str:
     if match.group("sgb"):
         number = re.sub(r"^SGB\s*", "", match.group("sgb"))
         return f"SGB {_ROMAN.get(number, number)}"
-    return match.group("named") or match.group("abbr") or ""
+    name = match.group("named") or match.group("abbr") or match.group("hyphenated") or ""
+    # A hyphenated Verordnung is abbreviated by its first part and "-V" ("Bürgergeld-Verordnung
+    # - Bürgergeld-V"), the form its units carry as their law.
+    return re.sub(r"-Verordnung$", "-V", name)
 
 
 def _expand_range(first: str, last: str) -> list[str]:

@@ -103,3 +103,26 @@ def test_law_absatz_cites_other_absatz_of_its_own_paragraph():
     edges = unit_edges("sgb2#22/3", "law", {"law": "SGB II", "paragraph": "22", "absatz": "3"},
                        "(3) Rückzahlungen … mindern die Aufwendungen nach § 22 Absatz 1 und § 9.")
     assert {(e.norm, e.absatz) for e in edges} == {("§ 22 SGB II", "1"), ("§ 9 SGB II", "")}
+
+
+def test_a_hyphenated_law_name_is_the_cited_law_not_the_citing_one():
+    # Forms from FW §§ 11–11b SGB II: the Bürgergeld-Verordnung by its abbreviation, by its name
+    # with and without article, and in a range; all name the law its units carry ("Bürgergeld-V").
+    forms = {
+        "sofern sie nicht in den Pauschalbeträgen nach § 6 Absatz 1 Bürgergeld-V enthalten sind":
+            [("6", "1")],
+        "Nach § 5 Bürgergeld-Verordnung sind die Einkommensarten getrennt zu betrachten.": [("5", "")],
+        "nach § 3 Absatz 7 der Bürgergeld-Verordnung": [("3", "7")],
+        "Einkommen in sonstigen Fällen (§§ 2 bis 4 Bürgergeld-V).": [("2", ""), ("3", ""), ("4", "")],
+    }
+    for text, expected in forms.items():
+        refs = parse_references(text, "SGB II")
+        assert [(r.paragraph, r.absatz) for r in refs] == expected, text
+        assert {r.law for r in refs} == {"Bürgergeld-V"}, text
+    assert parse_references("nach § 8 des Arbeitnehmer-Entsendegesetzes", "SGB III")[0].law == \
+        "Arbeitnehmer-Entsendegesetzes"
+    # A hyphenated word that is no law leaves the citing text's own law.
+    assert parse_references("nach § 3 Kosten-Nutzen-Rechnung", "SGB II")[0].law == "SGB II"
+    edges = unit_edges("fw#rz", "ba", {"weisung": "§§ 11–11b SGB II", "rz": "11.152"},
+                       "Höhere Ausgaben … nach § 6 Absatz 1 Bürgergeld-V …")
+    assert {(e.norm, e.absatz) for e in edges if e.kind == "cites"} == {("§ 6 Bürgergeld-V", "1")}

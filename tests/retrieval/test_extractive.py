@@ -374,6 +374,21 @@ def test_a_figure_about_something_the_question_does_not_name_is_not_the_asked_fi
     assert not answerer.missing_figure("Wie hoch ist der Regelbedarf für Alleinstehende?", [rule, row])
 
 
+def test_a_law_named_in_a_citation_is_not_the_matter_of_the_figure():
+    # FW §§ 11–11b SGB II, Rz. 11.152: the sentence is about higher expenses; "Bürgergeld" stands in it
+    # only as the name of the Verordnung it cites.
+    answerer = ExtractiveAnswerer(embedder=None)
+    expenses = _candidate(0, 0, "Höhere Ausgaben müssen nachgewiesen werden, sofern sie nicht in den "
+                                "Pauschalbeträgen nach § 6 Absatz 1 Bürgergeld-V enthalten sind; sie dürfen "
+                                "nur bei einem Bruttoeinkommen über 400,00 Euro berücksichtigt werden.", 0.88)
+    assert answerer.missing_figure("Wie hoch ist das Bürgergeld?", [expenses])
+    assert not answerer.missing_figure("Ab welchem Bruttoeinkommen werden höhere Ausgaben berücksichtigt, "
+                                       "wie hoch muss es sein?", [expenses])
+    # Named outside a citation, the same word does name the matter.
+    rate = _candidate(0, 0, "Das Bürgergeld beträgt für Alleinstehende 563,00 Euro monatlich.", 0.88)
+    assert not answerer.missing_figure("Wie hoch ist das Bürgergeld?", [rate])
+
+
 def test_sentences_of_one_law_norm_are_read_in_the_order_of_its_absaetze():
     answerer = ExtractiveAnswerer(embedder=None)
     update = _candidate(0, 0, "Der Kooperationsplan soll nach sechs Monaten fortgeschrieben werden.", 0.95,
