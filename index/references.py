@@ -29,15 +29,20 @@ _NUMMER = r"(?:Nummer|Nr\.?)\s*(?P<nr>\d{1,3}[a-z]?)"
 _DETAIL = rf"(?:\s*{_ABSATZ})?(?:\s*{_SATZ})?(?:\s*{_NUMMER})?"
 _LIST_JOIN = r",|und|oder|sowie|bzw\.|bis|-|–"
 _JOIN = rf"\s*(?:{_LIST_JOIN}|i\.\s?V\.\s?m\.)\s*"
-# "SGB II", "SGB 2", "des Zweiten Buches Sozialgesetzbuch", "AufenthG", "FreizügG/EU",
-# "des Aufenthaltsgesetzes", "der Sozialversicherungsentgeltverordnung".
-_LAW = (r"(?:(?P<sgb>SGB\s*(?:[IVX]{1,4}|\d{1,2}))\b"
-        r"|(?:des|der)\s+(?P<ord>Ersten|Zweiten|Dritten|Vierten|Fünften|Sechsten|Siebten|Achten|Neunten|Zehnten"
-        r"|Elften|Zwölften|Vierzehnten)\s+Buches(?:\s+Sozialgesetzbuch)?"
+# "SGB II", "SGB 2", "des SGB III", "des Zweiten Buches Sozialgesetzbuch", "Zweites Buch
+# Sozialgesetzbuch", "Sozialgesetzbuch Drittes Buch", "AufenthG", "des AufenthG", "FreizügG/EU",
+# "des Aufenthaltsgesetzes", "der Sozialversicherungsentgeltverordnung", "des Bürgerlichen Gesetzbuchs".
+_BOOK = r"Erst|Zweit|Dritt|Viert|Fünft|Sechst|Siebt|Acht|Neunt|Zehnt|Elft|Zwölft|Vierzehnt"
+_LAW = (r"(?:(?:(?:des|der)\s+)?(?P<sgb>SGB\s*(?:[IVX]{1,4}|\d{1,2}))\b"
+        rf"|(?:des|der)\s+(?P<ord>(?:{_BOOK})en)\s+Buches(?:\s+Sozialgesetzbuch)?"
+        rf"|(?P<book>(?:{_BOOK})es)\s+Buch\b(?:\s+Sozialgesetzbuch)?"
+        rf"|Sozialgesetzbuch\s+(?P<book_after>(?:{_BOOK})es)\s+Buch\b"
+        r"|(?P<bgb>(?:des\s+)?Bürgerlichen\s+Gesetzbuch(?:s|es)?|Bürgerliches\s+Gesetzbuch)\b"
         r"|(?:des|der)\s+(?P<named>[A-ZÄÖÜ][\wäöüß-]*(?:gesetzes|gesetzbuchs|gesetzbuches|verordnung|ordnung))\b"
-        r"|(?P<abbr>[A-Z][A-Za-zäöü]{1,12}(?:G|V|O|B)(?:/EU)?\b|BGB|AO|ZPO|GG|BKGG|BAföG)"
-        # "Bürgergeld-V", "Bürgergeld-Verordnung", "AZR-Gesetzes": a hyphenated law name
-        r"|(?P<hyphenated>[A-ZÄÖÜ][\wäöüß]*-(?:V|G|(?:[A-ZÄÖÜ][\wäöüß]*)?(?:[Gg]esetz|[Gg]esetzes|[Vv]erordnung)))(?![\w-]))")
+        r"|(?:(?:des|der)\s+)?(?P<abbr>[A-Z][A-Za-zäöü]{1,12}(?:G|V|O|B)(?:/EU)?\b|BGB|AO|ZPO|GG|BKGG|BAföG)"
+        # "Bürgergeld-V", "Bürgergeld-Verordnung", "des AZR-Gesetzes": a hyphenated law name
+        r"|(?:(?:des|der)\s+)?(?P<hyphenated>[A-ZÄÖÜ][\wäöüß]*-(?:V|G|(?:[A-ZÄÖÜ][\wäöüß]*)?"
+        r"(?:[Gg]esetz|[Gg]esetzes|[Vv]erordnung)))(?![\w-]))")
 _HEAD = re.compile(rf"(?P<sign>§§?)\s*(?P<first>{_NUMBER}){_DETAIL}")
 _MORE = re.compile(rf"{_JOIN}(?:§§?\s*)?(?P<num>{_NUMBER}){_DETAIL}")
 _MORE_DETAIL = re.compile(rf"{_JOIN}(?=Absatz|Abs\.|Satz|Nummer|Nr\.){_DETAIL}")
@@ -87,6 +92,11 @@ def norm_key(paragraph: str, law: str) -> str:
 def normalise_law(match: re.Match) -> str:
     if match.group("ord"):
         return f"SGB {_ORDINALS[match.group('ord').casefold()]}"
+    book = match.group("book") or match.group("book_after")
+    if book:  # "Zweites" → "zweiten"
+        return f"SGB {_ORDINALS[book[:-2].casefold() + 'en']}"
+    if match.group("bgb"):
+        return "BGB"
     if match.group("sgb"):
         number = re.sub(r"^SGB\s*", "", match.group("sgb"))
         return f"SGB {_ROMAN.get(number, number)}"

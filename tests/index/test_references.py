@@ -126,3 +126,24 @@ def test_a_hyphenated_law_name_is_the_cited_law_not_the_citing_one():
     edges = unit_edges("fw#rz", "ba", {"weisung": "§§ 11–11b SGB II", "rz": "11.152"},
                        "Höhere Ausgaben … nach § 6 Absatz 1 Bürgergeld-V …")
     assert {(e.norm, e.absatz) for e in edges if e.kind == "cites"} == {("§ 6 Bürgergeld-V", "1")}
+
+
+def test_a_law_named_after_the_citation_in_its_other_forms_is_that_law():
+    # Forms from the Weisungen and Verordnungen of the corpus that named no law before: the
+    # citing text's own law was assumed, and "§ 22 Absatz 4 Sozialgesetzbuch Drittes Buch" in an
+    # SGB II Weisung became § 22 Abs. 4 SGB II.
+    forms = {
+        "§ 22 Absatz 4 Sozialgesetzbuch Drittes Buch (SGB III) aufgehoben": "§ 22 Abs. 4 SGB III",
+        "Regelbedarf nach § 20 Zweites Buch Sozialgesetzbuch (SGB II) abgedeckt": "§ 20 SGB II",
+        "nach §§ 29 bis 33 des SGB III von den für die Arbeitsförderung": "§ 29 SGB III",
+        "nach § 253 Absatz 2 des Bürgerlichen Gesetzbuchs geleistet": "§ 253 Abs. 2 BGB",
+        "nach § 1612 Absatz 2 Satz 1 Bürgerliches Gesetzbuch (BGB)": "§ 1612 Abs. 2 Satz 1 BGB",
+        "eine Aufenthaltserlaubnis nach § 25 Absatz 5 des AufenthG besitzt": "§ 25 Abs. 5 AufenthG",
+        "(§ 12 Abs. 4 Viertes Buch) ausgeübt wird": "§ 12 Abs. 4 SGB IV",
+    }
+    for text, label in forms.items():
+        assert parse_references(text, "SGB II")[0].label == label, text
+    assert len(parse_references("nach §§ 29 bis 33 des SGB III", "SGB II")) == 5
+    # "Zweites Gesetz über …" is no book of the Sozialgesetzbuch.
+    assert parse_references("§ 2 Absatz 1 Nummer 1 Zweites Gesetz über die Krankenversicherung", "SGB II")[0].law \
+        == "SGB II"
