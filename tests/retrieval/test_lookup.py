@@ -13,6 +13,10 @@ from retrieval.lookup import named_references
     ("§§ 11 bis 11b SGB II", ["§ 11 SGB II", "§ 11a SGB II", "§ 11b SGB II"]),
     ("Was besagt § 5 Abs. 1 und 2 SGB III?", ["§ 5 Abs. 1 SGB III", "§ 5 Abs. 2 SGB III"]),
     ("§ 22 Absatz 1 bis 3 SGB II", ["§ 22 Abs. 1 SGB II", "§ 22 Abs. 2 SGB II", "§ 22 Abs. 3 SGB II"]),
+    # A Verordnung by its hyphenated name: its units carry "Bürgergeld-V" as their law.
+    ("Was steht in § 6 Bürgergeld-V?", ["§ 6 Bürgergeld-V"]),
+    ("Was regelt § 5 der Bürgergeld-Verordnung?", ["§ 5 Bürgergeld-V"]),
+    ("§ 44 Neuntes Buch Sozialgesetzbuch", ["§ 44 SGB IX"]),
 ])
 def test_a_question_that_only_names_a_unit_is_a_lookup(question, labels):
     assert [ref.label for ref in named_references(question)] == labels
