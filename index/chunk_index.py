@@ -228,7 +228,7 @@ class ChunkIndex:
         return self.store.iter_metadata()
 
     def graph_size(self) -> dict[str, int]:
-        """Edges of the reference graph by kind ("explains", "cites")."""
+        """Edges of the reference graph by kind ("explains", "cites", "empowered_by")."""
         sizes: dict[str, int] = {}
         for edge in self.store.edges():
             sizes[edge.kind] = sizes.get(edge.kind, 0) + 1

@@ -26,11 +26,11 @@ from index.chunk import Chunk
 from index.folders import replaced_folder
 from index.levels import level_links
 from index.norms import NormProfile, build_profiles
-from index.references import Edge
+from index.references import FORMULA, Edge
 
 log = logging.getLogger(__name__)
 
-NORM_INDEX_FORMAT = "2"
+NORM_INDEX_FORMAT = "3"
 
 
 def _law_of(norm: str) -> str:
@@ -51,7 +51,7 @@ def _bm25(token_lists: list[list[str]]):
 class NormIndex:
     def __init__(self, ids: list[str], norms: list[str], absaetze: list[str], profiles: dict[str, NormProfile],
                  edges: list[Edge], contexts: list[str], context_bm25, profile_bm25, version: str,
-                 levels: dict[str, list[str]] | None = None) -> None:
+                 levels: dict[str, list[str]] | None = None, formulas: dict[str, str] | None = None) -> None:
         self.ids = ids
         self._absatz_of = {cid: a for cid, a in zip(ids, absaetze) if a}
         self.norm_keys = sorted(profiles)
@@ -68,6 +68,12 @@ class NormIndex:
         self._context_bm25 = context_bm25
         self._profile_bm25 = profile_bm25
         self._levels = levels or {}
+        # A Verordnung's Eingangsformel (chunk id → its law) and the norms that empower each law.
+        self._formulas = formulas or {}
+        self._empowering: dict[str, list[Edge]] = {}
+        for edge in edges:
+            if edge.kind == "empowered_by" and edge.source in self._formulas:
+                self._empowering.setdefault(self._formulas[edge.source], []).append(edge)
 
     # -- building --------------------------------------------------------------------
     @classmethod
@@ -84,7 +90,9 @@ class NormIndex:
         absaetze = [chunk.locator.get("absatz", "") if chunk.kind == "law" else "" for _, chunk in pairs]
         return cls(ids, [units.norm[cid] for cid in ids], absaetze, profiles, list(edges), contexts,
                    _bm25([tokenize(text) for text in contexts]),
-                   _bm25([tokenize(profiles[key].text()) for key in norm_keys]), version, level_links(pairs))
+                   _bm25([tokenize(profiles[key].text()) for key in norm_keys]), version, level_links(pairs),
+                   {cid: chunk.locator.get("law", "") for cid, chunk in pairs
+                    if chunk.kind == "law" and chunk.locator.get("norm") == FORMULA})
 
     # -- searching -------------------------------------------------------------------
     def context_scores(self, tokens: list[str]) -> np.ndarray:
@@ -133,6 +141,19 @@ class NormIndex:
         return [e for e in self.links(chunk_id)
                 if e.kind == "cites" and (e.norm in self.profiles or _law_of(e.norm) != own)]
 
+    def empowered_by(self, chunk_id: str) -> list[Edge]:
+        """The norms its Eingangsformel names as the basis of the unit's Verordnung ("§ 13 SGB II"
+        for every unit of the Bürgergeld-V); empty for a unit of a law."""
+        law = self._formulas.get(chunk_id) or _law_of(self.norm_of(chunk_id))
+        return list(self._empowering.get(law, ()))
+
+    def empowers(self, chunk_id: str) -> list[str]:
+        """The Verordnungen (laws) whose Eingangsformel names the unit's norm (and its Absatz,
+        where the formula names one) as their basis."""
+        norm, absatz = self.norm_of(chunk_id), self.absatz_of(chunk_id)
+        return [law for law, edges in self._empowering.items()
+                if norm and any(e.norm == norm and (not e.absatz or e.absatz == absatz) for e in edges)]
+
     def valued_in(self, chunk_id: str) -> list[str]:
         """The tables (chunk ids) that give the values of a level the unit names."""
         return list(self._levels.get(chunk_id, ()))
@@ -149,7 +170,7 @@ class NormIndex:
                     "norms": [self._norm_of[c] for c in self.ids], "contexts": self.contexts,
                     "absaetze": [self.absatz_of(c) for c in self.ids],
                     "profiles": {k: vars(p) for k, p in self.profiles.items()}, "edges": edges,
-                    "levels": self._levels}
+                    "levels": self._levels, "formulas": self._formulas}
             (tmp / "norms.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -169,7 +190,7 @@ class NormIndex:
             profile_bm25 = bm25s.BM25.load(str(folder / "profiles")) if profiles else None
             return cls(data["ids"], data["norms"], data["absaetze"], profiles, [Edge(*e) for e in data["edges"]],
                        data["contexts"],
-                       context, profile_bm25, data["version"], data["levels"])
+                       context, profile_bm25, data["version"], data["levels"], data["formulas"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("norm index at %s unreadable (%s); it will be rebuilt", folder, exc)
             return None

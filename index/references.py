@@ -198,9 +198,16 @@ def unit_norm(kind: str, locator: dict[str, str]) -> str:
     return ""
 
 
+# The formula that opens a Verordnung: "Auf Grund des § 13 des Zweiten Buches Sozialgesetzbuch …
+# verordnet das Bundesministerium …". What it cites before the verb is what empowers the Verordnung.
+FORMULA = "Eingangsformel"
+_ENACTS = re.compile(r"\b(?:verordnen|verordnet|beschließt|beschließen)\b")
+
+
 @dataclass(frozen=True)
 class Edge:
-    """``source`` (a chunk id) ``kind`` ("explains", "cites") ``norm`` (and ``absatz`` when named)."""
+    """``source`` (a chunk id) ``kind`` ("explains", "cites", "empowered_by": the source is a
+    Verordnung's Eingangsformel and ``norm`` empowers it) ``norm`` (and ``absatz`` when named)."""
 
     source: str
     kind: str
@@ -209,8 +216,9 @@ class Edge:
 
 
 def unit_edges(chunk_id: str, kind: str, locator: dict[str, str], text: str, scope: str = "") -> list[Edge]:
-    """The edges of one unit: the norm a Weisung Rz. explains, and every norm its text cites
-    (its own § only with another Absatz).
+    """The edges of one unit: the norm a Weisung Rz. explains, the norms a Verordnung's
+    Eingangsformel names as its basis, and every other norm its text cites (its own § only with
+    another Absatz).
 
     A Rz. explains the (norm, Absatz) it cites most among the norms its Weisung covers
     (``scope``, e.g. "§§ 11–11b SGB II": Rz. 11.50 of that Weisung may be about § 11b Abs. 2);
@@ -231,10 +239,16 @@ def unit_edges(chunk_id: str, kind: str, locator: dict[str, str], text: str, sco
         else:
             norm, absatz = own, ""
         edges[("explains", norm, absatz)] = Edge(chunk_id, "explains", norm, absatz)
+    if kind == "law" and locator.get("norm") == FORMULA:
+        enacts = _ENACTS.search(text)
+        for ref in refs:
+            if ref.law and (enacts is None or ref.start < enacts.start()):
+                edges[("empowered_by", ref.norm, ref.absatz)] = Edge(chunk_id, "empowered_by", ref.norm, ref.absatz)
     for ref in refs:
         if not ref.law:
             continue
         if ref.norm == own and (kind != "law" or not ref.absatz or ref.absatz == own_absatz):
             continue
-        edges.setdefault(("cites", ref.norm, ref.absatz), Edge(chunk_id, "cites", ref.norm, ref.absatz))
+        if ("empowered_by", ref.norm, ref.absatz) not in edges:
+            edges.setdefault(("cites", ref.norm, ref.absatz), Edge(chunk_id, "cites", ref.norm, ref.absatz))
     return list(edges.values())

@@ -717,7 +717,8 @@ class HybridSearcher:
     def links(self, chunk_id: str, limit: int = 3) -> list[str]:
         """The unit's neighbours in the reference graph, as a card shows them: "Erläutert in FW
         § 22 SGB II, Rz. 22.41" (for an Absatz), "Erläutert § 22 Abs. 1 SGB II" (for a Rz.),
-        "Verweist auf § 12 Abs. 2 SGB II"."""
+        "Verweist auf § 12 Abs. 2 SGB II", "Erlassen auf Grund von § 13 SGB II" (for a unit of a
+        Verordnung), "Grundlage der Bürgergeld-V" (for the § that empowers it)."""
         norms = self._norms
         if norms is None:
             return []
@@ -732,6 +733,8 @@ class HybridSearcher:
         out += [f"Verweist auf {_norm_label(e.norm, e.absatz)}" for e in cited]
         tables = self.index.chunks(norms.valued_in(chunk_id)[:limit])
         out += [f"Beziffert in {chunk.label}" for chunk in tables.values()]
+        out += [f"Erlassen auf Grund von {_norm_label(e.norm, e.absatz)}" for e in norms.empowered_by(chunk_id)[:limit]]
+        out += [f"Grundlage der {law}" for law in norms.empowers(chunk_id)[:limit]]
         return out
 
     def _explain(self, hit: "Hit") -> None:

@@ -147,3 +147,18 @@ def test_a_law_named_after_the_citation_in_its_other_forms_is_that_law():
     # "Zweites Gesetz über …" is no book of the Sozialgesetzbuch.
     assert parse_references("§ 2 Absatz 1 Nummer 1 Zweites Gesetz über die Krankenversicherung", "SGB II")[0].law \
         == "SGB II"
+
+
+def test_the_eingangsformel_of_a_verordnung_names_the_norm_that_empowers_it():
+    # The Eingangsformel of the Bürgergeld-V (gii XML): the § before "verordnet" is its basis;
+    # the amending acts it names are no norms of the graph.
+    text = ("Auf Grund des § 13 des Zweiten Buches Sozialgesetzbuch – Grundsicherung für Arbeitsuchende – "
+            "(Artikel 1 des Gesetzes vom 24. Dezember 2003, BGBl. I S. 2954, 2955), der durch Artikel 1 Nr. 11 "
+            "des Gesetzes vom 20. Juli 2006 (BGBl. I S. 1706) geändert worden ist, verordnet das "
+            "Bundesministerium für Arbeit und Soziales:")
+    edges = unit_edges("bgv#formula", "law", {"law": "Bürgergeld-V", "norm": "Eingangsformel"}, text)
+    assert [(e.kind, e.norm, e.absatz) for e in edges] == [("empowered_by", "§ 13 SGB II", "")]
+    # The same words in a § of a law are an ordinary citation.
+    cited = unit_edges("x", "law", {"law": "SGB II", "paragraph": "1", "absatz": "1"},
+                       "Auf Grund des § 13 wird … verordnet.")
+    assert [(e.kind, e.norm) for e in cited] == [("cites", "§ 13 SGB II")]

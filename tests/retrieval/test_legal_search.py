@@ -175,3 +175,15 @@ def test_a_lookup_names_the_units_the_sources_lack(searcher):
     result = searcher.search("§§ 7 und 159 SGB II", k=10)
     assert result.unfound == ["§ 159 SGB II"]
     assert labels(result)[0] == "§ 7 Abs. 1 SGB II"
+
+
+def test_a_verordnung_and_the_norm_that_empowers_it_name_each_other_on_their_cards(searcher):
+    # The Kennzahlen-Verordnung opens "Auf Grund des § 48a Absatz 2 des Zweiten Buches
+    # Sozialgesetzbuch … verordnet das Bundesministerium …".
+    norms = searcher._norms  # the searcher's own graph, read here to find the units
+    rule = norms.units_of("§ 5 SGB2§48aFKV")[0]
+    assert "Erlassen auf Grund von § 48a Abs. 2 SGB II" in searcher.links(rule)
+    assert "Grundlage der SGB2§48aFKV" in searcher.links(norms.units_of("§ 48a SGB II", "2")[0])
+    # Another Absatz of § 48a is not what the formula names, and a § of the law is no Verordnung.
+    assert not any(link.startswith("Grundlage der") for link in searcher.links(norms.units_of("§ 48a SGB II", "1")[0]))
+    assert not any(link.startswith("Erlassen auf Grund") for link in searcher.links(norms.units_of("§ 48a SGB II", "1")[0]))
