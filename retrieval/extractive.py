@@ -43,6 +43,13 @@ _ENUMERATION_ONLY = re.compile(r"^\(?\d+[a-z]?[.)]?$|^[a-z]\)$")
 # statement that can be quoted.
 MAX_UNENDED_CHARS = 250
 _SENTENCE_END = '.!?:;,)"“”'
+# A footnote's number after the full stop ("… keine Anwendung mehr.3") still ends a sentence.
+_FOOTNOTE_AFTER_END = re.compile(r"[.!?]\d{1,2}$")
+# The loaders of the known sources keep the documents' punctuation: in a law, a Weisung or a
+# Landtag answer a span that ends without it is a heading, a table cell or a line of a table of
+# contents ("• § 8 Wert des Vermögens"), not a statement. A text a user adds may not punctuate,
+# so there only a long unended span (a flattened table) is left out.
+_PUNCTUATED_KINDS = ("law", "ba", "landtag")
 # What a question asks for, from German (and English) question grammar.
 _ASKS_EXAMPLE = re.compile(r"\bBeispiel|\bz\.\s?B\.|\bexample", re.IGNORECASE)
 _ASKS_HISTORY = re.compile(r"\b(früher|bisher|vorher|alte[nrm]? (?:Fassung|Recht)|geändert|Änderung\w*|Übergang\w*|"
@@ -132,6 +139,10 @@ def readable(sentence: str) -> str:
             break
         text = stripped
     return _INNER_ABSATZ.sub(" ", text)
+
+
+def _ends_sentence(sentence: str) -> bool:
+    return sentence[-1] in _SENTENCE_END or bool(_FOOTNOTE_AFTER_END.search(sentence))
 
 
 def _is_fragment(sentence: str) -> bool:
@@ -292,7 +303,8 @@ class ExtractiveAnswerer:
                 # make it an aside.
                 unnumbered = without_absatz_number(stripped)
                 if (stripped.endswith("?") or len(stripped) < 25 or _ENUMERATION_ONLY.match(stripped)
-                        or (len(stripped) > MAX_UNENDED_CHARS and stripped[-1] not in _SENTENCE_END)
+                        or (not _ends_sentence(stripped)
+                            and (hit.chunk.kind in _PUNCTUATED_KINDS or len(stripped) > MAX_UNENDED_CHARS))
                         or (unnumbered.startswith("(") and unnumbered.rstrip(".").endswith(")"))
                         or _POINTER.match(unnumbered)
                         or (_is_fragment(stripped) and not text[:start].strip())

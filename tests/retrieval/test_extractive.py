@@ -178,6 +178,22 @@ def test_a_flattened_table_is_no_candidate_but_a_long_sentence_or_list_item_is()
     assert texts == [rule, item]
 
 
+def test_a_heading_or_contents_line_of_a_weisung_is_no_answer_but_a_sentence_with_a_footnote_is():
+    # FW § 12 SGB II, Gesetzestext: the contents of the Bürgergeld-V ended up as the best
+    # "sentence" for "Wie viel Vermögen darf ich beim Bürgergeld haben?" ("Die Quellen nennen die
+    # gefragte Zahl nicht"), above § 12 Abs. 4 SGB II with its 40 000 Euro.
+    contents = "Nichtberücksichtigung von Einkommen und Vermögen beim Bürgergeld"
+    heading = "Verordnung zur Berechnung von Einkommen sowie zur Nichtberücksichtigung von Vermögen"
+    rule = "Vermögen ist erheblich, wenn es in der Summe 40 000 Euro übersteigt."
+    footnoted = ("Die Regelung findet aufgrund des Übergangs der Förderung auf die Agentur für Arbeit ab dem "
+                 "01.01.2025 keine Anwendung mehr.3")
+    weisung = _weisung_chunk(12, "FW § 12 SGB II, Gesetzestext", "\n\n".join([heading, contents, rule, footnoted]))
+    assert _candidate_texts(weisung) == [rule, footnoted]
+    # A text a user adds may not punctuate its sentences: there a short unended line stays.
+    note = Chunk("notes", "other", "generic", "Notizen", "Notizen", "\n\n".join([heading, rule]))
+    assert _candidate_texts(note) == [heading, rule]
+
+
 def test_a_sentence_that_only_points_elsewhere_is_no_answer():
     rule = "Vermögen ist nicht zu berücksichtigen, soweit es angemessen ist."
     pointers = ["Näheres hierzu regelt die Verordnung zur Berechnung von Einkommen sowie zur "
