@@ -73,7 +73,10 @@ class NormIndex:
         self._empowering: dict[str, list[Edge]] = {}
         for edge in edges:
             if edge.kind == "empowered_by" and edge.source in self._formulas:
-                self._empowering.setdefault(self._formulas[edge.source], []).append(edge)
+                basis = self._empowering.setdefault(self._formulas[edge.source], [])
+                # Each Fassung of a Verordnung has its formula; a basis is named once.
+                if all((e.norm, e.absatz) != (edge.norm, edge.absatz) for e in basis):
+                    basis.append(edge)
 
     # -- building --------------------------------------------------------------------
     @classmethod
