@@ -179,6 +179,16 @@ def parse_references(text: str, default_law: str = "") -> list[Reference]:
     return out
 
 
+def without_references(text: str, references: list[Reference] | None = None) -> str:
+    """``text`` with its § references (``parse_references``, or those given) blanked out, the
+    law names after them included: what the text says besides what it cites."""
+    references = parse_references(text) if references is None else references
+    # The units of one list ("§§ 2 bis 4 Bürgergeld-V") share their span.
+    for start, end in sorted({(ref.start, ref.end) for ref in references}, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 def unit_law(locator: dict[str, str]) -> str:
     """The law a unit's text means when it names none: a law unit's own law, a Weisung's book."""
     if locator.get("law"):

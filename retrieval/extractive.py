@@ -15,7 +15,7 @@ import numpy as np
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
 from index.norms import defines, same_term
-from index.references import parse_references
+from index.references import without_references
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from index.levels import mentioned_levels
@@ -445,7 +445,7 @@ class ExtractiveAnswerer:
 
         def names_the_matter(candidate: Candidate) -> bool:
             # A law named in a citation ("§ 6 Absatz 1 Bürgergeld-V") is not what the sentence is about.
-            words = set(tokenize_german(_without_references(candidate.text)))
+            words = set(tokenize_german(without_references(candidate.text)))
             return not german or any(_same_head(term, word) for word in words for term in asked)
 
         best = max(candidates, key=lambda c: c.score)
@@ -592,14 +592,6 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates, german)))
-
-
-def _without_references(text: str) -> str:
-    """The text with its § references (their law names included) blanked out."""
-    # The units of one list ("§§ 2 bis 4 Bürgergeld-V") share their span.
-    for start, end in sorted({(ref.start, ref.end) for ref in parse_references(text)}, reverse=True):
-        text = text[:start] + " " + text[end:]
-    return text
 
 
 def _same_head(a: str, b: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from index.german import stopwords
-from index.references import Reference, parse_references
+from index.references import Reference, parse_references, without_references
 
 # The words of a request to show a norm's text: "Was steht in …", "Was regelt/besagt/bestimmt
 # …", "Wortlaut von …", "What does … say". Written from German and English usage, not from
@@ -31,12 +31,7 @@ def named_references(question: str) -> list[Reference]:
     references = parse_references(question)
     if not references or any(not ref.law for ref in references):
         return []
-    rest, end = [], 0
-    for ref in references:
-        rest.append(question[end:ref.start])
-        end = max(end, ref.end)
-    rest.append(question[end:])
     ignored = stopwords() | LOOKUP_FRAME
-    if any(word.casefold() not in ignored for word in _WORD.findall(" ".join(rest))):
+    if any(word.casefold() not in ignored for word in _WORD.findall(without_references(question, references))):
         return []
     return list({(ref.paragraph, ref.absatz, ref.law): ref for ref in references}.values())

@@ -1,5 +1,5 @@
 """Reference parsing on citation forms as they stand in the corpus (laws and Weisungen)."""
-from index.references import norm_key, parse_references, unit_edges, unit_norm
+from index.references import norm_key, parse_references, unit_edges, unit_norm, without_references
 
 
 def labels(text: str, default_law: str = "SGB II") -> list[str]:
@@ -162,3 +162,8 @@ def test_the_eingangsformel_of_a_verordnung_names_the_norm_that_empowers_it():
     cited = unit_edges("x", "law", {"law": "SGB II", "paragraph": "1", "absatz": "1"},
                        "Auf Grund des § 13 wird … verordnet.")
     assert [(e.kind, e.norm) for e in cited] == [("cites", "§ 13 SGB II")]
+
+
+def test_without_references_keeps_what_the_text_says_besides_its_citations():
+    assert without_references("§§ 2 bis 4 Bürgergeld-V und § 7 Abs. 3 SGB II gelten.").split() == ["und", "gelten."]
+    assert without_references("Keine Vorschrift wird genannt.") == "Keine Vorschrift wird genannt."
