@@ -30,7 +30,7 @@ from index.references import FORMULA, Edge
 
 log = logging.getLogger(__name__)
 
-NORM_INDEX_FORMAT = "3"
+NORM_INDEX_FORMAT = "4"
 
 
 def _law_of(norm: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from fundstelle.sentences import without_absatz_number
 from index.chunk import Chunk
@@ -65,6 +65,59 @@ def defines(sentence: str, term: str) -> bool:
     return any(same_term(defined, term) for defined in defined_terms(sentence))
 
 
+# A name given in parentheses after what it names (the "Klammerdefinition" of German drafting):
+# "… das Beschäftigungsverhältnis gelöst … hat (Sperrzeit bei Arbeitsaufgabe)", "die
+# Bundesagentur für Arbeit (Bundesagentur)". The parentheses follow a word and hold a noun
+# phrase and nothing else (adjectives before one capitalised noun, then at most four words): no
+# digit, no "§", no abbreviation in capitals ("(SGB II)"), no remark ("(zum Beispiel …)").
+_BRACKETED = re.compile(
+    r"(?<=[\w,]\s)\((?P<term>(?:[a-zäöüß-]{2,}(?:e|er|es|en|em)\s){0,2}[A-ZÄÖÜ][a-zäöüß-]{3,}"
+    r"(?:\s(?:[a-zäöüß]+|[A-ZÄÖÜ][a-zäöüß-]+)){0,4})\)")
+_NOT_A_NAME = ("ohne", "zum", "zur", "etwa", "einschließlich", "insbesondere", "sowie", "also", "siehe", "vergleiche")
+
+
+def named_terms(text: str) -> list[str]:
+    """The names a legal text gives in parentheses after what they name, in order, without
+    repeats: "(Sperrzeit bei Arbeitsaufgabe)", "(allgemeine Meldepflicht)", "(Kooperationsplan)".
+    Kept apart from ``defined_terms``: such a name says what the sentence is called, which a
+    definitional question about that name asks for; it does not describe the norm as a whole."""
+    text = " ".join(text.split())
+    return list(dict.fromkeys(m.group("term") for m in _BRACKETED.finditer(text)
+                              if m.group("term").split()[0] not in _NOT_A_NAME))
+
+
+def same_name(named: str, phrase: str) -> bool:
+    """Whether a question's phrase is the given name, word for word, inflection aside
+    ("die allgemeine Meldepflicht" asks for "(allgemeine Meldepflicht)"; "Sperrzeit" alone
+    does not ask for "(Sperrzeit bei Arbeitsaufgabe)")."""
+    ours, theirs = named.casefold().split(), phrase.casefold().split()
+    if len(ours) != len(theirs):
+        return False
+    for a, b in zip(ours, theirs):
+        shorter, longer = sorted((a, b), key=len)
+        if a != b and not (len(shorter) >= 4 and len(longer) - len(shorter) <= 2
+                           and longer.startswith(shorter[:len(shorter) - 1])):
+            return False
+    return True
+
+
+def names(sentence: str, phrase: str) -> bool:
+    """Whether ``sentence`` gives ``phrase`` as its name in parentheses (``named_terms``)."""
+    return any(same_name(named, phrase) for named in named_terms(sentence))
+
+
+def asked_name(named: Iterable[str], words: Sequence[str]) -> str:
+    """The longest beginning of a question's ``words`` (``retrieval.asked_term.asked_phrase``)
+    that is one of the ``named`` terms ("" for none): "Sperrzeit bei Arbeitsaufgabe" of
+    "Sperrzeit bei Arbeitsaufgabe"; "Kooperationsplan" of "Kooperationsplan und wer …"."""
+    named = list(named)
+    for size in range(len(words), 0, -1):
+        wanted = " ".join(words[:size])
+        if any(same_name(n, wanted) for n in named):
+            return wanted
+    return ""
+
+
 def same_term(defined: str, term: str) -> bool:
     """Whether two words name one term, inflection aside ("Langzeitarbeitslose" /
     "langzeitarbeitslos"): the shorter, less its last two letters, begins the longer."""
@@ -91,6 +144,7 @@ class NormProfile:
     title: str = ""
     law_title: str = ""
     definitions: list[str] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)       # names given in parentheses (``named_terms``)
     headings: list[str] = field(default_factory=list)
     units: list[str] = field(default_factory=list)       # chunk ids of its law Absätze
     explained_by: list[str] = field(default_factory=list)  # chunk ids of the Rz. explaining it
@@ -141,6 +195,7 @@ def build_profiles(chunks: Iterable[tuple[str, Chunk]], graph: dict[str, list[Ed
             terms = defined_terms(chunk.text)
             definitions[chunk_id] = terms
             profile.definitions.extend(t for t in terms if t not in profile.definitions)
+            profile.named.extend(t for t in named_terms(chunk.text) if t not in profile.named)
         else:
             profile.explained_by.append(chunk_id)
             chain = _heading_chain(chunk)

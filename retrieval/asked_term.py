@@ -25,3 +25,20 @@ def asked_term(question: str) -> str:
     """The term a definitional question asks about ("" for other questions)."""
     match = _ASKED_TERM.search(question)
     return next((t for t in match.groups() if t), "") if match else ""
+
+
+_WORDS = re.compile(r"[\w-]+")
+
+
+def asked_phrase(question: str, max_words: int = 6) -> list[str]:
+    """The words of a definitional question from its asked term on ("Was ist die allgemeine
+    Meldepflicht?" -> ["allgemeine", "Meldepflicht"]; "Was ist eine Sperrzeit bei
+    Arbeitsaufgabe?" -> ["Sperrzeit", "bei", "Arbeitsaufgabe"]), at most ``max_words``, up to
+    the first comma or question mark; [] for other questions. A name the law gives in
+    parentheses may be longer than the one word ``asked_term`` returns."""
+    match = _ASKED_TERM.search(question)
+    if not match:
+        return []
+    group = next(name for name, value in match.groupdict().items() if value)
+    rest = re.split(r"[,;?!.]", question[match.start(group):], maxsplit=1)[0]
+    return _WORDS.findall(rest)[:max_words]

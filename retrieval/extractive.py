@@ -14,13 +14,13 @@ import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
-from index.norms import defines, same_term
+from index.norms import asked_name, defines, named_terms, same_term
 from index.references import without_references
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from index.levels import mentioned_levels
 from index.spelling import misspelt_in
-from retrieval.asked_term import asked_term
+from retrieval.asked_term import asked_phrase, asked_term
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
 
@@ -350,6 +350,7 @@ class ExtractiveAnswerer:
             question_match = dict(zip(qa_hits, matches))
         q_terms = set(tokenize_german(question))
         asked = self.asked_term(question)
+        phrase = asked_phrase(question) if asked else []
         first_in_passage: set[int] = set()
         for candidate, sim in sorted(zip(candidates, sims), key=lambda pair: (pair[0].hit_index, pair[0].start)):
             terms = set(tokenize_german(candidate.text))
@@ -367,6 +368,10 @@ class ExtractiveAnswerer:
             score -= self.role_adjustment(question, candidate.role)
             if asked and candidate.role == DEFINITION and self.defines(candidate.text, asked):
                 # The legal definition of the very term asked for answers "Was ist …?".
+                score += self.DEFINED_TERM_BONUS
+            elif phrase and candidate.kind == "law" and asked_name(named_terms(candidate.text), phrase):
+                # So does the law sentence that gives the asked name in parentheses: "… gelöst
+                # hat (Sperrzeit bei Arbeitsaufgabe)" for "Was ist eine Sperrzeit bei Arbeitsaufgabe?".
                 score += self.DEFINED_TERM_BONUS
             candidate.score = score
         if asked:

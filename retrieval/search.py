@@ -24,11 +24,11 @@ from index.chunk_index import ChromaUnavailableError, ChunkIndex, contextual_tex
 from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
-from index.norms import defines, same_term
+from index.norms import asked_name, defines, names, same_name, same_term
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
-from retrieval.asked_term import asked_term
+from retrieval.asked_term import asked_phrase, asked_term
 from retrieval.filters import DocumentCatalog, SearchFilter
 from retrieval.language import detect_language
 from retrieval.lookup import named_references
@@ -54,6 +54,11 @@ EXACT_DENSE_MAX = 200_000
 
 # A graph relation as the neighbour's side says it (see ``HybridSearcher._neighbours``).
 _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläutert", "beziffert in": "beziffert"}
+
+
+# How far the unit giving an asked name in parentheses is put ahead of the best hit (a rank, not
+# a weight: any positive value puts it first).
+NAMED_LEAD = 0.01
 
 
 @dataclass(frozen=True)
@@ -491,12 +496,17 @@ class HybridSearcher:
         # "Was ist eine Bedarfsgemeinschaft?": the unit holding the legal definition of the asked
         # term is a candidate, whatever its length does to its BM25 score.
         defining: list[str] = []
+        naming: list[str] = []
         if structured and weights.definition:
             term = asked_term(question)
             if term:
                 defining = self._defining_units(norms, term, allowed)
                 for cid in defining:
                     hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
+                name, naming = self._naming_units(norms, asked_phrase(question), allowed)
+                naming = [cid for cid in naming if cid not in defining]
+                for cid in naming:
+                    hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"benennt ({name})"
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
         named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])
         for cid in named:
@@ -550,6 +560,12 @@ class HybridSearcher:
             best = max(hit.score for hit in hits.values())
             for cid in defining:
                 hits[cid].score += weights.definition * max(0.0, best - hits[cid].score)
+        if naming:
+            # The sentence that gives the asked name in parentheses says what it is called:
+            # its unit leads ("Was ist eine Sperrzeit bei Arbeitsaufgabe?": § 159 Abs. 1 SGB III).
+            best = max(hit.score for hit in hits.values())
+            for cid in naming:
+                hits[cid].score = max(hits[cid].score, best + NAMED_LEAD)
         ranked = _structural_order(list(hits.values()))
         if named:
             first = set(named[:k])
@@ -697,6 +713,26 @@ class HybridSearcher:
         chunks = self.index.chunks(ids) if ids else {}
         return [cid for cid in ids if cid in chunks and any(
             defines(chunks[cid].text[start:end], term) for start, end in split_sentences(chunks[cid].text))]
+
+    def _naming_units(self, norms: NormIndex, phrase: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
+        """The name the law gives in parentheses that the question's phrase (or its longest
+        beginning) asks for, and the law units with the sentence giving it, of each norm the
+        newest Fassung the filters allow: "Was ist eine Sperrzeit bei Arbeitsaufgabe?" ->
+        "Sperrzeit bei Arbeitsaufgabe", § 159 Abs. 1 SGB III."""
+        wanted = asked_name((n for key in norms.norm_keys for n in norms.profiles[key].named), phrase)
+        if not wanted:
+            return "", []
+        keys = [key for key in norms.norm_keys if any(same_name(n, wanted) for n in norms.profiles[key].named)]
+        position = self.lexical.positions
+        ids = [cid for key in keys for cid in norms.units_of(key)
+               if cid in position and (allowed is None or allowed[position[cid]])]
+        chunks = self.index.chunks(ids) if ids else {}
+        found = [cid for cid in ids if cid in chunks and names(chunks[cid].text, wanted)]
+        newest: dict[str, int] = {}
+        for cid in found:
+            norm = norms.norm_of(cid)
+            newest[norm] = max(newest.get(norm, 0), int(self._chunk_date[position[cid]]))
+        return wanted, [cid for cid in found if int(self._chunk_date[position[cid]]) == newest[norms.norm_of(cid)]]
 
     @staticmethod
     def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:

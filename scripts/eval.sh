@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the README "Results" table: the gold dev set and the GermanQuAD test split, each
 # with the hybrid, dense and BM25 retrievers, extractive answers, and the project's own fresh
-# check set (evaluation/fresh/, hybrid; README "Fresh questions"). Reports go to eval-out/
+# check sets (evaluation/fresh/, hybrid; README "Fresh questions" and "Twenty-first session"). Reports go to eval-out/
 # (one folder per run, see report.md there); the comparison tables are printed at the end
 # and written to eval-out/results.md.
 #
@@ -48,6 +48,11 @@ echo "== gold $(basename "$FRESH"), hybrid"
 "$PY" -m evaluation gold "$FRESH" --retriever hybrid --mode "$MODE" --out "$OUT/fresh-hybrid"
 rc=$?; [ $rc -eq 0 ] || status=$rc
 
+NAMES=evaluation/fresh/names-2026-12-04.jsonl
+echo "== gold $(basename "$NAMES"), hybrid"
+"$PY" -m evaluation gold "$NAMES" --retriever hybrid --mode "$MODE" --out "$OUT/names-hybrid"
+rc=$?; [ $rc -eq 0 ] || status=$rc
+
 existing() { for f in "$@"; do [ -f "$f" ] && echo "$f"; done; }
 mapfile -t gold_done < <(existing "${gold_reports[@]}")
 mapfile -t squad_done < <(existing "${squad_reports[@]}")
@@ -58,6 +63,8 @@ mapfile -t squad_done < <(existing "${squad_reports[@]}")
   [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown; echo
   echo "## $(basename "$FRESH") ($MODE, a check set: nothing is chosen on it)"; echo
   [ -f "$OUT/fresh-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh-hybrid/report.json" --markdown
+  echo; echo "## $(basename "$NAMES") ($MODE, definitional questions for the names the laws give in parentheses)"; echo
+  [ -f "$OUT/names-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/names-hybrid/report.json" --markdown
 } > "$OUT/results.md"
 [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}"
 [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}"

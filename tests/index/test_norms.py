@@ -1,6 +1,6 @@
 """Legal definitions, norm profiles and unit context, on texts in the form the corpus has them."""
 from index.chunk import Chunk
-from index.norms import build_profiles, defined_terms
+from index.norms import asked_name, build_profiles, defined_terms, named_terms, same_name
 
 
 def law(paragraph: str, absatz: str, title: str, text: str) -> tuple[str, Chunk]:
@@ -87,3 +87,42 @@ def test_a_norm_index_of_the_format_before_level_links_is_rebuilt(tmp_path):
     del data["levels"]
     path.write_text(json.dumps(data), encoding="utf-8")
     assert NormIndex.load(tmp_path / "norms") is None
+
+
+def test_a_name_given_in_parentheses_is_a_named_term():
+    # § 159 Abs. 1 SGB III and § 309 Abs. 1 SGB III name the case they describe in parentheses.
+    sperrzeit = ("Versicherungswidriges Verhalten liegt vor, wenn 1. die oder der Arbeitslose das "
+                 "Beschäftigungsverhältnis gelöst … hat (Sperrzeit bei Arbeitsaufgabe), 2. die … gemeldete "
+                 "Person … eine … Beschäftigung nicht angenommen … hat (Sperrzeit bei Arbeitsablehnung),")
+    assert named_terms(sperrzeit) == ["Sperrzeit bei Arbeitsaufgabe", "Sperrzeit bei Arbeitsablehnung"]
+    assert named_terms("… zu erscheinen, wenn die Agentur für Arbeit sie dazu auffordert (allgemeine "
+                       "Meldepflicht).") == ["allgemeine Meldepflicht"]
+    assert named_terms("die Bundesagentur für Arbeit (Bundesagentur)") == ["Bundesagentur"]
+
+
+def test_references_abbreviations_and_remarks_in_parentheses_name_nothing():
+    assert named_terms("Leistungen nach dem Zweiten Buch (SGB II) und nach Absatz 2 (§ 12 Absatz 2)") == []
+    assert named_terms("Aufwendungen für Aktivitäten (zum Beispiel Musikunterricht) und für Kinder "
+                       "(ohne Leistungen für Unterkunft und Heizung)") == []
+    # A name in parentheses is no legal definition of the norm: the profile keeps them apart.
+    assert defined_terms("… gemeinsam einen Plan zur Verbesserung der Teilhabe (Kooperationsplan) erstellen.") == []
+
+
+def test_a_question_asks_for_a_name_word_for_word_inflection_aside():
+    assert same_name("allgemeine Meldepflicht", "allgemeinen Meldepflicht")
+    assert same_name("Kooperationsplan", "Kooperationsplans")
+    assert not same_name("Sperrzeit bei Arbeitsaufgabe", "Sperrzeit")
+    assert not same_name("Leistungsfortzahlung", "Leistung")
+    named = ["Sperrzeit bei Arbeitsaufgabe", "Kooperationsplan"]
+    assert asked_name(named, ["Sperrzeit", "bei", "Arbeitsaufgabe"]) == "Sperrzeit bei Arbeitsaufgabe"
+    assert asked_name(named, ["Kooperationsplan", "und", "wer", "macht", "ihn"]) == "Kooperationsplan"
+    assert asked_name(named, ["Sperrzeit"]) == ""
+
+
+def test_the_profile_keeps_the_names_its_law_gives_in_parentheses():
+    chunks = [law("15", "2", "Potenzialanalyse und Kooperationsplan",
+                  "(2) Die Agentur für Arbeit soll … gemeinsam einen Plan zur Verbesserung der Teilhabe "
+                  "(Kooperationsplan) erstellen.")]
+    profiles, units = build_profiles(chunks)
+    assert profiles["§ 15 SGB II"].named == ["Kooperationsplan"]
+    assert "Kooperationsplan" not in profiles["§ 15 SGB II"].definitions

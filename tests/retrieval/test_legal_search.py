@@ -187,3 +187,26 @@ def test_a_verordnung_and_the_norm_that_empowers_it_name_each_other_on_their_car
     # Another Absatz of § 48a is not what the formula names, and a § of the law is no Verordnung.
     assert not any(link.startswith("Grundlage der") for link in searcher.links(norms.units_of("§ 48a SGB II", "1")[0]))
     assert not any(link.startswith("Erlassen auf Grund") for link in searcher.links(norms.units_of("§ 48a SGB II", "1")[0]))
+
+
+def test_a_question_for_a_name_the_law_gives_in_parentheses_lands_on_the_unit_giving_it(searcher):
+    # § 159 Abs. 1 SGB III names the case "(Sperrzeit bei Arbeitsaufgabe)"; Abs. 3 (its length)
+    # resembles the question as much and ranked first.
+    result = searcher.search("Was ist eine Sperrzeit bei Arbeitsaufgabe?", k=5)
+    first = result.hits[0]
+    assert first.chunk.label == "§ 159 Abs. 1 SGB III"
+    assert first.reasons["definition"] == "benennt (Sperrzeit bei Arbeitsaufgabe)"
+
+
+def test_a_single_word_of_a_longer_name_does_not_ask_for_it(searcher):
+    result = searcher.search("Was ist eine Sperrzeit?", k=5)
+    assert all("benennt" not in hit.reasons.get("definition", "") for hit in result.hits)
+
+
+def test_a_what_is_question_is_answered_by_the_sentence_giving_the_name(assistant):
+    answer = assistant.ask("Was ist die allgemeine Meldepflicht?")
+    assert answer.citations[0].label == "§ 309 Abs. 1 SGB III"
+    assert "(allgemeine Meldepflicht)" in answer.text.split("[1]")[0]
+    answer = assistant.ask("Was ist eine Sperrzeit bei Arbeitsaufgabe?")
+    assert answer.citations[0].label == "§ 159 Abs. 1 SGB III"
+    assert "(Sperrzeit bei Arbeitsaufgabe)" in answer.text.split("[1]")[0]
