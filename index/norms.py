@@ -118,6 +118,12 @@ def asked_name(named: Iterable[str], words: Sequence[str]) -> str:
     return ""
 
 
+def absatz_order(absatz: str) -> tuple[int, str]:
+    """Sort key of an Absatz number in the law's order: "2a" -> (2, "a"); no Absatz first."""
+    match = re.match(r"(\d+)(.*)", absatz or "")
+    return (int(match.group(1)), match.group(2)) if match else (0, "")
+
+
 def same_term(defined: str, term: str) -> bool:
     """Whether two words name one term, inflection aside ("Langzeitarbeitslose" /
     "langzeitarbeitslos"): the shorter, less its last two letters, begins the longer."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
-from index.norms import asked_name, defines, named_terms, same_term
+from index.norms import absatz_order, asked_name, defines, named_terms, same_term
 from index.references import without_references
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
@@ -162,12 +162,6 @@ def _names(sentence: str, term: str) -> bool:
     term = term.casefold()
     return any(same_term(word, term) and abs(len(word) - len(term)) <= 3
                for word in re.findall(r"[^\W\d_][\w-]*", sentence.casefold()))
-
-
-def _absatz_order(absatz: str) -> tuple[int, str]:
-    """"2a" -> (2, "a"); no Absatz first."""
-    match = re.match(r"(\d+)(.*)", absatz or "")
-    return (int(match.group(1)), match.group(2)) if match else (0, "")
 
 
 def norm_key(chunk) -> str:
@@ -392,7 +386,7 @@ class ExtractiveAnswerer:
         # The norm the answer would quote the term from; another norm's first mention may be a
         # passing one ("Verpflichtungen aus der Eingliederungsvereinbarung", § 138 Abs. 4 SGB III).
         norm = max(naming, key=lambda c: c.score).norm
-        first = min((c for c in naming if c.norm == norm), key=lambda c: (_absatz_order(c.absatz), c.start))
+        first = min((c for c in naming if c.norm == norm), key=lambda c: (absatz_order(c.absatz), c.start))
         first.score += self.FIRST_MENTION_BONUS
 
     @staticmethod
@@ -574,7 +568,7 @@ class ExtractiveAnswerer:
         for candidate in sorted(chosen, key=lambda c: c.hit_index):
             norm_rank.setdefault((candidate.kind, candidate.norm or candidate.hit_index), candidate.hit_index)
         return sorted(chosen, key=lambda c: (order.get(c.kind, 2), norm_rank[(c.kind, c.norm or c.hit_index)],
-                                             _absatz_order(c.absatz) if c.kind == "law" else (0, ""),
+                                             absatz_order(c.absatz) if c.kind == "law" else (0, ""),
                                              c.hit_index, c.start))
 
     @classmethod

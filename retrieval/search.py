@@ -24,7 +24,7 @@ from index.chunk_index import ChromaUnavailableError, ChunkIndex, contextual_tex
 from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
-from index.norms import asked_name, defines, names, same_name, same_term
+from index.norms import absatz_order, asked_name, defines, names, same_name, same_term
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
@@ -78,6 +78,7 @@ class RetrievalWeights:
     context_vector: float = 0.5      # share of the unit's contextual vector in its dense vector (exact search)
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
+    title_route: bool = True         # "Was ist X?" for the title X of one §: its first Absatz leads
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
@@ -503,10 +504,16 @@ class HybridSearcher:
                 defining = self._defining_units(norms, term, allowed)
                 for cid in defining:
                     hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
-                name, naming = self._naming_units(norms, asked_phrase(question), allowed)
-                naming = [cid for cid in naming if cid not in defining]
+                # A legal definition of the term comes before a name in parentheses or a title
+                # ("Bemessungsentgelt ist …", § 151 SGB III, before "… (Bemessungsentgelt)", § 149).
+                phrase = asked_phrase(question) if not defining else []
+                name, naming = self._naming_units(norms, phrase, allowed)
+                reason = f"benennt ({name})"
+                if not naming and weights.title_route:
+                    name, naming = self._titled_units(norms, phrase, allowed)
+                    reason = f"Überschrift ({name})"
                 for cid in naming:
-                    hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"benennt ({name})"
+                    hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = reason
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
         named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])
         for cid in named:
@@ -733,6 +740,26 @@ class HybridSearcher:
             norm = norms.norm_of(cid)
             newest[norm] = max(newest.get(norm, 0), int(self._chunk_date[position[cid]]))
         return wanted, [cid for cid in found if int(self._chunk_date[position[cid]]) == newest[norms.norm_of(cid)]]
+
+    def _titled_units(self, norms: NormIndex, phrase: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
+        """The title of the one § that the question's phrase asks for, and that §'s first Absatz
+        (newest Fassung the filters allow): a law introduces what its § is called there ("Was
+        ist das Einstiegsgeld?" -> § 16b Abs. 1 SGB II). A title several §§ share ("Anspruch",
+        "Verordnungsermächtigung") names none of them."""
+        wanted = asked_name((norms.profiles[key].title for key in norms.norm_keys if norms.profiles[key].title), phrase)
+        if not wanted:
+            return "", []
+        keys = [key for key in norms.norm_keys if same_name(norms.profiles[key].title, wanted)]
+        if len(keys) != 1:
+            return "", []
+        position = self.lexical.positions
+        units = [cid for cid in norms.units_of(keys[0]) if cid in position and (allowed is None or allowed[position[cid]])]
+        if not units:
+            return "", []
+        newest = max(int(self._chunk_date[position[cid]]) for cid in units)
+        units = [cid for cid in units if int(self._chunk_date[position[cid]]) == newest]
+        first = min(absatz_order(norms.absatz_of(cid)) for cid in units)
+        return wanted, [cid for cid in units if absatz_order(norms.absatz_of(cid)) == first]
 
     @staticmethod
     def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:

@@ -48,9 +48,9 @@ echo "== gold $(basename "$FRESH"), hybrid"
 "$PY" -m evaluation gold "$FRESH" --retriever hybrid --mode "$MODE" --out "$OUT/fresh-hybrid"
 rc=$?; [ $rc -eq 0 ] || status=$rc
 
-NAMES=evaluation/fresh/names-2026-12-04.jsonl
-echo "== gold $(basename "$NAMES"), hybrid"
-"$PY" -m evaluation gold "$NAMES" --retriever hybrid --mode "$MODE" --out "$OUT/names-hybrid"
+DEFINITIONS=evaluation/fresh/definitions-2026-12-04.jsonl
+echo "== gold $(basename "$DEFINITIONS"), hybrid"
+"$PY" -m evaluation gold "$DEFINITIONS" --retriever hybrid --mode "$MODE" --out "$OUT/definitions-hybrid"
 rc=$?; [ $rc -eq 0 ] || status=$rc
 
 existing() { for f in "$@"; do [ -f "$f" ] && echo "$f"; done; }
@@ -63,8 +63,8 @@ mapfile -t squad_done < <(existing "${squad_reports[@]}")
   [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown; echo
   echo "## $(basename "$FRESH") ($MODE, a check set: nothing is chosen on it)"; echo
   [ -f "$OUT/fresh-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh-hybrid/report.json" --markdown
-  echo; echo "## $(basename "$NAMES") ($MODE, definitional questions for the names the laws give in parentheses)"; echo
-  [ -f "$OUT/names-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/names-hybrid/report.json" --markdown
+  echo; echo "## $(basename "$DEFINITIONS") ($MODE, definitional questions for names and titles the laws give)"; echo
+  [ -f "$OUT/definitions-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/definitions-hybrid/report.json" --markdown
 } > "$OUT/results.md"
 [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}"
 [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}"

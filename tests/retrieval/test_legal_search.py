@@ -189,18 +189,25 @@ def test_a_verordnung_and_the_norm_that_empowers_it_name_each_other_on_their_car
     assert not any(link.startswith("Erlassen auf Grund") for link in searcher.links(norms.units_of("§ 48a SGB II", "1")[0]))
 
 
-def test_a_question_for_a_name_the_law_gives_in_parentheses_lands_on_the_unit_giving_it(searcher):
-    # § 159 Abs. 1 SGB III names the case "(Sperrzeit bei Arbeitsaufgabe)"; Abs. 3 (its length)
-    # resembles the question as much and ranked first.
-    result = searcher.search("Was ist eine Sperrzeit bei Arbeitsaufgabe?", k=5)
-    first = result.hits[0]
-    assert first.chunk.label == "§ 159 Abs. 1 SGB III"
-    assert first.reasons["definition"] == "benennt (Sperrzeit bei Arbeitsaufgabe)"
+@pytest.mark.parametrize("question, label, reason", [
+    # § 159 Abs. 1 SGB III names the case in parentheses; Abs. 3 (its length) resembled the
+    # question as much and ranked first.
+    ("Was ist eine Sperrzeit bei Arbeitsaufgabe?", "§ 159 Abs. 1 SGB III", "benennt (Sperrzeit bei Arbeitsaufgabe)"),
+    # § 16b SGB II is titled "Einstiegsgeld"; Abs. 2 (the amount) ranked before Abs. 1, which introduces it.
+    ("Was ist das Einstiegsgeld?", "§ 16b Abs. 1 SGB II", "Überschrift (Einstiegsgeld)"),
+])
+def test_a_question_for_a_name_or_title_the_law_gives_lands_on_the_unit_giving_it(searcher, question, label, reason):
+    first = searcher.search(question, k=5).hits[0]
+    assert (first.chunk.label, first.reasons["definition"]) == (label, reason)
 
 
-def test_a_single_word_of_a_longer_name_does_not_ask_for_it(searcher):
-    result = searcher.search("Was ist eine Sperrzeit?", k=5)
-    assert all("benennt" not in hit.reasons.get("definition", "") for hit in result.hits)
+@pytest.mark.parametrize("question, route", [
+    ("Was ist eine Sperrzeit?", "benennt"),                       # one word of "Sperrzeit bei Arbeitsaufgabe"
+    ("Was ist eine Verordnungsermächtigung?", "Überschrift"),     # the title of several §§
+])
+def test_part_of_a_name_or_a_title_several_paragraphs_share_asks_for_no_unit(searcher, question, route):
+    result = searcher.search(question, k=5)
+    assert all(route not in hit.reasons.get("definition", "") for hit in result.hits)
 
 
 def test_a_what_is_question_is_answered_by_the_sentence_giving_the_name(assistant):
@@ -210,3 +217,10 @@ def test_a_what_is_question_is_answered_by_the_sentence_giving_the_name(assistan
     answer = assistant.ask("Was ist eine Sperrzeit bei Arbeitsaufgabe?")
     assert answer.citations[0].label == "§ 159 Abs. 1 SGB III"
     assert "(Sperrzeit bei Arbeitsaufgabe)" in answer.text.split("[1]")[0]
+
+
+def test_a_legal_definition_comes_before_a_name_in_parentheses(searcher):
+    # § 151 Abs. 1 SGB III defines "Bemessungsentgelt ist …"; § 149 only names it in parentheses.
+    result = searcher.search("Was ist das Bemessungsentgelt?", k=5)
+    assert result.hits[0].chunk.label == "§ 151 Abs. 1 SGB III"
+    assert all("benennt" not in hit.reasons.get("definition", "") for hit in result.hits)
