@@ -14,7 +14,7 @@ import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
-from index.norms import absatz_order, asked_name, defines, named_terms, same_term
+from index.norms import absatz_order, asked_name, defines, named_terms, same_name, same_term
 from index.references import without_references
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
@@ -193,6 +193,26 @@ def _is_asker_preamble(hit: Hit) -> bool:
     return hit.chunk.kind == "landtag" and hit.chunk.locator.get("teil") == "vorbemerkung"
 
 
+# A list item's number or letter inside a sentence ("wenn 1. die oder der Arbeitslose …", "b) …").
+_ITEM_MARKER = re.compile(r"(?:^|(?<=\s))(?:\d+[a-z]?\.|[a-z]\))\s")
+
+
+def _end_at_first_item_name(candidate: "Candidate", name: str) -> None:
+    """Where the name stands in parentheses at the end of a list's first item and the list goes
+    on ("Versicherungswidriges Verhalten liegt vor, wenn 1. … herbeigeführt hat (Sperrzeit bei
+    Arbeitsaufgabe), 2. … (Sperrzeit bei Arbeitsablehnung), 3. …"), the quote ends with that
+    item: the lead-in and the named case, verbatim, without the cases not asked about. A name
+    in a later item keeps the whole sentence (its lead-in is not next to it)."""
+    text = candidate.text
+    match = next((m for m in re.finditer(r"\(([^()]*)\)", text) if same_name(m.group(1), name)), None)
+    if match is None or len(_ITEM_MARKER.findall(text[:match.start()])) != 1:
+        return
+    if not re.match(r",?\s*(?:und\s+|oder\s+|sowie\s+)?(?:\d+[a-z]?\.|[a-z]\))\s", text[match.end():]):
+        return
+    candidate.text = text[:match.end()]
+    candidate.end = candidate.start + match.end()
+
+
 @dataclass
 class Candidate:
     hit_index: int
@@ -367,6 +387,7 @@ class ExtractiveAnswerer:
                 # So does the law sentence that gives the asked name in parentheses: "… gelöst
                 # hat (Sperrzeit bei Arbeitsaufgabe)" for "Was ist eine Sperrzeit bei Arbeitsaufgabe?".
                 score += self.DEFINED_TERM_BONUS
+                _end_at_first_item_name(candidate, asked_name(named_terms(candidate.text), phrase))
             candidate.score = score
         if asked:
             self._favour_first_mention(asked, candidates)

@@ -89,6 +89,24 @@ class SupportResult:
     reason: str = ""
 
 
+def quoted_clause(sentence: str, evidence: str) -> str:
+    """The part of ``evidence`` a verbatim quote stands for: from where the quote begins to the
+    end of the clause it ends in (the next comma, semicolon, colon or full stop). A quote cut
+    after the first item of a list ("… wenn 1. … herbeigeführt hat (Sperrzeit bei
+    Arbeitsaufgabe)") is measured against that item, not against the "nicht" of the items it
+    leaves out; a quote that stops before a "nicht" of its own clause ("Der Anspruch besteht"
+    of "Der Anspruch besteht nicht, wenn …") still meets it. The whole evidence where the
+    sentence is not a verbatim piece of it."""
+    core = " ".join(sentence.split()).rstrip(" .")
+    text = " ".join(evidence.split())
+    start = text.find(core) if core else -1
+    if start < 0:
+        return evidence
+    end = start + len(core)
+    clause_end = re.search(r"[,;:.]", text[end:])
+    return text[start:end + (clause_end.start() if clause_end else len(text) - end)]
+
+
 class Verifier:
     """Checks sentences against passages. ``embedder`` is the index's embedding model."""
 
@@ -127,7 +145,8 @@ class Verifier:
         if missing_numbers:
             return SupportResult(False, best_lex, best_span,
                                  "Zahl/Datum nicht in der Quelle: " + ", ".join(sorted(missing_numbers)))
-        if best_lex >= self.LEXICAL_MIN and not self._negation_flip(sentence, passage[best_span[0]:best_span[1]]):
+        if best_lex >= self.LEXICAL_MIN and not self._negation_flip(
+                sentence, quoted_clause(sentence, passage[best_span[0]:best_span[1]])):
             return SupportResult(True, best_lex, best_span)
         texts = [passage[s:e] for s, e in spans]
         vectors = self.embedder.embed_passages([sentence, *texts])

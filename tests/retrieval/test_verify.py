@@ -124,3 +124,20 @@ def test_a_quoted_sentence_that_begins_with_a_paragraph_sign_keeps_its_own_marke
                            "§ 22 Abs. 4 Mindestlohngesetz regelt, dass der Mindestlohn nicht gezahlt werden muss. [2]")
     assert pieces == [("Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind.", [1]),
                       ("§ 22 Abs. 4 Mindestlohngesetz regelt, dass der Mindestlohn nicht gezahlt werden muss.", [2])]
+
+
+def test_a_quote_of_a_lists_first_item_is_not_flipped_by_a_later_item(verifier):
+    # § 159 Abs. 1 SGB III: the quote ends with the first case; "nicht" stands only in later ones.
+    passage = ("Versicherungswidriges Verhalten liegt vor, wenn 1. die oder der Arbeitslose das "
+               "Beschäftigungsverhältnis gelöst hat (Sperrzeit bei Arbeitsaufgabe), 2. die arbeitslose Person "
+               "eine angebotene Beschäftigung nicht annimmt (Sperrzeit bei Arbeitsablehnung).")
+    checks, _, _ = verifier.verify("Versicherungswidriges Verhalten liegt vor, wenn 1. die oder der Arbeitslose das "
+                                   "Beschäftigungsverhältnis gelöst hat (Sperrzeit bei Arbeitsaufgabe). [1]",
+                                   [citation(1, passage, "§ 159 Abs. 1 SGB III")])
+    assert checks[0].status == VERIFIED
+
+
+def test_a_quote_that_stops_before_the_nicht_of_its_own_clause_is_not_supported(verifier):
+    passage = "Der Anspruch auf Arbeitslosengeld besteht nicht, wenn die Anwartschaftszeit nicht erfüllt ist."
+    checks, _, _ = verifier.verify("Der Anspruch auf Arbeitslosengeld besteht. [1]", [citation(1, passage, "§ 1")])
+    assert checks[0].status == UNSUPPORTED
