@@ -372,9 +372,10 @@ class ExtractiveAnswerer:
             candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
             score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
                      - self.RANK_PENALTY * candidate.hit_index)
+            opens_passage = candidate.hit_index not in first_in_passage
             match = question_match.get(candidate.hit_index, 0.0)
             threshold = self.QUESTION_MATCH_MIN if german else self.QUESTION_MATCH_MIN_CROSS_LINGUAL
-            if match >= threshold and candidate.hit_index not in first_in_passage:
+            if match >= threshold and opens_passage:
                 score = max(score, match)
             first_in_passage.add(candidate.hit_index)
             if hits and _is_asker_preamble(hits[candidate.hit_index]):
@@ -388,11 +389,16 @@ class ExtractiveAnswerer:
                 # hat (Sperrzeit bei Arbeitsaufgabe)" for "Was ist eine Sperrzeit bei Arbeitsaufgabe?".
                 score += self.DEFINED_TERM_BONUS
                 _end_at_first_item_name(candidate, asked_name(named_terms(candidate.text), phrase))
+            elif asked and opens_passage and hits and hits[candidate.hit_index].titled:
+                # And the first sentence of the § whose title the question asks for ("Was ist ein
+                # Meldeversäumnis?": § 32 Abs. 1 SGB II, "Meldeversäumnisse", which never repeats
+                # the word its title gives).
+                score += self.DEFINED_TERM_BONUS
             candidate.score = score
         if asked:
-            self._favour_first_mention(asked, candidates)
+            self._favour_first_mention(asked, candidates, hits)
 
-    def _favour_first_mention(self, term: str, candidates: Sequence[Candidate]) -> None:
+    def _favour_first_mention(self, term: str, candidates: Sequence[Candidate], hits: Sequence[Hit] = ()) -> None:
         """"Was ist ein Kooperationsplan?" where no unit defines the term: a law introduces a
         concept before it regulates its details ("… einen Kooperationsplan erstellen; in dem
         Kooperationsplan werden … festgehalten", § 15 Abs. 2 SGB II, before "Der Kooperationsplan
@@ -401,6 +407,8 @@ class ExtractiveAnswerer:
         FIRST_MENTION_BONUS, the size of the defined term's bonus: it stands in for a definition."""
         if any(c.role == DEFINITION and self.defines(c.text, term) for c in candidates):
             return
+        if hits and any(hits[c.hit_index].titled for c in candidates):
+            return   # the § titled by the term introduces it (``score``)
         naming = [c for c in candidates if c.kind == "law" and c.norm and _names(c.text, term)]
         if not naming:
             return

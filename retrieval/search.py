@@ -112,6 +112,7 @@ class Hit:
     norm_score: float = 0.0      # z-score of the hit's norm on the norm route
     graph_bonus: float = 0.0     # what an edge to a better hit added
     values_for: str = ""         # a table brought because this hit (chunk id) names a level it values
+    titled: str = ""             # the § title a definitional question asks for, on that §'s first Absatz
     # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -509,11 +510,14 @@ class HybridSearcher:
                 phrase = asked_phrase(question) if not defining else []
                 name, naming = self._naming_units(norms, phrase, allowed)
                 reason = f"benennt ({name})"
+                titled = False
                 if not naming and weights.title_route:
                     name, naming = self._titled_units(norms, phrase, allowed)
-                    reason = f"Überschrift ({name})"
+                    reason, titled = f"Überschrift ({name})", True
                 for cid in naming:
-                    hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = reason
+                    hit = hits.setdefault(cid, Hit(cid, 0.0))
+                    hit.reasons["definition"] = reason
+                    hit.titled = name if titled else ""
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
         named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])
         for cid in named:

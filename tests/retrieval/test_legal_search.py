@@ -222,6 +222,14 @@ def test_a_what_is_question_is_answered_by_the_sentence_giving_the_name(assistan
     assert "Arbeitsablehnung" not in answer.text
 
 
+def test_a_what_is_question_for_a_paragraph_title_is_answered_by_its_first_sentence(assistant):
+    # § 32 SGB II, "Meldeversäumnisse", never repeats the word; § 31a Abs. 4 does ("… wiederholten
+    # Meldeversäumnissen nach § 32 sind … begrenzt") and was quoted as the answer.
+    answer = assistant.ask("Was ist ein Meldeversäumnis?")
+    assert answer.citations[0].label == "§ 32 Abs. 1 SGB II"
+    assert answer.text.startswith("Kommen Leistungsberechtigte trotz schriftlicher Belehrung")
+
+
 def test_a_legal_definition_comes_before_a_name_in_parentheses(searcher):
     # § 151 Abs. 1 SGB III defines "Bemessungsentgelt ist …"; § 149 only names it in parentheses.
     result = searcher.search("Was ist das Bemessungsentgelt?", k=5)
