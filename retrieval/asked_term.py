@@ -18,7 +18,15 @@ _ASKED_TERM = re.compile(
     r"|\bversteht\s+man\s+unter\s+(?:(?:eine[mnr]?|de[mnr]|die|das)\s+)?(?P<under>[\w-]{4,})"
     r"|\b(?:gilt|gelten)\b[^?]*?\bals\s+(?P<as>[\w-]{4,})"
     r"|^\s*(?:was|wer)\s+(?:gehört|gehören|zählt|zählen)\s+(?:alles\s+)?(?:zu[mr]|zu\s+(?:eine[mnr]?|de[mnr]|die|das))\s+"
-    r"(?P<member>[\w-]{4,})", re.IGNORECASE)
+    r"(?P<member>[\w-]{4,})"
+    # The same question in the other languages the assistant answers, asked about a German term
+    # ("What is the Einstiegsgeld?", "Що таке Kooperationsplan?", "Bildungsgutschein nedir?",
+    # "ما هو Bildungsgutschein؟"): the term is the corpus's word, the frame the language's grammar.
+    r"|^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<en>[\w-]{4,})"
+    r"|^\s*what\s+does\s+(?:an?\s+|the\s+)?(?P<en_mean>[\w-]{4,})\s+mean\b"
+    r"|^\s*що\s+(?:таке|означає)\s+(?P<uk>[\w-]{4,})"
+    r"|^\s*(?P<tr>[\w-]{4,})\s+(?:nedir|ne\s+demek(?:tir)?)\b"
+    r"|^\s*ما\s+(?:هو|هي|معنى)\s+(?P<ar>[\w-]{4,})", re.IGNORECASE)
 
 
 def asked_term(question: str) -> str:
@@ -40,5 +48,5 @@ def asked_phrase(question: str, max_words: int = 6) -> list[str]:
     if not match:
         return []
     group = next(name for name, value in match.groupdict().items() if value)
-    rest = re.split(r"[,;?!.]", question[match.start(group):], maxsplit=1)[0]
+    rest = re.split(r"[,;?!.؟]", question[match.start(group):], maxsplit=1)[0]
     return _WORDS.findall(rest)[:max_words]

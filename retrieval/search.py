@@ -56,9 +56,9 @@ EXACT_DENSE_MAX = 200_000
 _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläutert", "beziffert in": "beziffert"}
 
 
-# How far the unit giving an asked name in parentheses is put ahead of the best hit (a rank, not
-# a weight: any positive value puts it first).
-NAMED_LEAD = 0.01
+# How far the unit that defines, names or titles what a definitional question asks about is put
+# ahead of the best hit (a rank, not a weight: any positive value puts it first).
+DEFINITION_LEAD = 0.01
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class RetrievalWeights:
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
-    definition: float = 1.0          # share of the gap to the best hit added to the legal definition a question asks for
+    definition: float = 1.0          # 0 turns the definition route off; otherwise the defining unit leads
     context_vector: float = 0.5      # share of the unit's contextual vector in its dense vector (exact search)
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
@@ -566,17 +566,17 @@ class HybridSearcher:
                     # "beziffert" the unit that names its level.
                     graph_from[cid] = (_FROM_BROUGHT_SIDE[relation], leader_id)
                     hit.values_for = leader_id if relation == "beziffert in" else ""
-        if defining:
-            # The legal definition answers a definitional question: it joins the best hit.
+        # The legal definition answers a definitional question ("Was ist eine
+        # Bedarfsgemeinschaft?": § 7 Abs. 3 SGB II, not § 38 Abs. 1, which uses the word); where
+        # none defines the term, the sentence giving the asked name in parentheses ("Was ist eine
+        # Sperrzeit bei Arbeitsaufgabe?": § 159 Abs. 1 SGB III) or the first Absatz of the § the
+        # title names. Their units lead.
+        leading = defining if weights.definition else []
+        leading = leading or naming
+        if leading:
             best = max(hit.score for hit in hits.values())
-            for cid in defining:
-                hits[cid].score += weights.definition * max(0.0, best - hits[cid].score)
-        if naming:
-            # The sentence that gives the asked name in parentheses says what it is called:
-            # its unit leads ("Was ist eine Sperrzeit bei Arbeitsaufgabe?": § 159 Abs. 1 SGB III).
-            best = max(hit.score for hit in hits.values())
-            for cid in naming:
-                hits[cid].score = max(hits[cid].score, best + NAMED_LEAD)
+            for cid in leading:
+                hits[cid].score = max(hits[cid].score, best + DEFINITION_LEAD)
         ranked = _structural_order(list(hits.values()))
         if named:
             first = set(named[:k])
@@ -714,16 +714,26 @@ class HybridSearcher:
             out += [cid for cid in units if int(self._chunk_date[position[cid]]) == newest and cid not in out]
         return out, unfound
 
+    def _newest_fassung(self, norms: NormIndex, ids: list[str]) -> list[str]:
+        """Of each norm's units among ``ids`` (all indexed), those of its newest Fassung."""
+        position = self.lexical.positions
+        newest: dict[str, int] = {}
+        for cid in ids:
+            norm = norms.norm_of(cid)
+            newest[norm] = max(newest.get(norm, 0), int(self._chunk_date[position[cid]]))
+        return [cid for cid in ids if int(self._chunk_date[position[cid]]) == newest[norms.norm_of(cid)]]
+
     def _defining_units(self, norms: NormIndex, term: str, allowed: np.ndarray | None) -> list[str]:
         """The law units (of the norms whose profile lists ``term`` among its defined terms)
-        with a sentence that defines it for the whole law, not only for its own provision."""
+        with a sentence that defines it for the whole law, not only for its own provision; of
+        each norm the newest Fassung the filters allow."""
         keys = [key for key in norms.norm_keys if any(same_term(d, term) for d in norms.profiles[key].definitions)]
         position = self.lexical.positions
         ids = [cid for key in keys for cid in norms.units_of(key)
                if cid in position and (allowed is None or allowed[position[cid]])]
         chunks = self.index.chunks(ids) if ids else {}
-        return [cid for cid in ids if cid in chunks and any(
-            defines(chunks[cid].text[start:end], term) for start, end in split_sentences(chunks[cid].text))]
+        return self._newest_fassung(norms, [cid for cid in ids if cid in chunks and any(
+            defines(chunks[cid].text[start:end], term) for start, end in split_sentences(chunks[cid].text))])
 
     def _naming_units(self, norms: NormIndex, phrase: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
         """The name the law gives in parentheses that the question's phrase (or its longest
@@ -738,12 +748,7 @@ class HybridSearcher:
         ids = [cid for key in keys for cid in norms.units_of(key)
                if cid in position and (allowed is None or allowed[position[cid]])]
         chunks = self.index.chunks(ids) if ids else {}
-        found = [cid for cid in ids if cid in chunks and names(chunks[cid].text, wanted)]
-        newest: dict[str, int] = {}
-        for cid in found:
-            norm = norms.norm_of(cid)
-            newest[norm] = max(newest.get(norm, 0), int(self._chunk_date[position[cid]]))
-        return wanted, [cid for cid in found if int(self._chunk_date[position[cid]]) == newest[norms.norm_of(cid)]]
+        return wanted, self._newest_fassung(norms, [cid for cid in ids if cid in chunks and names(chunks[cid].text, wanted)])
 
     def _titled_units(self, norms: NormIndex, phrase: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
         """The title of the one § that the question's phrase asks for, and that §'s first Absatz
@@ -760,8 +765,7 @@ class HybridSearcher:
         units = [cid for cid in norms.units_of(keys[0]) if cid in position and (allowed is None or allowed[position[cid]])]
         if not units:
             return "", []
-        newest = max(int(self._chunk_date[position[cid]]) for cid in units)
-        units = [cid for cid in units if int(self._chunk_date[position[cid]]) == newest]
+        units = self._newest_fassung(norms, units)
         first = min(absatz_order(norms.absatz_of(cid)) for cid in units)
         return wanted, [cid for cid in units if absatz_order(norms.absatz_of(cid)) == first]
 

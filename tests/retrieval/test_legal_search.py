@@ -19,11 +19,16 @@ def labels(result) -> list[str]:
     return [hit.chunk.label for hit in result.hits]
 
 
-def test_definition_question_routes_to_the_norm_that_defines_the_term(searcher):
-    result = searcher.search("Was ist eine Bedarfsgemeinschaft?", k=5)
-    assert "§ 7 Abs. 3 SGB II" in labels(result)
-    defining = next(h for h in result.hits if h.chunk.label == "§ 7 Abs. 3 SGB II")
-    assert defining.reasons.get("norm") == "§ 7 SGB II" or defining.norm_score > 0
+@pytest.mark.parametrize("question", ["Was ist eine Bedarfsgemeinschaft?", "What is a Bedarfsgemeinschaft?",
+                                      "Що таке Bedarfsgemeinschaft?"])
+def test_definition_question_lands_on_the_legal_definition(searcher, question):
+    # The example: § 38 Abs. 1 SGB II, which uses the word, ranked before § 7 Abs. 3,
+    # which defines it; in another language the German term is asked about the same way.
+    first = searcher.search(question, k=5).hits[0]
+    assert first.chunk.label == "§ 7 Abs. 3 SGB II"
+    assert first.reasons["definition"] == "definiert Bedarfsgemeinschaft"
+    assert first.chunk.stand_date == max(h.chunk.stand_date for h in searcher.search(question, k=10).hits
+                                         if h.chunk.label == "§ 7 Abs. 3 SGB II")
 
 
 def test_norm_route_ranks_the_norm_by_its_profile(searcher):
