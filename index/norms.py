@@ -106,16 +106,13 @@ def names(sentence: str, phrase: str) -> bool:
     return any(same_name(named, phrase) for named in named_terms(sentence))
 
 
-def asked_name(named: Iterable[str], words: Sequence[str]) -> str:
-    """The longest beginning of a question's ``words`` (``retrieval.asked_term.asked_phrase``)
-    that is one of the ``named`` terms ("" for none): "Sperrzeit bei Arbeitsaufgabe" of
-    "Sperrzeit bei Arbeitsaufgabe"; "Kooperationsplan" of "Kooperationsplan und wer …"."""
+def asked_name(named: Iterable[str], phrases: Sequence[str]) -> str:
+    """The first of a question's ``phrases`` (``retrieval.asked_term.asked_phrases``, longest
+    first) that is one of the ``named`` terms, whole ("" for none): "Sperrzeit bei
+    Arbeitsaufgabe" of ["Sperrzeit bei Arbeitsaufgabe nach dem SGB III", "Sperrzeit bei
+    Arbeitsaufgabe", "Sperrzeit"]."""
     named = list(named)
-    for size in range(len(words), 0, -1):
-        wanted = " ".join(words[:size])
-        if any(same_name(n, wanted) for n in named):
-            return wanted
-    return ""
+    return next((wanted for wanted in phrases if any(same_name(n, wanted) for n in named)), "")
 
 
 def absatz_order(absatz: str) -> tuple[int, str]:

@@ -29,24 +29,46 @@ _ASKED_TERM = re.compile(
     r"|^\s*ما\s+(?:هو|هي|معنى)\s+(?P<ar>[\w-]{4,})", re.IGNORECASE)
 
 
-def asked_term(question: str) -> str:
-    """The term a definitional question asks about ("" for other questions)."""
-    match = _ASKED_TERM.search(question)
-    return next((t for t in match.groups() if t), "") if match else ""
-
-
 _WORDS = re.compile(r"[\w-]+")
+# Words after which what a question asks about has ended and its context begins: prepositions
+# and conjunctions ("die Altersgrenze | beim Bürgergeld", "eine Sperrzeit bei Arbeitsaufgabe |
+# nach dem SGB III", "ein Kooperationsplan | und wer …") and the particles that close the frame
+# in English and Turkish ("What does X | mean?", "X | nedir?"). A genitive or other attribute
+# ("der Träger der Grundsicherung", "die Dauer des Arbeitslosengeldes") is no such end: the
+# question asks about the qualified thing, not what the bare word means.
+_CONTEXT_START = frozenset({
+    "bei", "beim", "im", "in", "nach", "für", "laut", "gemäß", "ab", "seit", "während", "zum", "zur", "vom",
+    "und", "oder", "sowie", "wenn", "falls", "for", "in", "under", "when", "and", "or", "mean", "nedir", "ne"})
 
 
 def asked_phrase(question: str, max_words: int = 6) -> list[str]:
     """The words of a definitional question from its asked term on ("Was ist die allgemeine
     Meldepflicht?" -> ["allgemeine", "Meldepflicht"]; "Was ist eine Sperrzeit bei
     Arbeitsaufgabe?" -> ["Sperrzeit", "bei", "Arbeitsaufgabe"]), at most ``max_words``, up to
-    the first comma or question mark; [] for other questions. A name the law gives in
-    parentheses may be longer than the one word ``asked_term`` returns."""
+    the first comma or question mark; [] for other questions."""
     match = _ASKED_TERM.search(question)
     if not match:
         return []
     group = next(name for name, value in match.groupdict().items() if value)
     rest = re.split(r"[,;?!.؟]", question[match.start(group):], maxsplit=1)[0]
     return _WORDS.findall(rest)[:max_words]
+
+
+def asked_phrases(question: str) -> list[str]:
+    """What a definitional question may ask about, longest first: its words from the asked
+    term on, and each beginning of them that ends where a context begins (``_CONTEXT_START``).
+    "Was ist eine Sperrzeit bei Arbeitsaufgabe nach dem SGB III?" -> "Sperrzeit bei
+    Arbeitsaufgabe nach dem SGB III", "Sperrzeit bei Arbeitsaufgabe", "Sperrzeit"; "Was ist der
+    Träger der Grundsicherung?" -> only "Träger der Grundsicherung". A name, title or defined
+    term answers the question only when it is one of them, whole."""
+    words = asked_phrase(question)
+    cuts = [len(words)] + [i for i in range(len(words) - 1, 0, -1) if words[i].casefold() in _CONTEXT_START]
+    return [" ".join(words[:i]) for i in dict.fromkeys(cuts)] if words else []
+
+
+def asked_term(question: str) -> str:
+    """The term a definitional question asks about ("" for other questions, and where the
+    term is only the head of what it asks about: "Was ist der Träger der Grundsicherung?")."""
+    match = _ASKED_TERM.search(question)
+    term = next((t for t in match.groups() if t), "") if match else ""
+    return term if term and term in asked_phrases(question) else ""

@@ -28,7 +28,7 @@ from index.norms import absatz_order, asked_name, defines, names, same_name, sam
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
-from retrieval.asked_term import asked_phrase, asked_term
+from retrieval.asked_term import asked_phrases, asked_term
 from retrieval.filters import DocumentCatalog, SearchFilter
 from retrieval.language import detect_language
 from retrieval.lookup import named_references
@@ -505,19 +505,18 @@ class HybridSearcher:
                 defining = self._defining_units(norms, term, allowed)
                 for cid in defining:
                     hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
-                # A legal definition of the term comes before a name in parentheses or a title
-                # ("Bemessungsentgelt ist …", § 151 SGB III, before "… (Bemessungsentgelt)", § 149).
-                phrase = asked_phrase(question) if not defining else []
-                name, naming = self._naming_units(norms, phrase, allowed)
-                reason = f"benennt ({name})"
-                titled = False
-                if not naming and weights.title_route:
-                    name, naming = self._titled_units(norms, phrase, allowed)
-                    reason, titled = f"Überschrift ({name})", True
-                for cid in naming:
-                    hit = hits.setdefault(cid, Hit(cid, 0.0))
-                    hit.reasons["definition"] = reason
-                    hit.titled = name if titled else ""
+            # A legal definition of the term comes before a name in parentheses or a title
+            # ("Bemessungsentgelt ist …", § 151 SGB III, before "… (Bemessungsentgelt)", § 149).
+            phrases = asked_phrases(question) if not defining else []
+            name, naming = self._naming_units(norms, phrases, allowed)
+            reason, titled = f"benennt ({name})", False
+            if not naming and weights.title_route:
+                name, naming = self._titled_units(norms, phrases, allowed)
+                reason, titled = f"Überschrift ({name})", True
+            for cid in naming:
+                hit = hits.setdefault(cid, Hit(cid, 0.0))
+                hit.reasons["definition"] = reason
+                hit.titled = name if titled else ""
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
         named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])
         for cid in named:
@@ -735,12 +734,12 @@ class HybridSearcher:
         return self._newest_fassung(norms, [cid for cid in ids if cid in chunks and any(
             defines(chunks[cid].text[start:end], term) for start, end in split_sentences(chunks[cid].text))])
 
-    def _naming_units(self, norms: NormIndex, phrase: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
-        """The name the law gives in parentheses that the question's phrase (or its longest
-        beginning) asks for, and the law units with the sentence giving it, of each norm the
+    def _naming_units(self, norms: NormIndex, phrases: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
+        """The name the law gives in parentheses that one of the question's phrases
+        (``asked_phrases``) is, and the law units with the sentence giving it, of each norm the
         newest Fassung the filters allow: "Was ist eine Sperrzeit bei Arbeitsaufgabe?" ->
         "Sperrzeit bei Arbeitsaufgabe", § 159 Abs. 1 SGB III."""
-        wanted = asked_name((n for key in norms.norm_keys for n in norms.profiles[key].named), phrase)
+        wanted = asked_name((n for key in norms.norm_keys for n in norms.profiles[key].named), phrases)
         if not wanted:
             return "", []
         keys = [key for key in norms.norm_keys if any(same_name(n, wanted) for n in norms.profiles[key].named)]
@@ -750,12 +749,12 @@ class HybridSearcher:
         chunks = self.index.chunks(ids) if ids else {}
         return wanted, self._newest_fassung(norms, [cid for cid in ids if cid in chunks and names(chunks[cid].text, wanted)])
 
-    def _titled_units(self, norms: NormIndex, phrase: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
-        """The title of the one § that the question's phrase asks for, and that §'s first Absatz
+    def _titled_units(self, norms: NormIndex, phrases: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
+        """The title of the one § that one of the question's phrases is, and that §'s first Absatz
         (newest Fassung the filters allow): a law introduces what its § is called there ("Was
         ist das Einstiegsgeld?" -> § 16b Abs. 1 SGB II). A title several §§ share ("Anspruch",
         "Verordnungsermächtigung") names none of them."""
-        wanted = asked_name((norms.profiles[key].title for key in norms.norm_keys if norms.profiles[key].title), phrase)
+        wanted = asked_name((norms.profiles[key].title for key in norms.norm_keys if norms.profiles[key].title), phrases)
         if not wanted:
             return "", []
         keys = [key for key in norms.norm_keys if same_name(norms.profiles[key].title, wanted)]

@@ -114,8 +114,9 @@ def test_a_question_asks_for_a_name_word_for_word_inflection_aside():
     assert not same_name("Sperrzeit bei Arbeitsaufgabe", "Sperrzeit")
     assert not same_name("Leistungsfortzahlung", "Leistung")
     named = ["Sperrzeit bei Arbeitsaufgabe", "Kooperationsplan"]
-    assert asked_name(named, ["Sperrzeit", "bei", "Arbeitsaufgabe"]) == "Sperrzeit bei Arbeitsaufgabe"
-    assert asked_name(named, ["Kooperationsplan", "und", "wer", "macht", "ihn"]) == "Kooperationsplan"
+    assert asked_name(named, ["Sperrzeit bei Arbeitsaufgabe nach dem SGB III", "Sperrzeit bei Arbeitsaufgabe",
+                              "Sperrzeit"]) == "Sperrzeit bei Arbeitsaufgabe"
+    assert asked_name(named, ["Kooperationsplan und wer macht ihn", "Kooperationsplan"]) == "Kooperationsplan"
     assert asked_name(named, ["Sperrzeit"]) == ""
 
 

@@ -1,5 +1,5 @@
 """The term and the phrase a definitional question asks about."""
-from retrieval.asked_term import asked_phrase, asked_term
+from retrieval.asked_term import asked_phrase, asked_phrases, asked_term
 
 
 def test_a_definitional_question_asks_for_the_words_from_its_term_on():
@@ -18,3 +18,18 @@ def test_the_other_languages_ask_for_a_german_term_in_their_own_grammar():
     assert asked_term("ما هو Bildungsgutschein؟") == "Bildungsgutschein"
     assert asked_phrase("ما هو Bildungsgutschein؟") == ["Bildungsgutschein"]
     assert asked_term("How long do I get unemployment benefit?") == ""
+
+
+def test_what_a_question_asks_about_ends_where_its_context_begins():
+    assert asked_phrases("Was ist eine Sperrzeit bei Arbeitsaufgabe nach dem SGB III?")[1:] == [
+        "Sperrzeit bei Arbeitsaufgabe", "Sperrzeit"]
+    assert asked_phrases("Was ist die Altersgrenze beim Bürgergeld?") == ["Altersgrenze beim Bürgergeld", "Altersgrenze"]
+    assert asked_term("Was versteht man unter Einkommen im Sinne des SGB II?") == "Einkommen"
+
+
+def test_a_term_qualified_by_an_attribute_is_not_asked_for_alone():
+    # "der Träger der Grundsicherung" is not what § 21 SGB III defines as "Träger"; "die Dauer
+    # des Arbeitslosengeldes" is not § 104 SGB III, titled "Dauer" (of the Kurzarbeitergeld).
+    assert asked_phrases("Was ist der Träger der Grundsicherung?") == ["Träger der Grundsicherung"]
+    assert asked_term("Was ist der Träger der Grundsicherung?") == ""
+    assert asked_phrases("Was ist die Dauer des Arbeitslosengeldes?") == ["Dauer des Arbeitslosengeldes"]
