@@ -125,7 +125,10 @@ def same_term(defined: str, term: str) -> bool:
     """Whether two words name one term, inflection aside ("Langzeitarbeitslose" /
     "langzeitarbeitslos"): the shorter, less its last two letters, begins the longer."""
     shorter, longer = sorted((term.casefold(), defined.casefold()), key=len)
-    return len(shorter) >= 5 and longer.startswith(shorter[:max(5, len(shorter) - 2)])
+    # Inflection adds a few letters at most ("Bedarfsgemeinschaft|en"); more is another word
+    # ("Arbeitslose" / "Arbeitslosengeld").
+    return (len(shorter) >= 5 and len(longer) - len(shorter) <= 3
+            and longer.startswith(shorter[:max(5, len(shorter) - 2)]))
 
 
 def _heading_chain(chunk: Chunk) -> list[str]:

@@ -1,6 +1,6 @@
 """Legal definitions, norm profiles and unit context, on texts in the form the corpus has them."""
 from index.chunk import Chunk
-from index.norms import asked_name, build_profiles, defined_terms, named_terms, same_name
+from index.norms import asked_name, build_profiles, defined_terms, named_terms, same_name, same_term
 
 
 def law(paragraph: str, absatz: str, title: str, text: str) -> tuple[str, Chunk]:
@@ -127,3 +127,10 @@ def test_the_profile_keeps_the_names_its_law_gives_in_parentheses():
     profiles, units = build_profiles(chunks)
     assert profiles["§ 15 SGB II"].named == ["Kooperationsplan"]
     assert "Kooperationsplan" not in profiles["§ 15 SGB II"].definitions
+
+
+def test_a_defined_term_meets_its_inflected_forms_not_the_compounds_it_begins():
+    assert same_term("Langzeitarbeitslose", "langzeitarbeitslos")
+    assert same_term("Bedarfsgemeinschaft", "Bedarfsgemeinschaften")
+    # § 16 SGB III defines "Arbeitslose"; "Was ist das Arbeitslosengeld?" does not ask for it.
+    assert not same_term("Arbeitslose", "Arbeitslosengeld")

@@ -211,6 +211,7 @@ def test_a_question_for_a_name_or_title_the_law_gives_lands_on_the_unit_giving_i
     ("Was ist eine Verordnungsermächtigung?", "Überschrift"),     # the title of several §§
     ("Was ist die Dauer des Arbeitslosengeldes?", "Überschrift"),  # § 104 SGB III "Dauer" is the Kurzarbeitergeld's
     ("Was ist der Träger der Grundsicherung?", "Überschrift"),   # § 21 SGB III "Träger" is the Arbeitsförderung's
+    ("Was ist das Arbeitslosengeld?", "definiert"),               # § 16 SGB III defines "Arbeitslose"
 ])
 def test_part_of_what_is_asked_or_a_shared_title_brings_no_unit_of_the_route(searcher, question, route):
     result = searcher.search(question, k=5)
