@@ -20,7 +20,7 @@ def labels(result) -> list[str]:
 
 
 @pytest.mark.parametrize("question", ["Was ist eine Bedarfsgemeinschaft?", "What is a Bedarfsgemeinschaft?",
-                                      "Що таке Bedarfsgemeinschaft?"])
+                                      "Що таке Bedarfsgemeinschaft?", "Bedarfsgemeinschaft"])
 def test_definition_question_lands_on_the_legal_definition(searcher, question):
     # The example: § 38 Abs. 1 SGB II, which uses the word, ranked before § 7 Abs. 3,
     # which defines it; in another language the German term is asked about the same way.
@@ -212,6 +212,7 @@ def test_a_question_for_a_name_or_title_the_law_gives_lands_on_the_unit_giving_i
     ("Was ist die Dauer des Arbeitslosengeldes?", "Überschrift"),  # § 104 SGB III "Dauer" is the Kurzarbeitergeld's
     ("Was ist der Träger der Grundsicherung?", "Überschrift"),   # § 21 SGB III "Träger" is the Arbeitsförderung's
     ("Was ist das Arbeitslosengeld?", "definiert"),               # § 16 SGB III defines "Arbeitslose"
+    ("Was ist der Mehrbedarf bei Schwangerschaft?", "Überschrift"),  # § 21 Abs. 2, not Abs. 1 ("Mehrbedarfe")
 ])
 def test_part_of_what_is_asked_or_a_shared_title_brings_no_unit_of_the_route(searcher, question, route):
     result = searcher.search(question, k=5)
