@@ -101,7 +101,7 @@ def same_name(named: str, phrase: str) -> bool:
     return True
 
 
-def names(sentence: str, phrase: str) -> bool:
+def gives_name(sentence: str, phrase: str) -> bool:
     """Whether ``sentence`` gives ``phrase`` as its name in parentheses (``named_terms``)."""
     return any(same_name(named, phrase) for named in named_terms(sentence))
 

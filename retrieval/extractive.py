@@ -14,13 +14,13 @@ import numpy as np
 
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
-from index.norms import absatz_order, asked_name, defines, named_terms, same_name, same_term
+from index.norms import absatz_order, defines, gives_name, same_name, same_term
 from index.references import without_references
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from index.levels import mentioned_levels
 from index.spelling import misspelt_in
-from retrieval.asked_term import asked_phrases, asked_term
+from retrieval.asked_term import asked_term
 from retrieval.injection import is_instruction_like
 from retrieval.search import Hit
 
@@ -364,7 +364,6 @@ class ExtractiveAnswerer:
             question_match = dict(zip(qa_hits, matches))
         q_terms = set(tokenize_german(question))
         asked = self.asked_term(question)
-        phrases = asked_phrases(question)
         first_in_passage: set[int] = set()
         for candidate, sim in sorted(zip(candidates, sims), key=lambda pair: (pair[0].hit_index, pair[0].start)):
             terms = set(tokenize_german(candidate.text))
@@ -384,11 +383,12 @@ class ExtractiveAnswerer:
             if asked and candidate.role == DEFINITION and self.defines(candidate.text, asked):
                 # The legal definition of the very term asked for answers "Was ist …?".
                 score += self.DEFINED_TERM_BONUS
-            elif phrases and candidate.kind == "law" and asked_name(named_terms(candidate.text), phrases):
-                # So does the law sentence that gives the asked name in parentheses: "… gelöst
-                # hat (Sperrzeit bei Arbeitsaufgabe)" for "Was ist eine Sperrzeit bei Arbeitsaufgabe?".
+            elif hits and hits[candidate.hit_index].named and gives_name(candidate.text, hits[candidate.hit_index].named):
+                # So does the law sentence that gives the asked name in parentheses (the search's
+                # definition route found which): "… gelöst hat (Sperrzeit bei Arbeitsaufgabe)" for
+                # "Was ist eine Sperrzeit bei Arbeitsaufgabe?".
                 score += self.DEFINED_TERM_BONUS
-                _end_at_first_item_name(candidate, asked_name(named_terms(candidate.text), phrases))
+                _end_at_first_item_name(candidate, hits[candidate.hit_index].named)
             elif opens_passage and hits and hits[candidate.hit_index].titled:
                 # And the first sentence of the § whose title the question asks for ("Was ist ein
                 # Meldeversäumnis?": § 32 Abs. 1 SGB II, "Meldeversäumnisse", which never repeats

@@ -24,7 +24,7 @@ from index.chunk_index import ChromaUnavailableError, ChunkIndex, contextual_tex
 from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
-from index.norms import absatz_order, asked_name, defines, names, same_name, same_term
+from index.norms import absatz_order, asked_name, defines, gives_name, same_name, same_term
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
@@ -113,6 +113,7 @@ class Hit:
     graph_bonus: float = 0.0     # what an edge to a better hit added
     values_for: str = ""         # a table brought because this hit (chunk id) names a level it values
     titled: str = ""             # the § title a definitional question asks for, on that §'s first Absatz
+    named: str = ""              # the name in parentheses a definitional question asks for, on the unit giving it
     # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -516,7 +517,7 @@ class HybridSearcher:
             for cid in naming:
                 hit = hits.setdefault(cid, Hit(cid, 0.0))
                 hit.reasons["definition"] = reason
-                hit.titled = name if titled else ""
+                hit.titled, hit.named = (name, "") if titled else ("", name)
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
         named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])
         for cid in named:
@@ -570,8 +571,7 @@ class HybridSearcher:
         # none defines the term, the sentence giving the asked name in parentheses ("Was ist eine
         # Sperrzeit bei Arbeitsaufgabe?": § 159 Abs. 1 SGB III) or the first Absatz of the § the
         # title names. Their units lead.
-        leading = defining if weights.definition else []
-        leading = leading or naming
+        leading = defining or naming
         if leading:
             best = max(hit.score for hit in hits.values())
             for cid in leading:
@@ -696,21 +696,25 @@ class HybridSearcher:
             if stored is not None:
                 hit.dense_similarity = float(stored @ vector)
 
+    def _allowed_units(self, norms: NormIndex, keys: list[str], allowed: np.ndarray | None, absatz: str = "") -> list[str]:
+        """The indexed law units of the norms ``keys`` (of ``absatz`` only, when given) that the
+        filters allow."""
+        position = self.lexical.positions
+        return [cid for key in keys for cid in norms.units_of(key, absatz)
+                if cid in position and (allowed is None or allowed[position[cid]])]
+
     def _named_units(self, norms: NormIndex, references: list, allowed: np.ndarray | None) -> tuple[list[str], list[str]]:
         """(units, unfound) of a lookup: the law units it names, in the law's order (of each
         named § or Absatz the units of the newest Fassung the filters allow), and the labels of
         the named units that have none ("§ 159 SGB II", "§ 22 AufenthG")."""
-        position = self.lexical.positions
         out: list[str] = []
         unfound: list[str] = []
         for ref in references:
-            units = [cid for cid in norms.units_of(ref.norm, ref.absatz)
-                     if cid in position and (allowed is None or allowed[position[cid]])]
+            units = self._allowed_units(norms, [ref.norm], allowed, ref.absatz)
             if not units:
                 unfound.append(ref.label)
                 continue
-            newest = max(int(self._chunk_date[position[cid]]) for cid in units)
-            out += [cid for cid in units if int(self._chunk_date[position[cid]]) == newest and cid not in out]
+            out += [cid for cid in self._newest_fassung(norms, units) if cid not in out]
         return out, unfound
 
     def _newest_fassung(self, norms: NormIndex, ids: list[str]) -> list[str]:
@@ -727,9 +731,7 @@ class HybridSearcher:
         with a sentence that defines it for the whole law, not only for its own provision; of
         each norm the newest Fassung the filters allow."""
         keys = [key for key in norms.norm_keys if any(same_term(d, term) for d in norms.profiles[key].definitions)]
-        position = self.lexical.positions
-        ids = [cid for key in keys for cid in norms.units_of(key)
-               if cid in position and (allowed is None or allowed[position[cid]])]
+        ids = self._allowed_units(norms, keys, allowed)
         chunks = self.index.chunks(ids) if ids else {}
         return self._newest_fassung(norms, [cid for cid in ids if cid in chunks and any(
             defines(chunks[cid].text[start:end], term) for start, end in split_sentences(chunks[cid].text))])
@@ -743,11 +745,9 @@ class HybridSearcher:
         if not wanted:
             return "", []
         keys = [key for key in norms.norm_keys if any(same_name(n, wanted) for n in norms.profiles[key].named)]
-        position = self.lexical.positions
-        ids = [cid for key in keys for cid in norms.units_of(key)
-               if cid in position and (allowed is None or allowed[position[cid]])]
+        ids = self._allowed_units(norms, keys, allowed)
         chunks = self.index.chunks(ids) if ids else {}
-        return wanted, self._newest_fassung(norms, [cid for cid in ids if cid in chunks and names(chunks[cid].text, wanted)])
+        return wanted, self._newest_fassung(norms, [cid for cid in ids if cid in chunks and gives_name(chunks[cid].text, wanted)])
 
     def _titled_units(self, norms: NormIndex, phrases: list[str], allowed: np.ndarray | None) -> tuple[str, list[str]]:
         """The title of the one § that one of the question's phrases is, and that §'s first Absatz
@@ -760,8 +760,7 @@ class HybridSearcher:
         keys = [key for key in norms.norm_keys if same_name(norms.profiles[key].title, wanted)]
         if len(keys) != 1:
             return "", []
-        position = self.lexical.positions
-        units = [cid for cid in norms.units_of(keys[0]) if cid in position and (allowed is None or allowed[position[cid]])]
+        units = self._allowed_units(norms, keys, allowed)
         if not units:
             return "", []
         units = self._newest_fassung(norms, units)

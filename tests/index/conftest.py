@@ -18,3 +18,20 @@ def kennzahlen_index(tmp_path, corpus_dir, real_embedder):
                         progress=False)
     assert not report.failures
     return settings, writer
+
+
+@pytest.fixture
+def rewrite_as_older_format():
+    """Rewrite a saved norm index (its folder) as a file of an older ``format`` without the
+    ``dropped`` keys that format did not have, as an index written by older code would be."""
+    import json
+
+    def rewrite(folder, format: str, *dropped: str) -> None:
+        path = folder / "norms.json"
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["format"] = format
+        for key in dropped:
+            del data[key]
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+    return rewrite

@@ -26,18 +26,13 @@ def _verordnung_chunks():
                               locator={"law": "Bürgergeld-V", "paragraph": "6", "absatz": "1"}))]
 
 
-def test_a_saved_norm_index_keeps_what_empowers_a_verordnung_and_an_older_format_is_rebuilt(tmp_path):
-    import json
-
+def test_a_saved_norm_index_keeps_what_empowers_a_verordnung_and_an_older_format_is_rebuilt(
+        tmp_path, rewrite_as_older_format):
     chunks = _verordnung_chunks()
     edges = [e for cid, chunk in chunks for e in unit_edges(cid, chunk.kind, chunk.locator, chunk.text)]
     NormIndex.build(chunks, edges, str.split, "v1").save(tmp_path / "norms")
     loaded = NormIndex.load(tmp_path / "norms")
     assert [e.norm for e in loaded.empowered_by("bgv#6/1")] == ["§ 13 SGB II"]
     # Format 2 had no Eingangsformeln: such an index is rebuilt from the chunk store, not read half.
-    path = tmp_path / "norms" / "norms.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["format"] = "2"
-    del data["formulas"]
-    path.write_text(json.dumps(data), encoding="utf-8")
+    rewrite_as_older_format(tmp_path / "norms", "2", "formulas")
     assert NormIndex.load(tmp_path / "norms") is None

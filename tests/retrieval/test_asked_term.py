@@ -43,3 +43,8 @@ def test_a_term_typed_alone_is_asked_about_whole():
     assert asked_phrases("Mehrbedarf Schwangerschaft") == ["Mehrbedarf Schwangerschaft"]
     assert asked_term("Bekomme ich Bürgergeld?") == "" and asked_phrases("Bekomme ich Bürgergeld?") == []
     assert asked_phrases("§ 22 SGB II") == []
+
+
+def test_a_question_with_nothing_to_ask_about_asks_for_no_term():
+    for question in ("", "???", "Was ist ?", "Was ist, wenn ich umziehe?", "   "):
+        assert asked_term(question) == "" and asked_phrases(question) == []
