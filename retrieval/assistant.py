@@ -201,6 +201,9 @@ class Assistant:
         if result.bridged:
             # Why a question in another language found German passages by keyword (``--json``).
             settings_used["word_bridge"] = result.bridged
+        if result.sentences:
+            # A question of several sentences was also searched sentence by sentence (``--json``).
+            settings_used["question_sentences"] = result.sentences
         answer = Answer(question=question, text="", citations=[], sentences=[], abstained=False, passages=passages,
                         mode=mode, language=language, retrievers=result.retrievers, settings=settings_used,
                         dense_coverage=round(result.dense_coverage, 4))

@@ -79,6 +79,7 @@ class RetrievalWeights:
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
     title_route: bool = True         # "Was ist X?" for the title X of one §: its first Absatz leads
+    sentence_vector: float = 1.0     # a German question of several sentences: the mean of their vectors, added
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
@@ -93,6 +94,23 @@ def normal_scores(values: np.ndarray) -> np.ndarray:
     mean_rank = np.cumsum(counts) - (counts - 1) / 2.0
     quantile = NormalDist().inv_cdf
     return np.array([quantile((r - 0.5) / n) for r in mean_rank])[inverse]
+
+
+def question_sentences(question: str) -> list[str]:
+    """The sentences of a question typed as several, of two words or more ("Ich wohne bei meiner
+    Schwester und esse dort kostenlos mit. Zieht mir das Jobcenter dafür etwas vom Bürgergeld
+    ab?"): the asker's situation and what they ask about it."""
+    text = question.strip()
+    return [text[s:e] for s, e in split_sentences(text) if len(text[s:e].split()) >= 2]
+
+
+def with_sentence_vectors(whole: np.ndarray, sentence_vectors: list[np.ndarray], share: float) -> np.ndarray:
+    """The question's vector plus ``share`` times the normalised mean of its sentences' vectors,
+    normalised. Read whole, a long situation outweighs the short question at its end; the mean
+    gives each sentence the same say."""
+    mean = np.mean(np.asarray(sentence_vectors, dtype=np.float32), axis=0)
+    mixed = np.asarray(whole, dtype=np.float32) + share * mean / (np.linalg.norm(mean) or 1.0)
+    return (mixed / (np.linalg.norm(mixed) or 1.0)).astype(np.float32)
 
 
 @dataclass
@@ -128,6 +146,7 @@ class SearchResult:
     bridged: dict[str, list[str]] = field(default_factory=dict)   # question word -> corpus words searched for it
     named: list[str] = field(default_factory=list)   # a lookup's named units (chunk ids), first in ``hits``
     unfound: list[str] = field(default_factory=list)   # units a lookup names that the (filtered) sources lack
+    sentences: list[str] = field(default_factory=list)   # a German question's sentences, embedded one by one too
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -427,6 +446,7 @@ class HybridSearcher:
         use_lexical = self.retriever in ("hybrid", "bm25")
         structured = norms is not None and self.retriever != "dense" and norms.version == lexical.version
         vector = None
+        sentences: list[str] = []
         exact_sims: np.ndarray | None = None
         dense: list[tuple[str, float]] = []
         used = []
@@ -435,6 +455,15 @@ class HybridSearcher:
             vector = np.asarray(query_vector if query_vector is not None else self.index.query_embedder.embed_query(question),
                                 dtype=np.float32)
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
+            if weights.sentence_vector and detect_language(question) == "de":
+                sentences = question_sentences(question)
+                if len(sentences) >= 2:
+                    t0 = time.perf_counter()
+                    vector = with_sentence_vectors(vector, [self.index.query_embedder.embed_query(s) for s in sentences],
+                                                   weights.sentence_vector)
+                    timings["embed_sentences"] = (time.perf_counter() - t0) * 1000
+                else:
+                    sentences = []
             t0 = time.perf_counter()
             with self.chroma_errors():
                 n = min(depth, max(1, min(allowed_count, embedded) if allowed_count is not None else embedded))
@@ -596,7 +625,7 @@ class HybridSearcher:
             self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged,
-                            [cid for cid in named[:k] if chunks.get(cid) is not None], unfound)
+                            [cid for cid in named[:k] if chunks.get(cid) is not None], unfound, sentences)
 
     # -- questions in other languages ------------------------------------------------
     BRIDGE_RETRY_S = 30.0
