@@ -498,7 +498,7 @@ def _render_answer(turn: Turn, lang: str) -> None:
     answer = turn.answer
     for notice in answer.notices:
         st.info(escape_inline(f"{t('notice_prefix', lang)}: {notice}"), icon=":material/info:")
-    _bridge_caption(answer, lang)
+    _search_captions(answer, lang)
     label = not_direct_label(answer, lang)
     if label:
         st.warning(f":orange-badge[{escape_inline(label)}] " + answer_markdown(answer, turn.anchor_prefix, lang),
@@ -532,12 +532,19 @@ def _render_answer(turn: Turn, lang: str) -> None:
         _further_passages(others, turn, lang)
 
 
-def _bridge_caption(answer: Answer, lang: str) -> None:
-    """Expert view: the corpus words a question in another language was searched with."""
-    bridged = (answer.settings or {}).get("word_bridge") or {}
-    if bridged and st.session_state.get("opt_expert"):
+def _search_captions(answer: Answer, lang: str) -> None:
+    """Expert view: how the question itself was searched: the corpus words a question in
+    another language was searched with, the sentences of a German question of several."""
+    if not st.session_state.get("opt_expert"):
+        return
+    settings = answer.settings or {}
+    bridged = settings.get("word_bridge") or {}
+    if bridged:
         words = "; ".join(f"{word} → {', '.join(found)}" for word, found in bridged.items())
         st.caption(escape_inline(t("word_bridge", lang, words=words)))
+    sentences = settings.get("question_sentences") or []
+    if sentences:
+        st.caption(escape_inline(t("question_sentences", lang, sentences=" · ".join(f"„{s}“" for s in sentences))))
 
 
 def _further_passages(refs: list[SourceRef], turn: Turn, lang: str) -> None:

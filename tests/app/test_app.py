@@ -104,6 +104,17 @@ def test_expert_view_shows_the_corpus_words_an_english_question_was_searched_wit
     assert shown and f"{word} → {', '.join(found)}" in shown[0]
 
 
+def test_expert_view_shows_the_sentences_a_german_question_was_searched_with(app_on_core_index):
+    situation, asked = "Ich bin 24 und wohne noch bei meinen Eltern.", "Darf ich ohne Zustimmung ausziehen?"
+    at = ask(app_on_core_index, f"{situation} {asked}")
+    assert last_turn(at).answer.settings.get("question_sentences") == [situation, asked]
+    prefix = "Semantische Suche auch Satz für Satz: "
+    assert not any(rendered_text(c.value).startswith(prefix) for c in at.caption)
+    at.toggle(key="opt_expert").set_value(True).run()
+    shown = [rendered_text(c.value) for c in at.caption if rendered_text(c.value).startswith(prefix)]
+    assert shown == [f"{prefix}„{situation}“ · „{asked}“"]
+
+
 def test_other_retrieved_passages_are_one_list_of_labels_that_opens_one_card(app_on_core_index):
     at = ask(app_on_core_index, NRW)
     turn = last_turn(at)
