@@ -37,12 +37,12 @@ def levers(default) -> list[Row]:
             Row("– norm route candidates", replace(default, norm_top=0)),
             Row("– graph (Rz. ↔ Absatz)", replace(default, graph=0.0)),
             Row("– word bridge (questions in other languages)", replace(default, bridge_top=0)),
-            Row("– definition route (the unit defining, naming or titled by the asked term)", replace(default, definition=0.0)),
+            Row("– definition route (the unit defining, naming or titled by the asked term)", replace(default, definition=False)),
             Row("– contextual dense vectors (the unit read with its context field)", replace(default, context_vector=0.0)),
             Row("– sentence vectors (a German question of several sentences, each embedded too)",
                 replace(default, sentence_vector=0.0)),
             Row("all levers off", replace(default, expansion=0.0, context=0.0, norm=0.0, norm_top=0, graph=0.0,
-                                          bridge_top=0, definition=0.0, context_vector=0.0, sentence_vector=0.0))]
+                                          bridge_top=0, definition=False, context_vector=0.0, sentence_vector=0.0))]
 
 
 def _gold_ranks(searcher, items, vectors, weights, k: int, transform=None) -> list[tuple[str, int | None]]:

@@ -74,7 +74,7 @@ class RetrievalWeights:
     norm_top: int = 3                # the law Absätze of this many best norms join the candidates
     graph: float = 0.6               # share of the gap to the hit that brought a neighbour, added to it
     graph_top: int = 5               # hits whose graph neighbours are considered
-    definition: float = 1.0          # 0 turns the definition route off; otherwise the defining unit leads
+    definition: bool = True          # the definition route: the unit defining, naming or titled by the asked term leads
     context_vector: float = 0.5      # share of the unit's contextual vector in its dense vector (exact search)
     bridge_top: int = 2              # corpus words added per unknown word of a question in another language
     bridge_min: float = 0.88         # their least cosine to that word
@@ -446,6 +446,7 @@ class HybridSearcher:
         use_lexical = self.retriever in ("hybrid", "bm25")
         structured = norms is not None and self.retriever != "dense" and norms.version == lexical.version
         vector = None
+        german = detect_language(question) == "de"
         sentences: list[str] = []
         exact_sims: np.ndarray | None = None
         dense: list[tuple[str, float]] = []
@@ -455,7 +456,7 @@ class HybridSearcher:
             vector = np.asarray(query_vector if query_vector is not None else self.index.query_embedder.embed_query(question),
                                 dtype=np.float32)
             timings["embed_query"] = (time.perf_counter() - t0) * 1000
-            if weights.sentence_vector and detect_language(question) == "de":
+            if weights.sentence_vector and german:
                 sentences = question_sentences(question)
                 if len(sentences) >= 2:
                     t0 = time.perf_counter()
@@ -481,7 +482,7 @@ class HybridSearcher:
         extra: list[str] = []
         bridged: dict[str, list[str]] = {}
         lexical_question = question
-        if use_lexical and structured and weights.bridge_top and detect_language(question) != "de":
+        if use_lexical and structured and weights.bridge_top and not german:
             # A question in another language searches the keyword index with the corpus words
             # nearest to its own (``index.word_bridge``).
             t0 = time.perf_counter()

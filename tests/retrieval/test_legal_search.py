@@ -110,7 +110,7 @@ def test_a_definitional_question_brings_the_legal_definition_in_keyword_search(c
     result = keywords.search(question, k=3)
     defining = next(h for h in result.hits if h.chunk.label == "§ 7 Abs. 3 SGB II")
     assert defining.reasons["definition"] == "definiert Bedarfsgemeinschaft"
-    without = keywords.search(question, k=3, weights=replace(keywords.weights, definition=0.0))
+    without = keywords.search(question, k=3, weights=replace(keywords.weights, definition=False))
     assert "§ 7 Abs. 3 SGB II" not in labels(without)
 
 

@@ -26,6 +26,12 @@ def test_a_one_word_sentence_is_no_sentence_of_its_own():
     assert question_sentences(f"Hallo. {ASKED}") == [ASKED]
 
 
+def test_punctuation_and_empty_pieces_are_no_sentences():
+    assert question_sentences("??? ... !!!") == []
+    assert question_sentences("   ") == []
+    assert question_sentences(f". . {ASKED} ?? !") == [ASKED]
+
+
 def test_the_mixed_vector_has_unit_length_and_leans_towards_the_sentences():
     whole = np.array([1.0, 0.0, 0.0], dtype=np.float32)
     sentences = [np.array([0.0, 1.0, 0.0], dtype=np.float32), np.array([0.0, 0.0, 1.0], dtype=np.float32)]
@@ -61,3 +67,11 @@ def test_the_answer_says_which_sentences_were_searched(assistant):
     answer = assistant.ask(f"{SITUATION} {ASKED}")
     assert answer.settings["question_sentences"] == [SITUATION, ASKED]
     assert "question_sentences" not in assistant.ask(ASKED).settings
+
+
+@pytest.mark.slow
+def test_a_question_of_many_short_sentences_is_answered_with_all_of_them(assistant):
+    question = "Ich frage nur. " * 30 + ASKED
+    answer = assistant.ask(question)
+    assert answer.passages, "the question is searched, not refused"
+    assert answer.settings["question_sentences"] == ["Ich frage nur."] * 30 + [ASKED]
