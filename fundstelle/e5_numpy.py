@@ -375,6 +375,9 @@ class NumpyE5Embedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.batcher.run([self.tokenizer.encode(e5_torch.QUERY_PREFIX + text)])[0]
 
+    def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        return list(self.batcher.run([self.tokenizer.encode(e5_torch.QUERY_PREFIX + t) for t in texts])) if texts else []
+
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

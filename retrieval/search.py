@@ -17,6 +17,7 @@ from statistics import NormalDist
 import httpx
 import numpy as np
 
+from fundstelle.embeddings import embed_queries
 from fundstelle.sentences import split_sentences
 from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
@@ -460,7 +461,7 @@ class HybridSearcher:
                 sentences = question_sentences(question)
                 if len(sentences) >= 2:
                     t0 = time.perf_counter()
-                    vector = with_sentence_vectors(vector, [self.index.query_embedder.embed_query(s) for s in sentences],
+                    vector = with_sentence_vectors(vector, embed_queries(self.index.query_embedder, sentences),
                                                    weights.sentence_vector)
                     timings["embed_sentences"] = (time.perf_counter() - t0) * 1000
                 else:
@@ -794,8 +795,9 @@ class HybridSearcher:
         if not units:
             return "", []
         units = self._newest_fassung(norms, units)
-        first = min(absatz_order(norms.absatz_of(cid)) for cid in units)
-        return wanted, [cid for cid in units if absatz_order(norms.absatz_of(cid)) == first]
+        order = {cid: absatz_order(norms.absatz_of(cid)) for cid in units}
+        first = min(order.values())
+        return wanted, [cid for cid in units if order[cid] == first]
 
     @staticmethod
     def _neighbours(norms: NormIndex, chunk_id: str) -> list[tuple[str, str]]:

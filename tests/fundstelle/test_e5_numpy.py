@@ -12,7 +12,8 @@ import pytest
 
 from fundstelle import e5_numpy
 from fundstelle.e5_numpy import NumpyE5Embedder
-from fundstelle.embeddings import load_embedder, load_query_embedder_for, query_engine_spec
+from fundstelle.embeddings import (CachedEmbedder, embed_queries, load_embedder, load_query_embedder_for,
+                                   query_engine_spec)
 from fundstelle.settings import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -147,3 +148,36 @@ def test_a_failing_batch_reports_to_its_callers_and_the_engine_goes_on(numpy_eng
     with pytest.raises(IndexError):
         numpy_engine.batcher.run([[10 ** 9]])   # a token id past the vocabulary
     assert numpy_engine.embed_query(TEXTS[0]).shape == (384,)
+
+
+def test_queries_embedded_in_one_call_get_the_vectors_they_get_alone(numpy_engine):
+    """A German question's sentences are embedded in one forward pass (``embed_queries``);
+    padding to the longest must not change any sentence's vector."""
+    alone = [numpy_engine.embed_query(text) for text in TEXTS]
+    together = embed_queries(numpy_engine, TEXTS)
+    assert len(together) == len(TEXTS)
+    for text, one, batched in zip(TEXTS, alone, together):
+        assert float(one @ batched) >= 0.99999, text[:60]
+
+
+def test_the_query_cache_embeds_only_the_queries_it_has_not_seen(numpy_engine, tmp_path):
+    class CountingEngine:
+        name, dim = numpy_engine.name, numpy_engine.dim
+
+        def __init__(self):
+            self.asked: list[str] = []
+
+        def embed_query(self, text):
+            self.asked.append(text)
+            return numpy_engine.embed_query(text)
+
+    engine = CountingEngine()
+    cached = CachedEmbedder(engine, tmp_path / "cache.sqlite")
+    first = cached.embed_query(TEXTS[0])
+    vectors = embed_queries(cached, [TEXTS[1], TEXTS[0], TEXTS[1], TEXTS[2]])
+    # One call per distinct new text (the engine has no batch method: one by one); the text
+    # asked before comes from the cache, the repeated one is embedded once.
+    assert engine.asked == [TEXTS[0], TEXTS[1], TEXTS[2]]
+    assert float(vectors[1] @ first) >= 0.99999
+    assert float(vectors[0] @ vectors[2]) >= 0.99999
+    assert float(vectors[3] @ numpy_engine.embed_query(TEXTS[2])) >= 0.99999
