@@ -16,7 +16,7 @@ from typing import Any
 KINDS = ("law", "landtag", "ba", "other")
 
 # Bump when chunking changes so that re-ingest replaces chunks made by older code.
-CHUNKER_VERSION = "20"
+CHUNKER_VERSION = "21"
 
 
 def text_hash(text: str) -> str:

@@ -59,6 +59,11 @@ _HISTORY = re.compile(r"in der (?:bis|ab|vom|am)\b[^;]{0,60}?\bgeltenden Fassung
 # alone ("Siebtes Gesetz zur Änderung des Dritten Buches …"), so the title does not tell.
 _HISTORY_OUTLINE = re.compile(r"Übergangs(?:regelung|vorschrift)\w*|Übergangs- und Schlussvorschriften|übergangsweise|"
                               r"bei Rechtsänderungen")
+# A § in that part whose title names no act ("Ansprüche von Ausländerinnen und Ausländern mit einer
+# Fiktionsbescheinigung", § 74 SGB II) may be a rule in force for a group of people: only its
+# sentences that name a year ("ab dem 1. Juli 2022", "vor dem 1. Juni 2022") are history.
+_NAMES_AN_ACT = re.compile(r"[Gg]esetz|[Vv]erordnung|Änderung|aus Anlass")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 # § titles of transitional, temporary and commencement rules (gii "Überschrift").
 _HISTORY_TITLE = re.compile(r"Übergangs(?:regelung|vorschrift)|aus Anlass der COVID|COVID-19|Vorübergehende "
                             r"Sonderregelung|Inkrafttreten|Außerkrafttreten|^\(?weggefallen\)?$", re.IGNORECASE)
@@ -124,9 +129,11 @@ def mark_roles(chunk: Any) -> list[list]:
         preamble = locator.get("teil") == "vorbemerkung"
     else:
         question_until, preamble = 0, False
+    title = str(extra.get("paragraph_title", ""))
+    transitional_part = kind == "law" and bool(_HISTORY_OUTLINE.search(str(extra.get("gliederung", ""))))
     whole_history = (kind == "ba" and locator.get("part") == "Änderungshistorie") or (
-        kind == "law" and bool(_HISTORY_TITLE.search(str(extra.get("paragraph_title", ""))))) or (
-        kind == "law" and bool(_HISTORY_OUTLINE.search(str(extra.get("gliederung", "")))))
+        kind == "law" and bool(_HISTORY_TITLE.search(title))) or (transitional_part and bool(_NAMES_AN_ACT.search(title)))
+    dated_history = transitional_part and not whole_history
     previous_example = ""   # the last sentence of the paragraph before, when it was an example
     block = False           # that paragraph was a labelled example block ("Beispiel: …") or went on one
     for p_start, p_end in _paragraphs(text):
@@ -146,7 +153,7 @@ def mark_roles(chunk: Any) -> list[list]:
                 role = QUESTION if sentence.rstrip().endswith("?") else ASKER
             elif end <= question_until:
                 role = QUESTION
-            elif whole_history:
+            elif whole_history or (dated_history and _YEAR.search(sentence)):
                 role = HISTORY
             elif kind != "law" and (in_example or _EXAMPLE_INLINE.search(sentence)):
                 role = EXAMPLE

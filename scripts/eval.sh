@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduce the README "Results" table: the gold dev set and the GermanQuAD test split, each
 # with the hybrid, dense and BM25 retrievers, extractive answers, and the project's own fresh
-# check sets (evaluation/fresh/, hybrid; README "Fresh questions" and "Twenty-first session"). Reports go to eval-out/
+# check sets (evaluation/fresh/, hybrid; README "Fresh questions", "Twenty-first session" and
+# "Twenty-third session"). Reports go to eval-out/
 # (one folder per run, see report.md there); the comparison tables are printed at the end
 # and written to eval-out/results.md.
 #
@@ -48,6 +49,11 @@ echo "== gold $(basename "$FRESH"), hybrid"
 "$PY" -m evaluation gold "$FRESH" --retriever hybrid --mode "$MODE" --out "$OUT/fresh-hybrid"
 rc=$?; [ $rc -eq 0 ] || status=$rc
 
+FRESH2=evaluation/fresh/fresh-2026-12-04.jsonl
+echo "== gold $(basename "$FRESH2"), hybrid"
+"$PY" -m evaluation gold "$FRESH2" --retriever hybrid --mode "$MODE" --out "$OUT/fresh2-hybrid"
+rc=$?; [ $rc -eq 0 ] || status=$rc
+
 DEFINITIONS=evaluation/fresh/definitions-2026-12-04.jsonl
 echo "== gold $(basename "$DEFINITIONS"), hybrid"
 "$PY" -m evaluation gold "$DEFINITIONS" --retriever hybrid --mode "$MODE" --out "$OUT/definitions-hybrid"
@@ -63,6 +69,8 @@ mapfile -t squad_done < <(existing "${squad_reports[@]}")
   [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown; echo
   echo "## $(basename "$FRESH") ($MODE, a check set: nothing is chosen on it)"; echo
   [ -f "$OUT/fresh-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh-hybrid/report.json" --markdown
+  echo; echo "## $(basename "$FRESH2") ($MODE, questions on units drawn by kind; with the dev tuning half the wider tuning set)"; echo
+  [ -f "$OUT/fresh2-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh2-hybrid/report.json" --markdown
   echo; echo "## $(basename "$DEFINITIONS") ($MODE, definitional questions for names and titles the laws give)"; echo
   [ -f "$OUT/definitions-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/definitions-hybrid/report.json" --markdown
 } > "$OUT/results.md"

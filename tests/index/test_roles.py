@@ -91,6 +91,24 @@ def test_a_paragraph_in_the_transitional_part_of_the_law_outline_is_history():
     assert _roles(topic)[0][1] == NORM
 
 
+def test_a_rule_for_a_group_in_the_transitional_part_is_a_rule_and_its_dated_sentences_history():
+    # § 74 SGB II (Fassung 23.04.2026) stands in "Kapitel 11 – Übergangs- und Schlussvorschriften"
+    # but its title names no act: Ukrainian refugees with a Fiktionsbescheinigung get Bürgergeld
+    # under it today. Its sentences about past months stay history; so does every sentence of a §
+    # there that is titled by an amending act.
+    outline = {"gliederung": "Kapitel 11 – Übergangs- und Schlussvorschriften"}
+    rule = ("Abweichend von § 7 Absatz 1 Satz 2 Nummer 1 und 2 erhalten Leistungen nach diesem Buch auch Personen, "
+            "die eine Aufenthaltserlaubnis nach § 24 Absatz 1 des Aufenthaltsgesetzes beantragt haben.")
+    dated = "In der Zeit vom 1. Juni 2022 bis einschließlich 31. August 2022 gilt der Antrag als gestellt."
+    fiktion = _chunk(f"{rule} {dated}", kind="law", locator={"law": "SGB II", "paragraph": "74"}, extra={
+        **outline, "paragraph_title": "Ansprüche von Ausländerinnen und Ausländern mit einer Fiktionsbescheinigung"})
+    amending = _chunk(rule, kind="law", locator={"law": "SGB II", "paragraph": "65"}, extra={
+        **outline, "paragraph_title": "Übergangsregelungen aus Anlass des Zwölften Gesetzes zur Änderung des Zweiten "
+                                      "Buches Sozialgesetzbuch"})
+    assert [role for _, role in _roles(fiktion)] == [NORM, HISTORY]
+    assert [role for _, role in _roles(amending)] == [HISTORY]
+
+
 def test_an_earlier_fassung_named_with_a_date_is_history():
     sentence = ("Ist ein Anspruch auf Arbeitslosengeld nach § 127 Abs. 2 in der bis zum 31. Dezember 2007 geltenden "
                 "Fassung noch nicht erschöpft, erhöht sich die Anspruchsdauer.")
