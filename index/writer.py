@@ -22,6 +22,7 @@ from index.chunk_index import ChunkIndex, contextual_texts, embedding_text
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
+from index.stopping import EmbeddingStopped
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import corpus_words, meta_value, read_meta
 
@@ -149,12 +150,16 @@ class IndexWriter(ChunkIndex):
         # retrieval uses it once it is complete and does without it before.
         try:
             result.bridge_words = self.embed_word_bridge(before_call=before_call)
+        except EmbeddingStopped:
+            raise
         except Exception:
             log.warning("word bridge not built (questions in other languages search without it)", exc_info=True)
         # After that, each unit read with its context field (two minutes for the corpus);
         # retrieval mixes these vectors in once every unit has one.
         try:
             result.contextual_units = self.embed_unit_contexts(before_call=before_call)
+        except EmbeddingStopped:
+            raise
         except Exception:
             log.warning("contextual unit vectors not built (dense search uses the plain ones)", exc_info=True)
         return result

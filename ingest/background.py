@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from fundstelle.settings import Settings
+from index.stopping import EmbeddingStopped
 
 log = logging.getLogger(__name__)
 
@@ -224,5 +225,5 @@ class BackgroundEmbedder:
             time.sleep(HOLD_POLL_SECONDS)
 
 
-class _Stopped(Exception):
+class _Stopped(EmbeddingStopped):
     pass

@@ -89,3 +89,31 @@ def test_a_broken_stored_word_list_is_searched_without_and_rebuilt_by_the_write_
     version, words = read_meta(writer.store.get_meta(META_KEY))
     assert version == writer.store_version() and "Integrationsquote" in words
     assert HybridSearcher(settings).search("Which key figures measure the integration into work?").bridged
+
+
+def test_a_stop_asked_for_while_the_bridge_is_embedded_ends_the_run_without_a_failure(tmp_path, corpus_dir,
+                                                                                       real_embedder, caplog):
+    # The app's background embedder stops between two model calls when the app shuts down; if
+    # that fell into the bridge step, the run logged "word bridge not built" with a traceback.
+    from index.stopping import EmbeddingStopped
+    from index.writer import IndexWriter
+    from ingest.pipeline import run_ingest
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    assert not run_ingest([corpus_dir / "sgb2/verordnung_kennzahlen_48a/BJNR115200010.xml"], settings,
+                          progress=False, embed=False).failures
+    writer = IndexWriter(settings, embedder=real_embedder)
+
+    def stop_in_the_bridge_step(done: int) -> None:
+        version, _ = read_meta(writer.store.get_meta(META_KEY))
+        if version == writer.store_version():   # the bridge's word list is written right before its calls
+            raise EmbeddingStopped()
+
+    with caplog.at_level("WARNING"), pytest.raises(EmbeddingStopped):
+        writer.embed_pending(before_batch=stop_in_the_bridge_step)
+    assert not [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
+    # Nothing was lost: the next run builds the bridge.
+    writer.embed_pending()
+    version, words = read_meta(writer.store.get_meta(META_KEY))
+    assert version == writer.store_version() and words
