@@ -313,14 +313,7 @@ class CachedEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         # Queries are not stored on disk (they may be personal); the same short texts come back
         # on every question though (the Landtag questions a Q/A answer is matched against).
-        with self._lock:
-            vector = self._queries.get(text)
-            if vector is not None:
-                self._queries.move_to_end(text)
-                return vector
-        vector = self.inner.embed_query(text)
-        self._remember_queries({text: vector})
-        return vector
+        return self.embed_queries([text])[0]
 
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         found: dict[str, np.ndarray] = {}

@@ -181,3 +181,6 @@ def test_the_query_cache_embeds_only_the_queries_it_has_not_seen(numpy_engine, t
     assert float(vectors[1] @ first) >= 0.99999
     assert float(vectors[0] @ vectors[2]) >= 0.99999
     assert float(vectors[3] @ numpy_engine.embed_query(TEXTS[2])) >= 0.99999
+    # No sentences, no call and no vectors (a question the splitter finds none in).
+    assert embed_queries(cached, []) == [] and embed_queries(numpy_engine, []) == []
+    assert engine.asked == [TEXTS[0], TEXTS[1], TEXTS[2]]
