@@ -41,8 +41,10 @@ def levers(default) -> list[Row]:
             Row("– contextual dense vectors (the unit read with its context field)", replace(default, context_vector=0.0)),
             Row("– sentence vectors (a German question of several sentences, each embedded too)",
                 replace(default, sentence_vector=0.0)),
+            Row("– query adapter (places 4–10 from the adapted question vector)", replace(default, adapter=False)),
             Row("all levers off", replace(default, expansion=0.0, context=0.0, norm=0.0, norm_top=0, graph=0.0,
-                                          bridge_top=0, definition=False, context_vector=0.0, sentence_vector=0.0))]
+                                          bridge_top=0, definition=False, context_vector=0.0, sentence_vector=0.0,
+                                          adapter=False))]
 
 
 def _gold_ranks(searcher, items, vectors, weights, k: int, transform=None) -> list[tuple[str, int | None]]:
@@ -84,8 +86,9 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
 
         matrix, info = train_for_index(searcher.index)
         transform = lambda vector: adapt(matrix, vector)  # noqa: E731
-        plan.insert(1, Row(f"+ linear query adapter ({sum(info['pairs'].values())} corpus pairs, "
-                           f"fit {info['fit_s']:.0f} s)", RetrievalWeights(), adapter=True))
+        plan.insert(1, Row(f"+ linear query adapter on structural pairs ({sum(info['pairs'].values())} corpus pairs, "
+                           f"fit {info['fit_s']:.0f} s), replacing the question vector",
+                           RetrievalWeights(adapter=False), adapter=True))
     tuned_vectors: dict[str, np.ndarray] = {}
     tuned_squad: list[np.ndarray] = []
     if finetune:
@@ -97,7 +100,7 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
         if squad is not None:
             tuned_squad = list(encode([q.question for q in squad[0]]))
         plan.insert(1, Row(f"+ query encoder fine-tuned ({sum(info['pairs'].values())} corpus pairs, one epoch, "
-                           f"{info['train_s']:.0f} s)", RetrievalWeights(), finetuned=True))
+                           f"{info['train_s']:.0f} s)", RetrievalWeights(adapter=False), finetuned=True))
     for row in plan:
         row_transform = transform if row.adapter else None
         ranks = _gold_ranks(searcher, items, tuned_vectors if row.finetuned else vectors, row.weights, k, row_transform)

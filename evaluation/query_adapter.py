@@ -15,7 +15,8 @@ The pairs come from structure that any German law or Weisung has, never from que
 
 ``python -m evaluation ablation GOLD --adapter`` adds the adapter as one more row; the fit is
 seeded, so the same corpus gives the same ``W``. It did not win on the check half and is not
-used by the assistant (README, "Tried and not kept").
+used by the assistant (README, "Tried and not kept"). The adapter the search uses is fitted on
+citizen-style training questions instead (``index.query_adapter``).
 """
 from __future__ import annotations
 
@@ -30,10 +31,12 @@ from fundstelle.sentences import split_sentences
 from index.chunk import Chunk
 from index.norm_index import NormIndex
 from index.norms import defined_terms
+from index.query_adapter import adapt, fit_adapter  # noqa: F401  (the fit itself lives in the index layer)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SOURCES = ("heading", "explains", "definition")
+STRUCTURAL_PENALTY = 10.0   # the L2 penalty this experiment was measured with
 
 
 @dataclass(frozen=True)
@@ -70,41 +73,6 @@ def mine_pairs(chunks: Iterable[tuple[str, Chunk]], norms: NormIndex,
                     if 40 <= len(first) <= 400:
                         pairs.append(Pair(first, tuple(units), "explains"))
     return pairs
-
-
-def fit_adapter(query_vectors: np.ndarray, positives: Sequence[Sequence[int]], passages: np.ndarray, *,
-                penalty: float = 10.0, epochs: int = 10, rate: float = 1e-3, temperature: float = 0.05,
-                batch: int = 256, seed: int = 0) -> np.ndarray:
-    """``W`` (dim × dim): softmax over all ``passages`` rows, the positives' mass maximised,
-    ``penalty`` · ‖W − I‖² keeping it near the identity."""
-    import torch
-
-    torch.manual_seed(seed)
-    queries = torch.tensor(np.asarray(query_vectors, dtype=np.float32))
-    matrix = torch.tensor(np.asarray(passages, dtype=np.float32))
-    dim = queries.shape[1]
-    delta = torch.zeros(dim, dim, requires_grad=True)
-    optimiser = torch.optim.Adam([delta], lr=rate)
-    target = torch.zeros(len(positives), matrix.shape[0])
-    for row, cols in enumerate(positives):
-        target[row, list(cols)] = 1.0 / len(cols)
-    for _ in range(epochs):
-        order = torch.randperm(len(positives))
-        for start in range(0, len(positives), batch):
-            rows = order[start:start + batch]
-            adapted = queries[rows] + queries[rows] @ delta
-            adapted = adapted / adapted.norm(dim=1, keepdim=True)
-            log_p = torch.log_softmax(adapted @ matrix.T / temperature, dim=1)
-            loss = -(log_p * target[rows]).sum(dim=1).mean() + penalty * (delta ** 2).sum()
-            optimiser.zero_grad()
-            loss.backward()
-            optimiser.step()
-    return (torch.eye(dim) + delta.detach()).numpy()
-
-
-def adapt(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    out = np.asarray(vector, dtype=np.float32) @ matrix
-    return out / np.linalg.norm(out)
 
 
 @dataclass(frozen=True)
@@ -148,7 +116,7 @@ def train_for_index(index, sources: Sequence[str] = DEFAULT_SOURCES, **fit_optio
     queries = np.stack([np.asarray(index.embedder.embed_query(p.query), dtype=np.float32) for p in pairs])
     embedded = time.perf_counter() - started
     started = time.perf_counter()
-    matrix = fit_adapter(queries, data.positives, data.passages, **fit_options)
+    matrix = fit_adapter(queries, data.positives, data.passages, **{"penalty": STRUCTURAL_PENALTY, **fit_options})
     info = {"pairs": data.counts(), "embed_s": round(embedded, 1), "fit_s": round(time.perf_counter() - started, 1)}
     log.info("query adapter: %s", info)
     return matrix, info

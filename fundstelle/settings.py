@@ -68,6 +68,11 @@ class Settings(BaseSettings):
                                             "up to 4, once there are 4 MB to parse; 1 = parse in the ingesting "
                                             "process).")
 
+    query_adapter_questions: Path | None = Field(
+        default=REPO_ROOT / "corpus" / "training" / "questions-2026-12-04.jsonl",
+        description="Training questions for the query adapter (index.query_adapter), fitted after embedding; "
+                    "unset (empty) = no adapter.")
+
     # Retrieval and answers (used by retrieval/).
     k: int = Field(default=8, ge=1, le=MAX_K, description="Passages retrieved per question.")
     answer_mode: Literal["extractive", "llm"] = "extractive"
@@ -90,6 +95,12 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("query_adapter_questions", mode="before")
+    @classmethod
+    def _optional_path(cls, value):
+        # FUNDSTELLE_QUERY_ADAPTER_QUESTIONS= (empty) turns the adapter off.
+        return None if value is None or str(value).strip() == "" else Path(str(value)).expanduser().resolve()
 
     @property
     def chroma_path(self) -> Path:

@@ -21,6 +21,8 @@ from fundstelle.sentences import split_sentences, table_rows
 from fundstelle.settings import Settings
 from index import lemmas, thesaurus
 from index.chunk import Chunk
+from index.query_adapter import META_KEY as ADAPTER_META_KEY
+from index.query_adapter import StoredAdapter
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
 from index.sentence_vectors import SentenceVectors, StoredVectorEmbedder
@@ -294,6 +296,14 @@ class ChunkIndex:
     def store_version(self) -> str:
         """Hash of the chunk ids in the store."""
         return LexicalIndex.content_version(self.store.ids())
+
+    def query_adapter(self) -> dict | None:
+        """What the stored query adapter (``index.query_adapter``) was fitted from, when it was
+        fitted on the store's current content with the configured model; else None."""
+        stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))
+        if stored is None or not stored.fits(self.store_version(), self.model_identity[0]):
+            return None
+        return stored.describe()
 
     def local_version(self) -> str | None:
         """The content version of the last lexical rebuild on this machine."""

@@ -15,12 +15,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from fundstelle.embeddings import Embedder
+from fundstelle.embeddings import Embedder, embed_queries
 from fundstelle.settings import Settings
 from index.chunk import Chunk, LoadedDocument
 from index.chunk_index import ChunkIndex, contextual_texts, embedding_text
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
+from index.query_adapter import META_KEY as ADAPTER_META_KEY
+from index.query_adapter import MIN_QUESTIONS as MIN_ADAPTER_QUESTIONS
+from index.query_adapter import StoredAdapter, file_sha256, fit_adapter, load_questions
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
 from index.stopping import EmbeddingStopped
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
@@ -45,6 +48,7 @@ class EmbedResult:
     sentence_chunks: int = 0  # chunks whose sentence vectors were computed in this run
     bridge_words: int = 0     # corpus words embedded for the word bridge in this run
     contextual_units: int = 0  # units embedded with their context field in this run
+    adapter_questions: int = 0  # questions the query adapter was fitted on in this run (0: not fitted)
     failed: dict[str, str] = field(default_factory=dict)   # doc_id -> error
 
 
@@ -162,7 +166,60 @@ class IndexWriter(ChunkIndex):
             raise
         except Exception:
             log.warning("contextual unit vectors not built (dense search uses the plain ones)", exc_info=True)
+        # Last, once every chunk has its vector: the query adapter (``index.query_adapter``;
+        # seconds, plus the training questions' vectors once).
+        try:
+            result.adapter_questions = self.fit_query_adapter(before_call=before_call)
+        except EmbeddingStopped:
+            raise
+        except Exception:
+            log.warning("query adapter not fitted (the search stays plain)", exc_info=True)
         return result
+
+    def fit_query_adapter(self, *, before_call: Callable[[], None] | None = None) -> int:
+        """Fit and store the query adapter when the store, the model or the training questions
+        changed since the stored one; returns how many questions it was fitted on (0: nothing to
+        do, or too few questions whose unit the index holds, or chunks still without a vector)."""
+        path = self.settings.query_adapter_questions
+        if path is None:
+            return 0
+        version, model = self.store_version(), self.model_identity[0]
+        sha = file_sha256(path)
+        stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))
+        if stored is not None and stored.fits(version, model, sha):
+            return 0
+        ids = self.store.ids()
+        labels = {cid: chunk.label for cid, chunk in self.store.get_chunks(ids).items()}
+        rows_of: dict[str, list[str]] = {}
+        for cid in ids:
+            rows_of.setdefault(labels[cid], []).append(cid)
+        questions = [q for q in load_questions(path) if q.locator in rows_of]
+        if len(questions) < MIN_ADAPTER_QUESTIONS:
+            log.info("query adapter: %d training questions name a unit of this index (fewer than %d), none fitted",
+                     len(questions), MIN_ADAPTER_QUESTIONS)
+            return 0
+        vectors = self.vectors(ids)
+        if len(vectors) < len(ids):
+            return 0   # the softmax runs over every passage: wait until all have their vector
+        position = {cid: i for i, cid in enumerate(ids)}
+        passages = np.stack([vectors[cid] for cid in ids])
+        texts = list(dict.fromkeys(q.question for q in questions))
+        known = self.sentence_vectors.get(model, QUERY, texts)
+        need = [t for t in texts if t not in known]
+        for start in range(0, len(need), 32):
+            if before_call:
+                before_call()
+            part = need[start:start + 32]
+            embedded = embed_queries(self.embedder, part)
+            self.sentence_vectors.put(model, [(QUERY, t, v) for t, v in zip(part, embedded)], done=[])
+            known.update(zip(part, embedded))
+        if before_call:
+            before_call()
+        matrix = fit_adapter(np.stack([np.asarray(known[q.question], dtype=np.float32) for q in questions]),
+                             [[position[cid] for cid in rows_of[q.locator]] for q in questions], passages)
+        self.store.set_meta(ADAPTER_META_KEY, StoredAdapter(version, model, sha, len(questions), matrix).to_meta())
+        log.info("query adapter fitted on %d training questions (%d embedded now)", len(questions), len(need))
+        return len(questions)
 
     def embed_unit_contexts(self, *, before_call: Callable[[], None] | None = None) -> int:
         """Embed every unit read with its context field (``index.chunk_index.contextual_text``)

@@ -232,7 +232,8 @@ def _embed(args: argparse.Namespace, settings: Settings) -> int:
     seconds = time.perf_counter() - started
     summary = {"embedded": result.embedded, "removed": result.removed, "chunks_with_embedding": embedded,
                "chunks_with_sentence_vectors": with_sentences, "chunks": total,
-               "contextual_units_embedded": result.contextual_units, "failed": failures,
+               "contextual_units_embedded": result.contextual_units,
+               "query_adapter_fitted_on": result.adapter_questions, "failed": failures,
                "seconds": round(seconds, 2)}
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -322,6 +323,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     data = {"collection": settings.collection, "embedding_model": index.model_name, "embedding_dim": index.model_dim,
             "chunks": sum(s["chunks"] for s in states.values()), "embedded": sum(embedded.values()),
             "documents": len(states), "by_kind": by_kind, "reference_graph": index.graph_size(),
+            "query_adapter": index.query_adapter(),
             "sources": {doc_id: {"kind": s["kind"], "chunks": s["chunks"], "title": s["title"],
                                  "stand": s["stand"] if s["kind"] == "law" else None, "law": s["law"],
                                  "fassung": s["fassung"], "complete": embedded.get(doc_id, 0) == s["chunks"]}
@@ -339,4 +341,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     console.print("By kind: " + ", ".join(f"{k}: {n}" for k, n in sorted(by_kind.items())), highlight=False)
     console.print("Reference graph: " + (", ".join(f"{n} {k}" for k, n in sorted(data["reference_graph"].items()))
                                          or "no edges"), highlight=False)
+    adapter = data["query_adapter"]
+    console.print("Query adapter: " + (f"fitted on {adapter['questions']} training questions" if adapter
+                                       else "none (the search stays plain)"), highlight=False)
     return 0

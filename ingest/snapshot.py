@@ -184,6 +184,8 @@ def _export(settings: Settings, index, target: Path, progress: bool) -> dict[str
             "content_version": content_version,
             "chunks": len(ids),
             "sentence_chunks": sentence_chunks,
+            # The query adapter travels in the chunk store; what it was fitted from.
+            "query_adapter": index.query_adapter(),
             "sources": sources,
             "files": files,
         }

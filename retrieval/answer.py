@@ -37,7 +37,8 @@ class Passage:
     # Sentence roles over ``text``: [[start, end, role], ...] (see ``index.roles``).
     roles: list[list] = field(default_factory=list)
     # Why it was retrieved: the signals that placed it ({"dense": "rank 3, cos 0.842",
-    # "bm25": …, "norm": "§ 22 SGB II", "norm_route": "+1.80", "graph": …}).
+    # "bm25": …, "norm": "§ 22 SGB II", "norm_route": "+1.80", "graph": …, "adapter": "angepasstes
+    # Fragemodell, Platz 4"}).
     reasons: dict[str, str] = field(default_factory=dict)
     # Its neighbours in the reference graph, readable: "Erläutert in FW § 22 SGB II, Rz. 22.41",
     # "Erläutert § 22 Abs. 1 SGB II", "Verweist auf § 12 Abs. 2 SGB II".

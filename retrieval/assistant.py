@@ -216,7 +216,13 @@ class Assistant:
                                      if language == "de" else ()))
         related = (specific_synonyms(self._related, self.searcher.lexical.document_share)
                    if self._related is not None else None)
-        evidence = self.extractive.evidence(result.hits, candidates, question, related=related,
+        # Whether the sources answer is read from the places the plain search ranked alone: a
+        # passage the adapted question vector placed may be quoted, but it does not make a
+        # question answerable (README, "Twenty-fourth session").
+        basis = len(result.hits) if result.plain_places is None else result.plain_places
+        plain_hits = result.hits[:basis]
+        plain_candidates = [c for c in candidates if c.hit_index < basis]
+        evidence = self.extractive.evidence(plain_hits, plain_candidates, question, related=related,
                                             german=language == "de")
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
@@ -233,7 +239,7 @@ class Assistant:
             self._answer_lookup(answer, result.hits, candidates, language, set(result.named))
         else:
             status, reason = ((ABSTAINED, unfound) if unfound else
-                              self._answerability(question, evidence, language, result.hits, candidates))
+                              self._answerability(question, evidence, language, plain_hits, plain_candidates))
             if status == ABSTAINED:
                 self._abstain(answer, reason)
             elif status == PARTIAL:

@@ -4,6 +4,13 @@ The BM25 side gets less weight the fewer of the question's words exist in the co
 vocabulary, so a Ukrainian or English question is not dragged down by a lexical side that
 cannot match it, while German terms inside it ("Bürgergeld", "Fiktionsbescheinigung")
 still count.
+
+Where the index has a query adapter (``index.query_adapter``, learnt from citizen-style
+training questions), the first ``ADAPTER_KEEP`` places stay the plain search's and the places
+after them come from the same search with the question vector plus its adapted vector: the
+adapter finds units whose words the question does not use, without
+moving the best hits, which it would more often move wrongly (README, "Twenty-fourth session").
+``SearchResult.plain_places`` says how many leading places the plain search ranked alone.
 """
 from __future__ import annotations
 
@@ -26,6 +33,8 @@ from index.expansion import expansion_tokens
 from index.lexical import LexicalIndex, top_positions
 from index.norm_index import NormIndex
 from index.norms import absatz_order, asked_name, defines, gives_name, same_name, same_term
+from index.query_adapter import META_KEY as ADAPTER_META_KEY
+from index.query_adapter import StoredAdapter
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
@@ -60,6 +69,10 @@ _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläuter
 # How far the unit that defines, names or titles what a definitional question asks about is put
 # ahead of the best hit (a rank, not a weight: any positive value puts it first).
 DEFINITION_LEAD = 0.01
+# Places of the plain search that the search with the adapted question vector never changes
+# (``index.query_adapter``): chosen on the wider tuning set (README, "Twenty-fourth session";
+# 2 and 4 did worse there, 5 left recall@5 as it was).
+ADAPTER_KEEP = 3
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,7 @@ class RetrievalWeights:
     bridge_min: float = 0.88         # their least cosine to that word
     title_route: bool = True         # "Was ist X?" for the title X of one §: its first Absatz leads
     sentence_vector: float = 1.0     # a German question of several sentences: the mean of their vectors, added
+    adapter: bool = True             # places after ADAPTER_KEEP from a search with the adapted question vector
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
@@ -133,6 +147,7 @@ class Hit:
     values_for: str = ""         # a table brought because this hit (chunk id) names a level it values
     titled: str = ""             # the § title a definitional question asks for, on that §'s first Absatz
     named: str = ""              # the name in parentheses a definitional question asks for, on the unit giving it
+    adapted: bool = False        # placed by the search with the adapted question vector (``index.query_adapter``)
     # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -148,6 +163,11 @@ class SearchResult:
     named: list[str] = field(default_factory=list)   # a lookup's named units (chunk ids), first in ``hits``
     unfound: list[str] = field(default_factory=list)   # units a lookup names that the (filtered) sources lack
     sentences: list[str] = field(default_factory=list)   # a German question's sentences, embedded one by one too
+    vector: np.ndarray | None = None   # the question vector the dense side searched with (None: no dense side)
+    # The leading places that the plain search ranked alone (all; ADAPTER_KEEP where the
+    # query adapter filled the places after them): answerability reads only these.
+    plain_places: int | None = None
+    dense_ranks: dict[str, int] = field(default_factory=dict)   # the dense side's candidates: chunk id -> rank
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -222,6 +242,9 @@ class HybridSearcher:
         self._contextual_checked = 0.0
         self._bridge_version = ""
         self._bridge_checked = 0.0
+        self._adapter: StoredAdapter | None = None
+        self._adapter_version = ""
+        self._adapter_checked = 0.0
         self.weights = weights or RetrievalWeights()
         self._doc_number: dict[str, int] = {}
         self._chunk_doc = np.zeros(0, dtype=np.int32)
@@ -428,8 +451,70 @@ class HybridSearcher:
                depth: int = 50, query_vector: np.ndarray | None = None,
                weights: RetrievalWeights | None = None) -> SearchResult:
         """The ``k`` best passages: dense and BM25 candidates, the units of the best-matching
-        norms and their graph neighbours, ranked by one fused score (see the module doc)."""
+        norms and their graph neighbours, ranked by one fused score (see the module doc); after
+        the first ``ADAPTER_KEEP`` places, those of the same search with the adapted question
+        vector where the index has a query adapter."""
         weights = weights or self.weights
+        result = self._search(question, search_filter, k, depth, query_vector, weights)
+        if not (weights.adapter and self.retriever == "hybrid" and result.vector is not None and not result.named
+                and len(result.hits) > ADAPTER_KEEP):
+            return result
+        adapter = self._query_adapter(self.lexical)
+        if adapter is None:
+            return result
+        t0 = time.perf_counter()
+        second = self._search(question, search_filter, k, depth, None, weights,
+                              final_vector=adapter.mixed(result.vector))
+        self._take_adapted_places(result, second, k, weights)
+        result.timings["adapter"] = (time.perf_counter() - t0) * 1000
+        return result
+
+    def _take_adapted_places(self, result: SearchResult, second: SearchResult, k: int,
+                             weights: RetrievalWeights) -> None:
+        """``result``'s first ``ADAPTER_KEEP`` hits, then ``second``'s best that are not among
+        them (then ``result``'s own, should ``second`` have too few). A hit brought by the
+        second search gets its dense similarity to the plain question vector (what answerability
+        reads) and the reason "adapter"."""
+        plain = result.hits
+        main = plain[:k]
+        own = {h.chunk_id: h for h in main}
+        seen = {h.chunk_id for h in main[:ADAPTER_KEEP]}
+        ranked = list(main[:ADAPTER_KEEP])
+        place = {h.chunk_id: n for n, h in enumerate(second.hits[:k], start=1)}
+        for hit in second.hits[:k] + main[ADAPTER_KEEP:]:
+            if len(ranked) >= k:
+                break
+            if hit.chunk_id not in seen:
+                seen.add(hit.chunk_id)
+                # A unit the plain search also placed keeps its own scores and reasons.
+                ranked.append(own.get(hit.chunk_id, hit))
+        brought = [hit for hit in ranked if hit.chunk_id not in own]
+        for hit in brought:
+            hit.adapted = True
+            hit.dense_similarity = None
+            hit.dense_rank = result.dense_ranks.get(hit.chunk_id)
+        lexical = self.lexical
+        with self.chroma_errors():
+            sims = self._exact_similarities(result.vector, lexical, self.dense_embedded, weights.context_vector)
+            self._fill_dense(result.vector, brought, lexical, sims)
+        for hit in brought:
+            hit.reasons.pop("dense", None)
+            self._explain(hit)
+            hit.reasons["adapter"] = f"angepasstes Fragemodell, Platz {place[hit.chunk_id]}"
+        # A table valuing a level of one of the best units stays, as in the plain search.
+        leaders = {h.chunk_id for h in ranked[:weights.graph_top]}
+        for hit in plain[k:] + second.hits[k:]:
+            if hit.values_for in leaders and hit.chunk_id not in seen:
+                seen.add(hit.chunk_id)
+                ranked.append(hit)
+        result.hits = ranked
+        result.plain_places = ADAPTER_KEEP
+
+    def _search(self, question: str, search_filter: SearchFilter | None, k: int, depth: int,
+                query_vector: np.ndarray | None, weights: RetrievalWeights,
+                final_vector: np.ndarray | None = None) -> SearchResult:
+        """One search. ``final_vector``: the dense side's question vector as it is (the
+        question is not embedded again, its sentences are not mixed in)."""
         search_filter = search_filter or SearchFilter()
         timings: dict[str, float] = {}
         with self._lock:
@@ -454,10 +539,13 @@ class HybridSearcher:
         used = []
         if use_dense:
             t0 = time.perf_counter()
-            vector = np.asarray(query_vector if query_vector is not None else self.index.query_embedder.embed_query(question),
-                                dtype=np.float32)
-            timings["embed_query"] = (time.perf_counter() - t0) * 1000
-            if weights.sentence_vector and german:
+            if final_vector is not None:
+                vector = np.asarray(final_vector, dtype=np.float32)
+            else:
+                vector = np.asarray(query_vector if query_vector is not None
+                                    else self.index.query_embedder.embed_query(question), dtype=np.float32)
+                timings["embed_query"] = (time.perf_counter() - t0) * 1000
+            if weights.sentence_vector and german and final_vector is None:
                 sentences = question_sentences(question)
                 if len(sentences) >= 2:
                     t0 = time.perf_counter()
@@ -627,7 +715,23 @@ class HybridSearcher:
             self._explain(hit)
         coverage = self.dense_coverage if "dense" in used else 0.0
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged,
-                            [cid for cid in named[:k] if chunks.get(cid) is not None], unfound, sentences)
+                            [cid for cid in named[:k] if chunks.get(cid) is not None], unfound, sentences, vector,
+                            dense_ranks={cid: rank for rank, (cid, _) in enumerate(dense, start=1)})
+
+    # -- the query adapter -----------------------------------------------------------
+    def _query_adapter(self, lexical: LexicalIndex) -> StoredAdapter | None:
+        """The stored query adapter fitted on the current content and model (read once per
+        content version; while there is none, looked for again every ``BRIDGE_RETRY_S``
+        seconds: the background embedder fits it last)."""
+        with self._lock:
+            if self._adapter_version == lexical.version and (
+                    self._adapter is not None or time.monotonic() - self._adapter_checked < self.BRIDGE_RETRY_S):
+                return self._adapter
+            stored = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
+            self._adapter = stored if stored is not None and stored.fits(lexical.version,
+                                                                         self.index.model_identity[0]) else None
+            self._adapter_version, self._adapter_checked = lexical.version, time.monotonic()
+            return self._adapter
 
     # -- questions in other languages ------------------------------------------------
     BRIDGE_RETRY_S = 30.0

@@ -55,7 +55,7 @@ def test_the_dense_side_is_exact_nearest_neighbours_under_the_default_filter(ass
         vector = np.asarray(assistant.embedder.embed_query(question), dtype=np.float32)
         expected = sorted(allowed, key=lambda cid: -float(stored[cid] @ vector))[:20]
         result = searcher.search(question, SearchFilter(), k=40, depth=20, query_vector=vector,
-                                 weights=replace(searcher.weights, context_vector=0.0))
+                                 weights=replace(searcher.weights, context_vector=0.0, adapter=False))
         ranked = sorted((h.dense_rank, h.chunk_id) for h in result.hits if h.dense_rank)
         assert [cid for _, cid in ranked] == expected[:len(ranked)] and len(ranked) >= 10
 

@@ -1,0 +1,53 @@
+"""The query adapter in the search, on the small real index (which fits its own adapter from the
+committed training questions about its units)."""
+from dataclasses import replace
+
+import pytest
+
+from retrieval.search import ADAPTER_KEEP, HybridSearcher, RetrievalWeights
+
+pytestmark = pytest.mark.slow
+
+PLAIN = replace(RetrievalWeights(), adapter=False)
+# A training question whose unit the plain search does not place among the first ten.
+QUESTION = ("Хто вирішує спір, якщо федеральне агентство і муніципалітет як співвласники Jobcenter не можуть "
+            "домовитися, хто з них відповідає за певне питання?")
+UNIT = "§ 44e Abs. 1 SGB II"
+
+
+@pytest.fixture(scope="module")
+def searcher(core_index_settings):
+    return HybridSearcher(core_index_settings)
+
+
+def test_the_small_index_has_an_adapter_fitted_on_the_questions_about_its_units(searcher):
+    fitted = searcher.index.query_adapter()
+    assert fitted is not None and fitted["questions"] >= 200
+
+
+def test_the_adapter_finds_a_unit_the_plain_search_misses_and_says_so(searcher):
+    plain = searcher.search(QUESTION, k=10, weights=PLAIN)
+    adapted = searcher.search(QUESTION, k=10)
+    assert UNIT not in [h.chunk.label for h in plain.hits]
+    found = next(h for h in adapted.hits if h.chunk.label == UNIT)
+    assert found.adapted and found.reasons["adapter"].startswith("angepasstes Fragemodell, Platz ")
+    assert "cos" in found.reasons["dense"]   # its similarity to the question itself, not the adapted vector
+
+
+def test_the_first_places_are_the_plain_search_s_and_answerability_reads_only_them(searcher):
+    for question in (QUESTION, "Wer gehört zur Bedarfsgemeinschaft?", "Wie hoch ist das Kurzarbeitergeld?"):
+        plain = searcher.search(question, k=10, weights=PLAIN)
+        adapted = searcher.search(question, k=10)
+        assert [h.chunk_id for h in adapted.hits[:ADAPTER_KEEP]] == [h.chunk_id for h in plain.hits[:ADAPTER_KEEP]]
+        assert not any(h.adapted for h in adapted.hits[:ADAPTER_KEEP])
+        assert len({h.chunk_id for h in adapted.hits}) == len(adapted.hits)
+        assert len(adapted.hits[:10]) == len(plain.hits[:10])
+        assert adapted.plain_places == ADAPTER_KEEP and plain.plain_places is None
+
+
+def test_a_lookup_of_named_units_is_not_changed_by_the_adapter(searcher):
+    question = "Was steht in § 7 Abs. 3 SGB II?"
+    plain = searcher.search(question, k=10, weights=PLAIN)
+    adapted = searcher.search(question, k=10)
+    assert [h.chunk_id for h in adapted.hits] == [h.chunk_id for h in plain.hits]
+    assert adapted.plain_places is None
