@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     query_adapter_questions: Path | None = Field(
         default=REPO_ROOT / "corpus" / "training" / "questions-2026-12-04.jsonl",
         description="Training questions for the query adapter (index.query_adapter), fitted after embedding; "
-                    "unset (empty) = no adapter.")
+                    "empty = no adapter (neither fitted nor used by the search).")
 
     # Retrieval and answers (used by retrieval/).
     k: int = Field(default=8, ge=1, le=MAX_K, description="Passages retrieved per question.")

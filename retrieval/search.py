@@ -722,7 +722,10 @@ class HybridSearcher:
     def _query_adapter(self, lexical: LexicalIndex) -> StoredAdapter | None:
         """The stored query adapter fitted on the current content and model (read once per
         content version; while there is none, looked for again every ``BRIDGE_RETRY_S``
-        seconds: the background embedder fits it last)."""
+        seconds: the background embedder fits it last). None when the settings name no training
+        questions (the adapter turned off)."""
+        if self.settings.query_adapter_questions is None:
+            return None
         with self._lock:
             if self._adapter_version == lexical.version and (
                     self._adapter is not None or time.monotonic() - self._adapter_checked < self.BRIDGE_RETRY_S):

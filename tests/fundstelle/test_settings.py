@@ -15,3 +15,10 @@ def test_k_above_the_limit_is_refused_at_start_naming_the_field(tmp_path, monkey
     monkeypatch.setenv("FUNDSTELLE_K", str(MAX_K + 1))
     with pytest.raises(ValidationError, match=rf"k\n.*less than or equal to {MAX_K}"):
         Settings(data=tmp_path)
+
+
+def test_the_query_adapter_is_on_by_default_and_an_empty_setting_turns_it_off(monkeypatch):
+    assert Settings().query_adapter_questions.name == "questions-2026-12-04.jsonl"
+    assert Settings().query_adapter_questions.is_file()
+    monkeypatch.setenv("FUNDSTELLE_QUERY_ADAPTER_QUESTIONS", "")
+    assert Settings().query_adapter_questions is None

@@ -125,6 +125,8 @@ def test_export_writes_a_manifest_describing_every_member(snapshot, core_index_s
     assert {"chunks.sqlite", "embeddings.npy", "embedding_ids.json", "lexical/manifest.json"} <= set(manifest["files"])
     assert sum(s["chunks"] for s in manifest["sources"]) == manifest["chunks"]
     assert all(len(s["sha256"]) == 64 and s["source_path"] for s in manifest["sources"])
+    # The query adapter travels in the chunk store; the manifest says what it was fitted from.
+    assert manifest["query_adapter"] == index.query_adapter() and manifest["query_adapter"]["questions"] >= 200
     assert not [p for p in target.parent.iterdir() if p != target], "no temporary files left beside the snapshot"
 
 
@@ -288,3 +290,8 @@ def test_snapshot_carries_the_sentence_vectors(small_index_settings, real_embedd
     # with corpus words right after the import, with nothing of the corpus embedded again.
     english = Assistant(staff, index=index).ask("Which key figures measure how many job seekers found work?")
     assert english.settings.get("word_bridge"), english.settings
+
+
+def test_the_imported_index_has_the_snapshot_s_query_adapter(imported, snapshot):
+    settings, _ = imported
+    assert ChunkIndex(settings, create=False).query_adapter() == snapshot[1]["query_adapter"]

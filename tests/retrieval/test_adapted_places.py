@@ -51,3 +51,10 @@ def test_a_lookup_of_named_units_is_not_changed_by_the_adapter(searcher):
     adapted = searcher.search(question, k=10)
     assert [h.chunk_id for h in adapted.hits] == [h.chunk_id for h in plain.hits]
     assert adapted.plain_places is None
+
+
+def test_settings_without_training_questions_search_without_the_stored_adapter(core_index_settings):
+    off = HybridSearcher(core_index_settings.model_copy(update={"query_adapter_questions": None}))
+    result = off.search(QUESTION, k=10)
+    assert result.plain_places is None and not any(h.adapted for h in result.hits)
+    assert UNIT not in [h.chunk.label for h in result.hits]
