@@ -69,8 +69,9 @@ class Settings(BaseSettings):
                                             "process).")
 
     query_adapter_questions: Path | None = Field(
-        default=REPO_ROOT / "corpus" / "training" / "questions-2026-12-04.jsonl",
-        description="Training questions for the query adapter (index.query_adapter), fitted after embedding; "
+        default=REPO_ROOT / "corpus" / "training",
+        description="Training questions for the query adapter (index.query_adapter; a JSON-lines file, or a "
+                    "folder of them), fitted after embedding; "
                     "empty = no adapter (neither fitted nor used by the search).")
 
     # Retrieval and answers (used by retrieval/).

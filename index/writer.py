@@ -23,7 +23,7 @@ from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
 from index.query_adapter import META_KEY as ADAPTER_META_KEY
 from index.query_adapter import MIN_QUESTIONS as MIN_ADAPTER_QUESTIONS
-from index.query_adapter import StoredAdapter, file_sha256, fit_adapter, load_questions
+from index.query_adapter import StoredAdapter, fit_adapter, load_questions, questions_sha256
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
 from index.stopping import EmbeddingStopped
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
@@ -184,7 +184,7 @@ class IndexWriter(ChunkIndex):
         if path is None:
             return 0
         version, model = self.store_version(), self.model_identity[0]
-        sha = file_sha256(path)
+        sha = questions_sha256(path)
         stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))
         if stored is not None and stored.fits(version, model, sha):
             return 0

@@ -70,8 +70,9 @@ _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläuter
 # ahead of the best hit (a rank, not a weight: any positive value puts it first).
 DEFINITION_LEAD = 0.01
 # Places of the plain search that the search with the adapted question vector never changes
-# (``index.query_adapter``): chosen on the wider tuning set (README, "Twenty-fourth session";
-# 2 and 4 did worse there, 5 left recall@5 as it was).
+# (``index.query_adapter``), and the places answerability reads: chosen on the wider tuning set
+# (README, "Twenty-fourth session"; with 1 or 2 many answerable questions were refused, with 4
+# recall@5 was lower).
 ADAPTER_KEEP = 3
 
 
@@ -168,6 +169,11 @@ class SearchResult:
     # query adapter filled the places after them): answerability reads only these.
     plain_places: int | None = None
     dense_ranks: dict[str, int] = field(default_factory=dict)   # the dense side's candidates: chunk id -> rank
+    # Where the dense search is exact: every unit's cosine to ``vector`` (lexical index order).
+    similarities: np.ndarray | None = field(default=None, repr=False)
+    # The keyword side's (weight, scores, tokens, expansion tokens, bridged words), for a second
+    # search of the same question.
+    lexical_side: tuple | None = field(default=None, repr=False)
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -464,7 +470,7 @@ class HybridSearcher:
             return result
         t0 = time.perf_counter()
         second = self._search(question, search_filter, k, depth, None, weights,
-                              final_vector=adapter.mixed(result.vector))
+                              final_vector=adapter.mixed(result.vector), lexical_side=result.lexical_side)
         self._take_adapted_places(result, second, k, weights)
         result.timings["adapter"] = (time.perf_counter() - t0) * 1000
         return result
@@ -493,10 +499,8 @@ class HybridSearcher:
             hit.adapted = True
             hit.dense_similarity = None
             hit.dense_rank = result.dense_ranks.get(hit.chunk_id)
-        lexical = self.lexical
         with self.chroma_errors():
-            sims = self._exact_similarities(result.vector, lexical, self.dense_embedded, weights.context_vector)
-            self._fill_dense(result.vector, brought, lexical, sims)
+            self._fill_dense(result.vector, brought, self.lexical, result.similarities)
         for hit in brought:
             hit.reasons.pop("dense", None)
             self._explain(hit)
@@ -512,9 +516,10 @@ class HybridSearcher:
 
     def _search(self, question: str, search_filter: SearchFilter | None, k: int, depth: int,
                 query_vector: np.ndarray | None, weights: RetrievalWeights,
-                final_vector: np.ndarray | None = None) -> SearchResult:
+                final_vector: np.ndarray | None = None, lexical_side: tuple | None = None) -> SearchResult:
         """One search. ``final_vector``: the dense side's question vector as it is (the
-        question is not embedded again, its sentences are not mixed in)."""
+        question is not embedded again, its sentences are not mixed in); ``lexical_side``: the
+        keyword side an earlier search of the same question computed (``SearchResult.lexical_side``)."""
         search_filter = search_filter or SearchFilter()
         timings: dict[str, float] = {}
         with self._lock:
@@ -571,6 +576,10 @@ class HybridSearcher:
         extra: list[str] = []
         bridged: dict[str, list[str]] = {}
         lexical_question = question
+        if lexical_side is not None:
+            # The second search of one question (the adapted vector): the same keyword side.
+            weight, scores, tokens, extra, bridged = lexical_side
+            use_lexical = False
         if use_lexical and structured and weights.bridge_top and not german:
             # A question in another language searches the keyword index with the corpus words
             # nearest to its own (``index.word_bridge``).
@@ -593,6 +602,9 @@ class HybridSearcher:
                 scores = np.where(allowed, scores, 0.0)
             timings["bm25"] = (time.perf_counter() - t0) * 1000
             weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(lexical_question)
+        if lexical_side is None:
+            lexical_side = (weight, scores, tokens, extra, bridged)
+        use_lexical = self.retriever in ("hybrid", "bm25")
         top_lexical = [int(i) for i in top_positions(scores, depth)]
         if top_lexical:
             used.append("bm25")
@@ -716,7 +728,8 @@ class HybridSearcher:
         coverage = self.dense_coverage if "dense" in used else 0.0
         return SearchResult([h for h in ranked if h.chunk is not None], used, weight, timings, coverage, bridged,
                             [cid for cid in named[:k] if chunks.get(cid) is not None], unfound, sentences, vector,
-                            dense_ranks={cid: rank for rank, (cid, _) in enumerate(dense, start=1)})
+                            dense_ranks={cid: rank for rank, (cid, _) in enumerate(dense, start=1)},
+                            similarities=exact_sims, lexical_side=lexical_side)
 
     # -- the query adapter -----------------------------------------------------------
     def _query_adapter(self, lexical: LexicalIndex) -> StoredAdapter | None:

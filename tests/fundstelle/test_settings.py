@@ -18,7 +18,7 @@ def test_k_above_the_limit_is_refused_at_start_naming_the_field(tmp_path, monkey
 
 
 def test_the_query_adapter_is_on_by_default_and_an_empty_setting_turns_it_off(monkeypatch):
-    assert Settings().query_adapter_questions.name == "questions-2026-12-04.jsonl"
-    assert Settings().query_adapter_questions.is_file()
+    folder = Settings().query_adapter_questions
+    assert folder.is_dir() and folder.name == "training" and any(folder.glob("*.jsonl"))
     monkeypatch.setenv("FUNDSTELLE_QUERY_ADAPTER_QUESTIONS", "")
     assert Settings().query_adapter_questions is None

@@ -6,14 +6,35 @@ import pytest
 
 from fundstelle.settings import Settings
 from index.query_adapter import (MIN_QUESTIONS, StoredAdapter, TrainingQuestionsError, load_questions,
-                                 mixed_vector)
+                                 mixed_vector, questions_sha256)
 
 
 def test_the_committed_training_questions_are_read_with_the_unit_each_asks_about():
     questions = load_questions(Settings().query_adapter_questions)
-    assert len(questions) >= 400
+    assert len(questions) >= 1100
     assert all(q.question and q.locator for q in questions)
     assert {"§ 24 Abs. 1 SGB II", "FW §§ 88–92 SGB III, Rz. V.EGZ.40"} <= {q.locator for q in questions}
+
+
+def _line(question: str, locator: str = "§ 1 SGB II") -> str:
+    return json.dumps({"question": question, "locator": locator}, ensure_ascii=False) + "\n"
+
+
+def test_a_folder_of_question_files_is_read_in_name_order_and_hashed_as_one(tmp_path):
+    (tmp_path / "b.jsonl").write_text(_line("Zweite Datei?"), encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(_line("Erste Datei?"), encoding="utf-8")
+    (tmp_path / "README.md").write_text("not questions", encoding="utf-8")
+    assert [q.question for q in load_questions(tmp_path)] == ["Erste Datei?", "Zweite Datei?"]
+    before = questions_sha256(tmp_path)
+    (tmp_path / "b.jsonl").write_text(_line("Zweite Datei, geändert?"), encoding="utf-8")
+    assert questions_sha256(tmp_path) != before
+
+
+@pytest.mark.parametrize("make", [lambda p: p / "missing.jsonl", lambda p: p])
+def test_missing_training_questions_are_named_in_the_error(tmp_path, make):
+    path = make(tmp_path)   # a file that is not there, or a folder without *.jsonl
+    with pytest.raises(TrainingQuestionsError, match=str(path)):
+        load_questions(path)
 
 
 def test_a_broken_line_is_refused_naming_the_file_and_the_line(tmp_path):
