@@ -8,8 +8,8 @@ still count.
 Where the index has a query adapter (``index.query_adapter``, learnt from citizen-style
 training questions), the first ``ADAPTER_KEEP`` places stay the plain search's and the places
 after them come from the same search with the question vector plus its adapted vector: the
-adapter finds units whose words the question does not use, without
-moving the best hits, which it would more often move wrongly (README, "Twenty-fourth session").
+adapter finds units whose words the question does not use, without moving the best hits, which
+alone it moved wrongly more often than rightly (README, "Twenty-third session").
 ``SearchResult.plain_places`` says how many leading places the plain search ranked alone.
 """
 from __future__ import annotations
@@ -579,8 +579,8 @@ class HybridSearcher:
         if lexical_side is not None:
             # The second search of one question (the adapted vector): the same keyword side.
             weight, scores, tokens, extra, bridged = lexical_side
-            use_lexical = False
-        if use_lexical and structured and weights.bridge_top and not german:
+        score_keywords = use_lexical and lexical_side is None
+        if score_keywords and structured and weights.bridge_top and not german:
             # A question in another language searches the keyword index with the corpus words
             # nearest to its own (``index.word_bridge``).
             t0 = time.perf_counter()
@@ -588,7 +588,7 @@ class HybridSearcher:
             if bridged:
                 lexical_question = " ".join([question, *(w for words in bridged.values() for w in words)])
             timings["bridge"] = (time.perf_counter() - t0) * 1000
-        if use_lexical:
+        if score_keywords:
             t0 = time.perf_counter()
             tokens = lexical.tokens(lexical_question)
             scores = lexical.token_scores(tokens)
@@ -604,7 +604,6 @@ class HybridSearcher:
             weight = 1.0 if self.retriever == "bm25" else self.lexical_weight(lexical_question)
         if lexical_side is None:
             lexical_side = (weight, scores, tokens, extra, bridged)
-        use_lexical = self.retriever in ("hybrid", "bm25")
         top_lexical = [int(i) for i in top_positions(scores, depth)]
         if top_lexical:
             used.append("bm25")
