@@ -151,29 +151,16 @@ class IndexWriter(ChunkIndex):
         self._embed_remaining_sentences(by_doc, before_call=before_call, on_failure=failed,
                                         on_sentences=sentences_done)
         # Last: the word bridge for questions in other languages (half a minute for the corpus);
-        # retrieval uses it once it is complete and does without it before.
-        try:
-            result.bridge_words = self.embed_word_bridge(before_call=before_call)
-        except EmbeddingStopped:
-            raise
-        except Exception:
-            log.warning("word bridge not built (questions in other languages search without it)", exc_info=True)
-        # After that, each unit read with its context field (two minutes for the corpus);
-        # retrieval mixes these vectors in once every unit has one.
-        try:
-            result.contextual_units = self.embed_unit_contexts(before_call=before_call)
-        except EmbeddingStopped:
-            raise
-        except Exception:
-            log.warning("contextual unit vectors not built (dense search uses the plain ones)", exc_info=True)
-        # Last, once every chunk has its vector: the query adapter (``index.query_adapter``;
-        # seconds, plus the training questions' vectors once).
-        try:
-            result.adapter_questions = self.fit_query_adapter(before_call=before_call)
-        except EmbeddingStopped:
-            raise
-        except Exception:
-            log.warning("query adapter not fitted (the search stays plain)", exc_info=True)
+        # retrieval uses it once it is complete and does without it before. After that, each unit
+        # read with its context field (two minutes; mixed in once every unit has one), and the
+        # query adapter once every chunk has its vector (``index.query_adapter``; seconds, plus
+        # the training questions' vectors once).
+        result.bridge_words = self._optional_step(
+            self.embed_word_bridge, before_call, "word bridge not built (questions in other languages search without it)")
+        result.contextual_units = self._optional_step(
+            self.embed_unit_contexts, before_call, "contextual unit vectors not built (dense search uses the plain ones)")
+        result.adapter_questions = self._optional_step(
+            self.fit_query_adapter, before_call, "query adapter not fitted (the search stays plain)")
         return result
 
     def fit_query_adapter(self, *, before_call: Callable[[], None] | None = None) -> int:
@@ -220,6 +207,18 @@ class IndexWriter(ChunkIndex):
         self.store.set_meta(ADAPTER_META_KEY, StoredAdapter(version, model, sha, len(questions), matrix).to_meta())
         log.info("query adapter fitted on %d training questions (%d embedded now)", len(questions), len(need))
         return len(questions)
+
+    @staticmethod
+    def _optional_step(step: Callable[..., int], before_call: Callable[[], None] | None, failure: str) -> int:
+        """Run one of ``embed_pending``'s optional last steps: a stop request ends the run, any other
+        error is logged (``failure``, with the traceback) and the run goes on without the step."""
+        try:
+            return step(before_call=before_call)
+        except EmbeddingStopped:
+            raise
+        except Exception:
+            log.warning(failure, exc_info=True)
+            return 0
 
     def embed_unit_contexts(self, *, before_call: Callable[[], None] | None = None) -> int:
         """Embed every unit read with its context field (``index.chunk_index.contextual_text``)
