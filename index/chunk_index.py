@@ -21,10 +21,10 @@ from fundstelle.sentences import split_sentences, table_rows
 from fundstelle.settings import Settings
 from index import lemmas, thesaurus
 from index.chunk import Chunk
-from index.query_adapter import META_KEY as ADAPTER_META_KEY
-from index.query_adapter import StoredAdapter
 from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
+from index.query_adapter import META_KEY as ADAPTER_META_KEY
+from index.query_adapter import StoredAdapter
 from index.sentence_vectors import SentenceVectors, StoredVectorEmbedder
 from index.store import ChunkStore
 
