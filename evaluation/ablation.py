@@ -82,7 +82,8 @@ def run_ablation(gold_path: Path, settings: Settings, squad_path: Path | None = 
     plan = levers(RetrievalWeights())
     transform = None
     if adapter:
-        from evaluation.query_adapter import adapt, train_for_index
+        from evaluation.query_adapter import train_for_index
+        from index.query_adapter import adapt
 
         matrix, info = train_for_index(searcher.index)
         transform = lambda vector: adapt(matrix, vector)  # noqa: E731

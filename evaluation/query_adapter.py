@@ -31,7 +31,7 @@ from fundstelle.sentences import split_sentences
 from index.chunk import Chunk
 from index.norm_index import NormIndex
 from index.norms import defined_terms
-from index.query_adapter import adapt, fit_adapter  # noqa: F401  (the fit itself lives in the index layer)
+from index.query_adapter import fit_adapter
 
 log = logging.getLogger(__name__)
 

@@ -176,7 +176,7 @@ class IndexWriter(ChunkIndex):
         if stored is not None and stored.fits(version, model, sha):
             return 0
         ids = self.store.ids()
-        labels = {cid: chunk.label for cid, chunk in self.store.get_chunks(ids).items()}
+        labels = {cid: meta.get("label", "") for cid, meta in self.store.iter_metadata()}   # no texts needed
         rows_of: dict[str, list[str]] = {}
         for cid in ids:
             rows_of.setdefault(labels[cid], []).append(cid)

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from evaluation.query_adapter import adapt, mine_pairs, train_for_index
+from evaluation.query_adapter import mine_pairs, train_for_index
+from index.query_adapter import adapt
 from retrieval.search import HybridSearcher
 
 pytestmark = pytest.mark.slow
