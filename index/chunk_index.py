@@ -25,6 +25,9 @@ from index.lexical import LexicalIndex
 from index.norm_index import NormIndex
 from index.query_adapter import META_KEY as ADAPTER_META_KEY
 from index.query_adapter import StoredAdapter
+from index.query_encoder import LAYERS_KEY as ENCODER_LAYERS_KEY
+from index.query_encoder import META_KEY as ENCODER_META_KEY
+from index.query_encoder import StoredQueryEncoder
 from index.sentence_vectors import SentenceVectors, StoredVectorEmbedder
 from index.store import ChunkStore
 
@@ -297,9 +300,23 @@ class ChunkIndex:
         """Hash of the chunk ids in the store."""
         return LexicalIndex.content_version(self.store.ids())
 
+    def query_encoder(self, with_layers: bool = False) -> StoredQueryEncoder | None:
+        """The stored fine-tuned query encoder (``index.query_encoder``) when it was trained on the
+        store's current content with the configured model (its layers read only ``with_layers``)."""
+        stored = StoredQueryEncoder.from_meta(self.store.get_meta(ENCODER_META_KEY))
+        if stored is None or not stored.fits(self.store_version(), self.model_identity[0]):
+            return None
+        if not with_layers:
+            return stored
+        return StoredQueryEncoder.from_meta(self.store.get_meta(ENCODER_META_KEY), self.store.get_meta(ENCODER_LAYERS_KEY))
+
     def query_adapter(self) -> dict | None:
-        """What the stored query adapter (``index.query_adapter``) was fitted from, when it was
-        fitted on the store's current content with the configured model; else None."""
+        """What the question side's stored adaptation to the corpus was fitted from (the
+        fine-tuned query encoder, else the linear query adapter, ``index.query_adapter``), when it
+        was fitted on the store's current content with the configured model; else None."""
+        encoder = self.query_encoder()
+        if encoder is not None:
+            return encoder.describe()
         stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))
         if stored is None or not stored.fits(self.store_version(), self.model_identity[0]):
             return None

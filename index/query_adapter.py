@@ -190,6 +190,7 @@ class StoredAdapter:
 
     def describe(self) -> dict:
         """For manifests and ``ingest stats``: what it was fitted from, without the matrix."""
-        return {"questions": self.questions, "questions_sha256": self.questions_sha256, "model": self.model,
+        return {"kind": "linear adapter", "questions": self.questions, "questions_sha256": self.questions_sha256,
+                "model": self.model,
                 "version": self.version,
                 "distance_from_identity": round(float(np.linalg.norm(self.matrix - np.eye(len(self.matrix)))), 4)}

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from fundstelle.embeddings import Embedder, embed_queries
+from fundstelle.embeddings import Embedder, e5_export_folder, embed_queries, tunable_query_encoder
 from fundstelle.settings import Settings
 from index.chunk import Chunk, LoadedDocument
 from index.chunk_index import ChunkIndex, contextual_texts, embedding_text
@@ -24,6 +24,9 @@ from index.norm_index import NormIndex
 from index.query_adapter import META_KEY as ADAPTER_META_KEY
 from index.query_adapter import MIN_QUESTIONS as MIN_ADAPTER_QUESTIONS
 from index.query_adapter import StoredAdapter, fit_adapter, load_questions, questions_sha256
+from index.query_encoder import LAYERS_KEY as ENCODER_LAYERS_KEY
+from index.query_encoder import META_KEY as ENCODER_META_KEY
+from index.query_encoder import StoredQueryEncoder, fit_query_encoder, pack_layers
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
 from index.stopping import EmbeddingStopped
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
@@ -163,16 +166,21 @@ class IndexWriter(ChunkIndex):
             self.fit_query_adapter, before_call, "query adapter not fitted (the search stays plain)")
         return result
 
-    def fit_query_adapter(self, *, before_call: Callable[[], None] | None = None) -> int:
-        """Fit and store the query adapter when the store, the model or the training questions
-        changed since the stored one; returns how many questions it was fitted on (0: nothing to
-        do, or too few questions whose unit the index holds, or chunks still without a vector)."""
+    def fit_query_adapter(self, *, before_call: Callable[[], None] | None = None, linear: bool | None = None) -> int:
+        """Train and store the question side's adaptation to the corpus when the store, the model
+        or the training questions changed since the stored one: the fine-tuned query encoder
+        (``index.query_encoder``) for the bundled e5 model, the linear query adapter
+        (``index.query_adapter``) for any other or when ``linear`` asks for it. Returns how many questions it was fitted on (0:
+        nothing to do, or too few questions whose unit the index holds, or chunks still without a
+        vector)."""
         path = self.settings.query_adapter_questions
         if path is None:
             return 0
         version, model = self.store_version(), self.model_identity[0]
         sha = questions_sha256(path)
-        stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))
+        tuned = tunable_query_encoder(self.settings.embedding) if linear is None else not linear
+        stored = (StoredQueryEncoder.from_meta(self.store.get_meta(ENCODER_META_KEY)) if tuned
+                  else StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY)))
         if stored is not None and stored.fits(version, model, sha):
             return 0
         ids = self.store.ids()
@@ -190,6 +198,18 @@ class IndexWriter(ChunkIndex):
             return 0   # the softmax runs over every passage: wait until all have their vector
         position = {cid: i for i, cid in enumerate(ids)}
         passages = np.stack([vectors[cid] for cid in ids])
+        positives = [[position[cid] for cid in rows_of[q.locator]] for q in questions]
+        if before_call:
+            before_call()
+        if tuned:
+            layers = fit_query_encoder(e5_export_folder(self.settings.models_dir), [q.question for q in questions],
+                                       positives, passages)
+            encoder = StoredQueryEncoder(version, model, sha, len(questions), layers)
+            # The layers first: a meta naming the current version promises them.
+            self.store.set_meta(ENCODER_LAYERS_KEY, pack_layers(layers))
+            self.store.set_meta(ENCODER_META_KEY, encoder.meta())
+            log.info("query encoder fine-tuned on %d training questions", len(questions))
+            return len(questions)
         texts = list(dict.fromkeys(q.question for q in questions))
         known = self.sentence_vectors.get(model, QUERY, texts)
         need = [t for t in texts if t not in known]
@@ -200,10 +220,8 @@ class IndexWriter(ChunkIndex):
             embedded = embed_queries(self.embedder, part)
             self.sentence_vectors.put(model, [(QUERY, t, v) for t, v in zip(part, embedded)], done=[])
             known.update(zip(part, embedded))
-        if before_call:
-            before_call()
         matrix = fit_adapter(np.stack([np.asarray(known[q.question], dtype=np.float32) for q in questions]),
-                             [[position[cid] for cid in rows_of[q.locator]] for q in questions], passages)
+                             positives, passages)
         self.store.set_meta(ADAPTER_META_KEY, StoredAdapter(version, model, sha, len(questions), matrix).to_meta())
         log.info("query adapter fitted on %d training questions (%d embedded now)", len(questions), len(need))
         return len(questions)

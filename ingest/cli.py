@@ -342,6 +342,6 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     console.print("Reference graph: " + (", ".join(f"{n} {k}" for k, n in sorted(data["reference_graph"].items()))
                                          or "no edges"), highlight=False)
     adapter = data["query_adapter"]
-    console.print("Query adapter: " + (f"fitted on {adapter['questions']} training questions" if adapter
+    console.print("Query adapter: " + (f"{adapter['kind']} fitted on {adapter['questions']} training questions" if adapter
                                        else "none (the search stays plain)"), highlight=False)
     return 0

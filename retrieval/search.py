@@ -5,11 +5,12 @@ vocabulary, so a Ukrainian or English question is not dragged down by a lexical 
 cannot match it, while German terms inside it ("Bürgergeld", "Fiktionsbescheinigung")
 still count.
 
-Where the index has a query adapter (``index.query_adapter``, learnt from citizen-style
-training questions), the first ``ADAPTER_KEEP`` places stay the plain search's and the places
-after them come from the same search with the question vector plus its adapted vector: the
-adapter finds units whose words the question does not use, without moving the best hits, which
-alone it moved wrongly more often than rightly (README, "Twenty-third session").
+Where the index has adapted the question side to the corpus (learnt from citizen-style training
+questions: the fine-tuned query encoder, ``index.query_encoder``, or for other models the linear
+query adapter, ``index.query_adapter``), the first ``ADAPTER_KEEP`` places stay the plain
+search's and the places after them come from the same search with the question vector plus the
+adapted one: it finds units whose words the question does not use, without moving the best hits,
+which alone it moved wrongly more often than rightly (README, "Twenty-third session").
 ``SearchResult.plain_places`` says how many leading places the plain search ranked alone.
 """
 from __future__ import annotations
@@ -20,11 +21,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import Callable
 
 import httpx
 import numpy as np
 
-from fundstelle.embeddings import embed_queries
+from fundstelle.embeddings import EmbeddingModelError, embed_queries, load_tuned_query_engine
 from fundstelle.sentences import split_sentences
 from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
@@ -35,6 +37,7 @@ from index.norm_index import NormIndex
 from index.norms import absatz_order, asked_name, defines, gives_name, same_name, same_term
 from index.query_adapter import META_KEY as ADAPTER_META_KEY
 from index.query_adapter import StoredAdapter
+from index.query_encoder import mixed_vector as encoder_mixed
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
 from index.word_bridge import WordBridge, question_words, read_meta
@@ -70,7 +73,7 @@ _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläuter
 # ahead of the best hit (a rank, not a weight: any positive value puts it first).
 DEFINITION_LEAD = 0.01
 # Places of the plain search that the search with the adapted question vector never changes
-# (``index.query_adapter``), and the places answerability reads: chosen on the wider tuning set
+# (``index.query_encoder``, ``index.query_adapter``), and the places answerability reads: chosen on the wider tuning set
 # (README, "Twenty-fourth session"; with 1 or 2 many answerable questions were refused, with 4
 # recall@5 was lower).
 ADAPTER_KEEP = 3
@@ -248,7 +251,7 @@ class HybridSearcher:
         self._contextual_checked = 0.0
         self._bridge_version = ""
         self._bridge_checked = 0.0
-        self._adapter: StoredAdapter | None = None
+        self._adapter: Callable[[str, np.ndarray], np.ndarray] | None = None
         self._adapter_version = ""
         self._adapter_checked = 0.0
         self.weights = weights or RetrievalWeights()
@@ -465,12 +468,12 @@ class HybridSearcher:
         if not (weights.adapter and self.retriever == "hybrid" and result.vector is not None and not result.named
                 and len(result.hits) > ADAPTER_KEEP):
             return result
-        adapter = self._query_adapter(self.lexical)
-        if adapter is None:
+        adaptation = self._query_adaptation(self.lexical)
+        if adaptation is None:
             return result
         t0 = time.perf_counter()
         second = self._search(question, search_filter, k, depth, None, weights,
-                              final_vector=adapter.mixed(result.vector), lexical_side=result.lexical_side)
+                              final_vector=adaptation(question, result.vector), lexical_side=result.lexical_side)
         self._take_adapted_places(result, second, k, weights)
         result.timings["adapter"] = (time.perf_counter() - t0) * 1000
         return result
@@ -730,23 +733,38 @@ class HybridSearcher:
                             dense_ranks={cid: rank for rank, (cid, _) in enumerate(dense, start=1)},
                             similarities=exact_sims, lexical_side=lexical_side)
 
-    # -- the query adapter -----------------------------------------------------------
-    def _query_adapter(self, lexical: LexicalIndex) -> StoredAdapter | None:
-        """The stored query adapter fitted on the current content and model (read once per
-        content version; while there is none, looked for again every ``BRIDGE_RETRY_S``
-        seconds: the background embedder fits it last). None when the settings name no training
-        questions (the adapter turned off)."""
+    # -- the question side adapted to the corpus -------------------------------------
+    def _query_adaptation(self, lexical: LexicalIndex) -> Callable[[str, np.ndarray], np.ndarray] | None:
+        """``(question, plain vector) -> vector`` of the second search: the plain vector mixed with
+        the fine-tuned query encoder's (``index.query_encoder``) or, where the index has none, with
+        the linear query adapter's (``index.query_adapter``); fitted on the current content and
+        model (read once per content version; while there is none, looked for again every
+        ``BRIDGE_RETRY_S`` seconds: the background embedder fits it last). None when the settings
+        name no training questions (turned off) or nothing fits."""
         if self.settings.query_adapter_questions is None:
             return None
         with self._lock:
             if self._adapter_version == lexical.version and (
                     self._adapter is not None or time.monotonic() - self._adapter_checked < self.BRIDGE_RETRY_S):
                 return self._adapter
-            stored = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
-            self._adapter = stored if stored is not None and stored.fits(lexical.version,
-                                                                         self.index.model_identity[0]) else None
+            self._adapter = self._load_adaptation(lexical.version)
             self._adapter_version, self._adapter_checked = lexical.version, time.monotonic()
             return self._adapter
+
+    def _load_adaptation(self, version: str) -> Callable[[str, np.ndarray], np.ndarray] | None:
+        model = self.index.model_identity[0]
+        encoder = self.index.query_encoder(with_layers=True)
+        if encoder is not None and encoder.fits(version, model) and encoder.layers:
+            try:
+                engine = load_tuned_query_engine(self.settings.models_dir, encoder.layers)
+            except EmbeddingModelError as exc:
+                log.warning("tuned query encoder not loaded, the linear adapter or none is used: %s", exc)
+            else:
+                return lambda question, vector: encoder_mixed(vector, engine.embed_query(question))
+        adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
+        if adapter is not None and adapter.fits(version, model):
+            return lambda question, vector: adapter.mixed(vector)
+        return None
 
     # -- questions in other languages ------------------------------------------------
     BRIDGE_RETRY_S = 30.0

@@ -102,15 +102,15 @@ def test_the_write_path_fits_the_adapter_once_and_again_when_its_questions_chang
     path = tmp_path / "questions.jsonl"
     writer = IndexWriter(settings.model_copy(update={"query_adapter_questions": path}), embedder=real_embedder)
     _questions_of(writer, path, MIN_QUESTIONS + 2)
-    assert writer.fit_query_adapter() == MIN_QUESTIONS + 2
+    assert writer.fit_query_adapter(linear=True) == MIN_QUESTIONS + 2
     fitted = writer.query_adapter()
+    assert fitted["kind"] == "linear adapter"
     assert fitted["questions"] == MIN_QUESTIONS + 2 and fitted["distance_from_identity"] > 0
     # Unchanged store, model and questions: nothing to do.
-    assert writer.fit_query_adapter() == 0
-    assert writer.embed_pending().adapter_questions == 0
+    assert writer.fit_query_adapter(linear=True) == 0
     # One question less: fitted again, from the stored question vectors.
     _questions_of(writer, path, MIN_QUESTIONS + 1)
-    assert writer.fit_query_adapter() == MIN_QUESTIONS + 1
+    assert writer.fit_query_adapter(linear=True) == MIN_QUESTIONS + 1
     assert writer.query_adapter()["questions"] == MIN_QUESTIONS + 1
 
 
@@ -123,4 +123,5 @@ def test_too_few_questions_about_the_index_fit_no_adapter(kennzahlen_index, real
     writer = IndexWriter(settings.model_copy(update={"query_adapter_questions": path}), embedder=real_embedder)
     _questions_of(writer, path, MIN_QUESTIONS - 1)
     assert writer.fit_query_adapter() == 0
+    assert writer.fit_query_adapter(linear=True) == 0
     assert writer.query_adapter() is None

@@ -1,5 +1,5 @@
-"""The query adapter in the search, on the small real index (which fits its own adapter from the
-committed training questions about its units)."""
+"""The question side adapted to the corpus in the search, on the small real index (which
+fine-tunes its own query encoder on the committed training questions about its units)."""
 from dataclasses import replace
 
 import pytest
@@ -20,9 +20,9 @@ def searcher(core_index_settings):
     return HybridSearcher(core_index_settings)
 
 
-def test_the_small_index_has_an_adapter_fitted_on_the_questions_about_its_units(searcher):
+def test_the_small_index_has_a_query_encoder_tuned_on_the_questions_about_its_units(searcher):
     fitted = searcher.index.query_adapter()
-    assert fitted is not None and fitted["questions"] >= 200
+    assert fitted is not None and fitted["questions"] >= 200 and fitted["kind"] == "query encoder"
 
 
 def test_the_adapter_finds_a_unit_the_plain_search_misses_and_says_so(searcher):

@@ -1,0 +1,93 @@
+"""The fine-tuned query encoder: its stored form, the NumPy engine over its layers, and the write
+path that trains it (real e5 model, real index)."""
+import numpy as np
+import pytest
+
+from index.query_encoder import (LAYER_PREFIX, StoredQueryEncoder, mixed_vector, pack_layers,
+                                 unpack_layers)
+
+
+def test_stored_layers_read_back_as_float32_within_float16_precision():
+    rng = np.random.default_rng(0)
+    layers = {"encoder.layer.0.output.dense.bias": rng.normal(size=384).astype(np.float32),
+              "encoder.layer.1.attention.self.query.weight": rng.normal(size=(8, 8)).astype(np.float32)}
+    back = unpack_layers(pack_layers(layers))
+    assert set(back) == set(layers)
+    for name, tensor in layers.items():
+        assert back[name].dtype == np.float32 and back[name].shape == tensor.shape
+        assert np.allclose(back[name], tensor, rtol=1e-3, atol=1e-3)
+
+
+def test_the_stored_encoder_says_what_it_was_trained_from():
+    layers = {"encoder.layer.0.output.dense.bias": np.ones(4, dtype=np.float32)}
+    stored = StoredQueryEncoder("v1", "model-a", "sha", 321, layers)
+    meta_only = StoredQueryEncoder.from_meta(stored.meta())
+    assert meta_only.fits("v1", "model-a", "sha") and not meta_only.fits("v2", "model-a")
+    assert not meta_only.fits("v1", "model-b") and not meta_only.fits("v1", "model-a", "other")
+    older = StoredQueryEncoder.from_meta(StoredQueryEncoder("v1", "model-a", "sha", 321, layers, "seeds=1").meta())
+    assert older.recipe == "seeds=1" and not older.fits("v1", "model-a", "sha")   # another recipe: train again
+    assert meta_only.layers == {} and meta_only.describe()["questions"] == 321
+    assert meta_only.describe()["kind"] == "query encoder"
+    full = StoredQueryEncoder.from_meta(stored.meta(), pack_layers(layers))
+    assert np.array_equal(full.layers["encoder.layer.0.output.dense.bias"], layers["encoder.layer.0.output.dense.bias"])
+
+
+@pytest.mark.parametrize("value", [None, "", "not json", '{"version": "v1"}'])
+def test_a_missing_or_broken_stored_encoder_reads_as_none(value):
+    assert StoredQueryEncoder.from_meta(value) is None
+
+
+def test_the_mixed_vector_is_normalised_and_is_the_question_itself_when_both_agree():
+    plain = np.array([3.0, 4.0, 0.0], dtype=np.float32)
+    assert np.allclose(mixed_vector(plain, plain * 2), plain / 5)
+    mixed = mixed_vector(plain, np.array([0.0, 0.0, 1.0], dtype=np.float32))
+    assert np.isclose(np.linalg.norm(mixed), 1.0) and mixed[2] > 0 and mixed[0] > 0
+
+
+@pytest.mark.slow
+def test_replacement_layers_that_do_not_fit_the_model_are_refused_naming_the_tensor():
+    from fundstelle.e5_numpy import NumpyE5Embedder
+    from fundstelle.embeddings import e5_export_folder
+    from fundstelle.settings import Settings
+
+    name = "encoder.layer.0.output.dense.bias"
+    with pytest.raises(ValueError, match=name):
+        NumpyE5Embedder.with_layers(e5_export_folder(Settings().models_dir), {name: np.zeros(7, dtype=np.float32)})
+
+
+@pytest.mark.slow
+def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_nearer_their_units(
+        kennzahlen_index, real_embedder, tmp_path):
+    from fundstelle.embeddings import load_tuned_query_engine
+    from index.query_adapter import MIN_QUESTIONS, load_questions
+    from index.writer import IndexWriter
+    from tests.index.test_query_adapter import _questions_of
+
+    settings, _ = kennzahlen_index
+    path = tmp_path / "questions.jsonl"
+    writer = IndexWriter(settings.model_copy(update={"query_adapter_questions": path}), embedder=real_embedder)
+    _questions_of(writer, path, MIN_QUESTIONS + 10)
+    assert writer.fit_query_adapter() == MIN_QUESTIONS + 10
+    assert writer.query_adapter()["kind"] == "query encoder"
+    # Unchanged store, model and questions: nothing to do.
+    assert writer.fit_query_adapter() == 0
+    assert writer.embed_pending().adapter_questions == 0
+
+    stored = writer.query_encoder(with_layers=True)
+    assert stored is not None and all(name.startswith(LAYER_PREFIX) for name in stored.layers)
+    tuned = load_tuned_query_engine(settings.models_dir, stored.layers)
+    ids = writer.store.ids()
+    vectors = writer.vectors(ids)
+    labels = {cid: meta.get("label", "") for cid, meta in writer.store.iter_metadata()}
+    passages = np.stack([vectors[cid] for cid in ids])
+
+    def mean_reciprocal_rank(embed) -> float:
+        total = 0.0
+        questions = load_questions(path)
+        for question in questions:
+            order = np.argsort(-(passages @ embed(question.question)))
+            rank = next(r for r, row in enumerate(order, start=1) if labels[ids[row]] == question.locator)
+            total += 1 / rank
+        return total / len(questions)
+
+    assert mean_reciprocal_rank(tuned.embed_query) > mean_reciprocal_rank(real_embedder.embed_query) + 0.05
