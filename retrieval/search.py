@@ -15,6 +15,7 @@ which alone it moved wrongly more often than rightly (README, "Twenty-third sess
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ from typing import Callable
 import httpx
 import numpy as np
 
-from fundstelle.embeddings import EmbeddingModelError, embed_queries, load_tuned_query_engine
+from fundstelle.embeddings import QUERY_CACHE_SIZE, EmbeddingModelError, embed_queries, load_tuned_query_engine
 from fundstelle.sentences import split_sentences
 from fundstelle.settings import Settings
 from index.chunk import Chunk, date_to_int
@@ -760,7 +761,10 @@ class HybridSearcher:
             except EmbeddingModelError as exc:
                 log.warning("tuned query encoder not loaded, the linear adapter or none is used: %s", exc)
             else:
-                return lambda question, vector: encoder_mixed(vector, engine.embed_query(question))
+                # Kept like the plain question vectors (``CachedEmbedder``): a repeated question
+                # is not embedded again.
+                tuned = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(engine.embed_query)
+                return lambda question, vector: encoder_mixed(vector, tuned(question))
         adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
         if adapter is not None and adapter.fits(version, model):
             return lambda question, vector: adapter.mixed(vector)
