@@ -35,7 +35,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -60,19 +60,23 @@ RECIPE = f"rate={RATE} epochs={EPOCHS} temperature={TEMPERATURE} batch={BATCH} s
 
 
 def fit_query_encoder(model_dir: Path, questions: Sequence[str], positives: Sequence[Sequence[int]],
-                      passages: np.ndarray, *, seeds: int = SEEDS, **settings) -> dict[str, np.ndarray]:
+                      passages: np.ndarray, *, seeds: int = SEEDS, before_step: Callable[[], None] | None = None,
+                      **settings) -> dict[str, np.ndarray]:
     """Train copies of the sentence-transformers model in ``model_dir`` so that each question
     lands on its positives (rows of ``passages``), one per seed, and average their layers (a
     "model soup": runs from the same start at a low rate average into one model that is as good
     as an ensemble of them and costs one at question time); returns the tuned encoder layers
-    (float32, named as in the model's ``model.safetensors``)."""
-    runs = [_fit_one(model_dir, questions, positives, passages, seed=seed, **settings) for seed in range(seeds)]
+    (float32, named as in the model's ``model.safetensors``). ``before_step`` is called before
+    every training step (the background embedder waits there while questions are answered, and
+    stops there when asked)."""
+    runs = [_fit_one(model_dir, questions, positives, passages, seed=seed, before_step=before_step, **settings)
+            for seed in range(seeds)]
     return {name: np.mean([run[name] for run in runs], axis=0).astype(np.float32) for name in runs[0]}
 
 
 def _fit_one(model_dir: Path, questions: Sequence[str], positives: Sequence[Sequence[int]], passages: np.ndarray, *,
              rate: float = RATE, epochs: int = EPOCHS, temperature: float = TEMPERATURE, batch: int = BATCH,
-             seed: int = 0) -> dict[str, np.ndarray]:
+             seed: int = 0, before_step: Callable[[], None] | None = None) -> dict[str, np.ndarray]:
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -91,6 +95,8 @@ def _fit_one(model_dir: Path, questions: Sequence[str], positives: Sequence[Sequ
         order.shuffle(examples)
         losses = []
         for start in range(0, len(examples), batch):
+            if before_step:
+                before_step()
             part = examples[start:start + batch]
             tokens = tokenizer([QUERY_PREFIX + q for q, _ in part], padding=True, truncation=True, max_length=128,
                                return_tensors="pt")

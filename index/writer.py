@@ -203,7 +203,7 @@ class IndexWriter(ChunkIndex):
             before_call()
         if tuned:
             layers = fit_query_encoder(e5_export_folder(self.settings.models_dir), [q.question for q in questions],
-                                       positives, passages)
+                                       positives, passages, before_step=before_call)
             encoder = StoredQueryEncoder(version, model, sha, len(questions), layers)
             # The layers first: a meta naming the current version promises them.
             self.store.set_meta(ENCODER_LAYERS_KEY, pack_layers(layers))

@@ -91,3 +91,26 @@ def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_near
         return total / len(questions)
 
     assert mean_reciprocal_rank(tuned.embed_query) > mean_reciprocal_rank(real_embedder.embed_query) + 0.05
+
+
+@pytest.mark.slow
+def test_a_stop_request_during_training_stops_it_and_stores_nothing(kennzahlen_index, real_embedder, tmp_path):
+    from index.query_adapter import MIN_QUESTIONS
+    from index.stopping import EmbeddingStopped
+    from index.writer import IndexWriter
+    from tests.index.test_query_adapter import _questions_of
+
+    settings, _ = kennzahlen_index
+    path = tmp_path / "questions.jsonl"
+    writer = IndexWriter(settings.model_copy(update={"query_adapter_questions": path}), embedder=real_embedder)
+    _questions_of(writer, path, MIN_QUESTIONS + 3)
+    calls = []
+
+    def stop_on_the_third_call():
+        calls.append(1)
+        if len(calls) == 3:   # inside the training (the first call comes before it starts)
+            raise EmbeddingStopped()
+
+    with pytest.raises(EmbeddingStopped):
+        writer.fit_query_adapter(before_call=stop_on_the_third_call)
+    assert writer.query_encoder() is None or writer.query_encoder().questions != MIN_QUESTIONS + 3
