@@ -170,9 +170,9 @@ class IndexWriter(ChunkIndex):
         """Train and store the question side's adaptation to the corpus when the store, the model
         or the training questions changed since the stored one: the fine-tuned query encoder
         (``index.query_encoder``) for the bundled e5 model, the linear query adapter
-        (``index.query_adapter``) for any other or when ``linear`` asks for it. Returns how many questions it was fitted on (0:
-        nothing to do, or too few questions whose unit the index holds, or chunks still without a
-        vector)."""
+        (``index.query_adapter``) for any other or when ``linear`` asks for it. Returns how many
+        questions it was fitted on (0: nothing to do, or too few questions whose unit the index
+        holds, or chunks still without a vector)."""
         path = self.settings.query_adapter_questions
         if path is None:
             return 0
