@@ -303,12 +303,12 @@ class ChunkIndex:
     def query_encoder(self, with_layers: bool = False) -> StoredQueryEncoder | None:
         """The stored fine-tuned query encoder (``index.query_encoder``) when it was trained on the
         store's current content with the configured model (its layers read only ``with_layers``)."""
-        stored = StoredQueryEncoder.from_meta(self.store.get_meta(ENCODER_META_KEY))
+        meta = self.store.get_meta(ENCODER_META_KEY)
+        stored = StoredQueryEncoder.from_meta(meta)
         if stored is None or not stored.fits(self.store_version(), self.model_identity[0]):
             return None
-        if not with_layers:
-            return stored
-        return StoredQueryEncoder.from_meta(self.store.get_meta(ENCODER_META_KEY), self.store.get_meta(ENCODER_LAYERS_KEY))
+        # The layers (tens of MB) are read only when asked for and only for an encoder that fits.
+        return StoredQueryEncoder.from_meta(meta, self.store.get_meta(ENCODER_LAYERS_KEY)) if with_layers else stored
 
     def query_adapter(self) -> dict | None:
         """What the question side's stored adaptation to the corpus was fitted from (the

@@ -74,9 +74,9 @@ _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläuter
 # ahead of the best hit (a rank, not a weight: any positive value puts it first).
 DEFINITION_LEAD = 0.01
 # Places of the plain search that the search with the adapted question vector never changes
-# (``index.query_encoder``, ``index.query_adapter``), and the places answerability reads: chosen on the wider tuning set
-# (README, "Twenty-fourth session"; with 1 or 2 many answerable questions were refused, with 4
-# recall@5 was lower).
+# (``index.query_encoder``, ``index.query_adapter``), and the places answerability reads: chosen
+# on the wider tuning set (README, "Twenty-fourth session"; with 1 or 2 many answerable questions
+# were refused, with 4 recall@5 was lower).
 ADAPTER_KEEP = 3
 
 
