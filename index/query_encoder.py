@@ -33,6 +33,7 @@ import json
 import logging
 import random
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -169,7 +170,7 @@ class StoredQueryEncoder:
             data = json.loads(value)
             return cls(str(data["version"]), str(data["model"]), str(data["questions_sha256"]),
                        int(data["questions"]), unpack_layers(layers) if layers else {}, str(data.get("recipe", "")))
-        except (ValueError, KeyError, TypeError, OSError) as exc:
+        except (ValueError, KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
             log.warning("stored query encoder unreadable, not used: %s", exc)
             return None
 

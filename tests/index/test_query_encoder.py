@@ -44,6 +44,13 @@ def test_the_mixed_vector_is_normalised_and_is_the_question_itself_when_both_agr
     assert np.isclose(np.linalg.norm(mixed), 1.0) and mixed[2] > 0 and mixed[0] > 0
 
 
+@pytest.mark.parametrize("layers", ["bm90IGEgemlw", "%%%", "UEsDBAo="])
+def test_stored_layers_that_are_broken_read_as_no_encoder(layers):
+    meta = StoredQueryEncoder("v1", "model-a", "sha", 3).meta()
+    assert StoredQueryEncoder.from_meta(meta, layers) is None
+    assert StoredQueryEncoder.from_meta(meta) is not None   # the meta alone is still readable
+
+
 @pytest.mark.slow
 def test_replacement_layers_that_do_not_fit_the_model_are_refused_naming_the_tensor():
     from fundstelle.e5_numpy import NumpyE5Embedder
