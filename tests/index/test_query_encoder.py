@@ -3,7 +3,7 @@ path that trains it (real e5 model, real index)."""
 import numpy as np
 import pytest
 
-from index.query_encoder import (LAYER_PREFIX, StoredQueryEncoder, mixed_vector, pack_layers,
+from index.query_encoder import (LAYER_PREFIX, LAYERS, StoredQueryEncoder, mixed_vector, pack_layers,
                                  unpack_layers)
 
 
@@ -81,7 +81,9 @@ def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_near
     assert writer.embed_pending().adapter_questions == 0
 
     stored = writer.query_encoder(with_layers=True)
+    # Only the top layers are trained and stored (the lower ones stay the export's, shared).
     assert stored is not None and all(name.startswith(LAYER_PREFIX) for name in stored.layers)
+    assert {int(name.split(".")[2]) for name in stored.layers} == set(range(12 - LAYERS, 12))
     tuned = load_tuned_query_engine(settings.models_dir, stored.layers)
     ids = writer.store.ids()
     vectors = writer.vectors(ids)
