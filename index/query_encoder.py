@@ -15,10 +15,10 @@ The settings were chosen on a fifth of the training units held out, never on an 
 0.399 plain, 0.330 / 0.541 with the linear adapter, 0.399 / 0.665 with all twelve layers tuned
 (rate 5e-5, two epochs, temperature 0.01), 0.373–0.429 / 0.657–0.661 with the top six (the
 kept setting, ``LAYERS``). At question time the tuned encoder then costs half a pass: the NumPy
-engine starts it from the hidden states the plain pass kept
-(``fundstelle.e5_numpy.E5Weights.with_layers``). The guard
-for general questions is the search's use of it: a second opinion that fills the places after
-the plain search's first three (``retrieval.search``), never the places answerability reads.
+engine starts it from the hidden states the plain pass kept for the same question
+(``fundstelle.e5_numpy.E5Weights.with_layers``). The guard for general questions is the search's
+use of it: a second opinion that fills the places after the plain search's first three
+(``retrieval.search``), never the places answerability reads.
 
 Write path: ``IndexWriter.fit_query_adapter`` trains it for the bundled e5 model (the linear
 adapter for any other) once every chunk has its vector, and stores the tuned layers (float16) in
