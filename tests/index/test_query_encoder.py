@@ -3,8 +3,8 @@ path that trains it (real e5 model, real index)."""
 import numpy as np
 import pytest
 
-from index.query_encoder import (LAYER_PREFIX, LAYERS, StoredQueryEncoder, mixed_vector, pack_layers,
-                                 unpack_layers)
+from index.query_encoder import (LAYER_PREFIX, LAYERS, TUNED_WEIGHT, StoredQueryEncoder, mixed_vector,
+                                 pack_layers, unpack_layers)
 
 
 def test_stored_layers_read_back_as_float32_within_float16_precision():
@@ -42,6 +42,10 @@ def test_the_mixed_vector_is_normalised_and_is_the_question_itself_when_both_agr
     assert np.allclose(mixed_vector(plain, plain * 2), plain / 5)
     mixed = mixed_vector(plain, np.array([0.0, 0.0, 1.0], dtype=np.float32))
     assert np.isclose(np.linalg.norm(mixed), 1.0) and mixed[2] > 0 and mixed[0] > 0
+    # The tuned vector weighs TUNED_WEIGHT times the plain one; the plain one keeps a say.
+    assert np.isclose(mixed[2] / np.linalg.norm(mixed[:2]), TUNED_WEIGHT)
+    assert np.allclose(mixed_vector(plain, np.array([0.0, 0.0, 1.0]), weight=1.0), [0.6 / 2 ** 0.5, 0.8 / 2 ** 0.5,
+                                                                                     1 / 2 ** 0.5])
 
 
 @pytest.mark.parametrize("layers", ["bm90IGEgemlw", "%%%", "UEsDBAo="])
