@@ -82,7 +82,7 @@ RECIPE = f"layers={LAYERS} rate={RATE} epochs={EPOCHS} temperature={TEMPERATURE}
 
 
 def fit_query_encoder(model_dir: Path, questions: Sequence[str], positives: Sequence[Sequence[int]],
-                      passages: np.ndarray, *, seeds: int = SEEDS, first_seed: int = 0,
+                      passages: np.ndarray, *, layers: int = LAYERS, seeds: int = SEEDS, first_seed: int = 0,
                       before_step: Callable[[], None] | None = None,
                       on_epoch: Callable[[int, int, float], None] | None = None, **settings) -> dict[str, np.ndarray]:
     """Train copies of the sentence-transformers model in ``model_dir`` so that each question
@@ -92,11 +92,10 @@ def fit_query_encoder(model_dir: Path, questions: Sequence[str], positives: Sequ
     (float32, named as in the model's ``model.safetensors``). ``before_step`` is called before
     every training step (the background embedder waits there while questions are answered, and
     stops there when asked); ``on_epoch(seed, epoch, mean loss)`` after every epoch. ``settings``:
-    ``rate``, ``epochs``, ``temperature``, ``batch``, ``layers`` (the top layers trained)."""
+    ``rate``, ``epochs``, ``temperature``, ``batch``; ``layers``: how many of the top layers are trained."""
     import torch
     from sentence_transformers import SentenceTransformer
 
-    layers = settings.pop("layers", LAYERS)
     model = SentenceTransformer(str(model_dir), device="cpu")
     encoder, tokenizer = model[0].auto_model, model.tokenizer
     count = encoder.config.num_hidden_layers
