@@ -31,6 +31,22 @@ _OPEN_END = re.compile(r"(?:[,:;]|\b(?:und|oder|sowie|bzw\.))\s*$")
 _CONTINUED = re.compile(r"[a-zäöüß]|\(?[a-z0-9]{1,3}[.)]\s?|[o•▪–-]\s")
 
 
+# A sentence that asks: it ends in a question mark (Latin, Arabic, full-width), closing quotes aside.
+_ASKS = re.compile(r"[?\u061f\uff1f][\"“”»)]*\s*$")
+
+
+def asking_sentences(text: str) -> str:
+    """The part of a question that asks: its sentences that end in a question mark, where others
+    only state the asker's situation ("Ich komme aus Rumänien und bin vor einem Monat
+    hergezogen. Bekomme ich Bürgergeld?" → "Bekomme ich Bürgergeld?"); ``text`` itself when
+    every sentence asks or none does."""
+    spans = split_sentences(text)
+    asking = [text[s:e] for s, e in spans if _ASKS.search(text[s:e])]
+    if not asking or len(asking) == len(spans):
+        return text
+    return " ".join(asking)
+
+
 def without_absatz_number(sentence: str) -> str:
     """``sentence`` without the Absatz number that opens it ("(3) Zur Bedarfsgemeinschaft
     gehören …" → "Zur Bedarfsgemeinschaft gehören …"), for patterns that read its first words."""

@@ -15,6 +15,7 @@ import time
 import unicodedata
 from typing import Any, Iterable, Sequence
 
+from fundstelle.sentences import asking_sentences
 from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
@@ -270,8 +271,12 @@ class Assistant:
         if self.thresholds is None:
             return ANSWERED, ""
         # In another language a capitalised first word is no sign of a sentence start only:
-        # "Rundfunkbeitrag ne kadar?" opens with the German term it asks about.
-        unknown = self.unknown_terms(question, [hit.chunk for hit in hits[:3]], first_word=language != "de")
+        # "Rundfunkbeitrag ne kadar?" opens with the German term it asks about. Only the
+        # sentences that ask are read: the situation a citizen describes before asking names
+        # things the sources never do ("Ich komme aus Rumänien …", "Wir sind ein
+        # Dachdeckerbetrieb."), what they ask about does not (README, "Twenty-seventh session").
+        unknown = self.unknown_terms(asking_sentences(question), [hit.chunk for hit in hits[:3]],
+                                     first_word=language != "de")
         if language != "de":
             # A question in another language is checked for its German terms only ("How much is
             # the Rundfunkbeitrag?"): words in simplemma's German dictionary and not in its

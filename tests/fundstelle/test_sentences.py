@@ -1,4 +1,4 @@
-from fundstelle.sentences import split_sentences, table_rows
+from fundstelle.sentences import asking_sentences, split_sentences, table_rows
 
 
 def sentences(text):
@@ -114,3 +114,20 @@ def test_a_ragged_table_loses_no_cell():
     # Without a header row of its own width the cells are read as they stand.
     ragged = "Die Beträge:\nStufe | Betrag\n1 | 563 | ab 2026"
     assert [r[2] for r in table_rows(ragged, 0, len(ragged))] == ["Die Beträge Stufe Betrag", "Die Beträge 1 563 ab 2026"]
+
+
+def test_the_asking_part_of_a_question_leaves_out_the_situation_it_describes():
+    question = ("Ich komme aus Rumänien und bin vor einem Monat nach Deutschland gezogen. "
+                "Arbeit habe ich noch keine. Bekomme ich Bürgergeld?")
+    assert asking_sentences(question) == "Bekomme ich Bürgergeld?"
+
+
+def test_a_question_whose_sentences_all_ask_or_none_asks_is_read_whole():
+    assert asking_sentences("Wie hoch ist die Hundesteuer? Wo zahle ich sie?") == "Wie hoch ist die Hundesteuer? Wo zahle ich sie?"
+    assert asking_sentences("Bedarfsgemeinschaft") == "Bedarfsgemeinschaft"
+    assert asking_sentences("Ich suche die Regeln zur Sperrzeit. Bitte nennen.") == "Ich suche die Regeln zur Sperrzeit. Bitte nennen."
+
+
+def test_an_abbreviation_does_not_cut_the_asking_sentence():
+    assert (asking_sentences("Ich habe Schulden bei der Miete. Zahlt das Jobcenter z. B. nach § 22 Abs. 8 SGB II?")
+            == "Zahlt das Jobcenter z. B. nach § 22 Abs. 8 SGB II?")

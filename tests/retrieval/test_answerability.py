@@ -167,6 +167,22 @@ def test_a_compound_whose_first_part_the_corpus_lacks_stays_unknown(assistant, q
 
 
 @pytest.mark.slow
+def test_a_word_of_the_situation_a_question_describes_does_not_refuse_it(assistant):
+    # "Rumänien" is no corpus word; the citizen names it to describe themselves, and asks about
+    # Bürgergeld, which the sources cover.
+    answer = assistant.ask("Ich komme aus Rumänien und bin vor einem Monat nach Deutschland gezogen. "
+                           "Arbeit habe ich noch keine. Bekomme ich Bürgergeld?")
+    assert "Rumänien" not in (answer.abstain_reason or ""), answer.abstain_reason
+
+
+@pytest.mark.slow
+def test_a_term_the_corpus_lacks_in_the_asking_sentence_still_refuses(assistant):
+    answer = assistant.ask("Ich bekomme Bürgergeld und habe einen Hund. Wie hoch ist die Hundesteuer in Essen?")
+    assert answer.abstained
+    assert "Hundesteuer" in answer.abstain_reason
+
+
+@pytest.mark.slow
 def test_a_compound_its_passage_writes_with_more_letters_at_the_joint_is_not_unknown(assistant):
     # GermanQuAD: "Wie viele Umformsätze hatte das Umformwerk Auhof …?", the paragraph says
     # "Umformersätze" and "Umformerwerk": two letters more than a ten-letter typo may have.
