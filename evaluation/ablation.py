@@ -41,7 +41,7 @@ def levers(default) -> list[Row]:
             Row("– contextual dense vectors (the unit read with its context field)", replace(default, context_vector=0.0)),
             Row("– sentence vectors (a German question of several sentences, each embedded too)",
                 replace(default, sentence_vector=0.0)),
-            Row("– query adapter (places 4–10 from the adapted question vector)", replace(default, adapter=False)),
+            Row("– query adapter (the search with the tuned question vector ranks the places)", replace(default, adapter=False)),
             Row("all levers off", replace(default, expansion=0.0, context=0.0, norm=0.0, norm_top=0, graph=0.0,
                                           bridge_top=0, definition=False, context_vector=0.0, sentence_vector=0.0,
                                           adapter=False))]

@@ -211,18 +211,17 @@ class Assistant:
 
         self._announce_rechtsstand(answer, as_of, result.hits)
         t0 = time.perf_counter()
-        candidates = self.extractive.candidates(result.hits)
-        self.extractive.score(question, query_vector, candidates, german=language == "de", hits=result.hits,
-                              focus=(self.searcher.lexical.rarest_tokens(question, QUESTION_MATCH_FOCUS)
-                                     if language == "de" else ()))
+        candidates = self._scored_candidates(question, query_vector, result.hits, language)
         related = (specific_synonyms(self._related, self.searcher.lexical.document_share)
                    if self._related is not None else None)
-        # Whether the sources answer is read from the places the plain search ranked alone: a
-        # passage the adapted question vector placed may be quoted, but it does not make a
-        # question answerable (README, "Twenty-fourth session").
-        basis = len(result.hits) if result.plain_places is None else result.plain_places
-        plain_hits = result.hits[:basis]
-        plain_candidates = [c for c in candidates if c.hit_index < basis]
+        # Whether the sources answer is read from the plain search's first places: a passage the
+        # adapted question vector placed may be quoted, but it does not make a question
+        # answerable (README, "Twenty-fourth session", "Twenty-seventh session").
+        plain_hits = result.hits if result.plain_hits is None else result.plain_hits
+        if [h.chunk_id for h in result.hits[:len(plain_hits)]] == [h.chunk_id for h in plain_hits]:
+            plain_candidates = [c for c in candidates if c.hit_index < len(plain_hits)]
+        else:
+            plain_candidates = self._scored_candidates(question, query_vector, plain_hits, language)
         evidence = self.extractive.evidence(plain_hits, plain_candidates, question, related=related,
                                             german=language == "de")
         timings["sentences"] = (time.perf_counter() - t0) * 1000
@@ -257,6 +256,15 @@ class Assistant:
                  "+".join(answer.retrievers) or "-", answer.dense_coverage, len(answer.citations),
                  ", abstained" if answer.abstained else "")
         return answer
+
+    def _scored_candidates(self, question: str, query_vector: Any, hits: list[Hit], language: str) -> list:
+        """The candidate sentences of ``hits``, scored against the question
+        (``ExtractiveAnswerer.score``)."""
+        candidates = self.extractive.candidates(hits)
+        self.extractive.score(question, query_vector, candidates, german=language == "de", hits=hits,
+                              focus=(self.searcher.lexical.rarest_tokens(question, QUESTION_MATCH_FOCUS)
+                                     if language == "de" else ()))
+        return candidates
 
     def _answerability(self, question: str, evidence, language: str, hits: list[Hit],
                        candidates=()) -> tuple[str, str]:

@@ -7,11 +7,13 @@ still count.
 
 Where the index has adapted the question side to the corpus (learnt from citizen-style training
 questions: the fine-tuned query encoder, ``index.query_encoder``, or for other models the linear
-query adapter, ``index.query_adapter``), the first ``ADAPTER_KEEP`` places stay the plain
-search's and the places after them come from the same search with the question vector plus the
-adapted one: it finds units whose words the question does not use, without moving the best hits,
-which alone it moved wrongly more often than rightly (README, "Twenty-third session").
-``SearchResult.plain_places`` says how many leading places the plain search ranked alone.
+query adapter, ``index.query_adapter``), the same search runs again with the question vector plus
+the adapted one. The fine-tuned encoder's search ranks every place (``ENCODER_KEEP``: it finds the
+unit a training question named when a citizen asks about it in other words, README
+"Twenty-seventh session"); the linear adapter's fills the places after the plain search's first
+``ADAPTER_KEEP`` ("Twenty-fourth session"). Whether the sources answer is read from the plain
+search's first ``ANSWERABILITY_PLACES`` places either way (``SearchResult.plain_hits``): a passage
+the adapted vector placed may be quoted, but it never makes an unanswerable question look answered.
 """
 from __future__ import annotations
 
@@ -73,11 +75,25 @@ _FROM_BROUGHT_SIDE = {"erläutert": "erläutert in", "erläutert in": "erläuter
 # How far the unit that defines, names or titles what a definitional question asks about is put
 # ahead of the best hit (a rank, not a weight: any positive value puts it first).
 DEFINITION_LEAD = 0.01
-# Places of the plain search that the search with the adapted question vector never changes
-# (``index.query_encoder``, ``index.query_adapter``), and the places answerability reads: chosen
-# on the wider tuning set (README, "Twenty-fourth session"; with 1 or 2 many answerable questions
-# were refused, with 4 recall@5 was lower).
+# The plain search's first places that answerability reads: chosen on the wider tuning set (README,
+# "Twenty-fourth session"; with 1 or 2 many answerable questions were refused).
+ANSWERABILITY_PLACES = 3
+# Places of the plain search that the search with the linear adapter's vector never changes
+# (``index.query_adapter``; with 4 recall@5 was lower, "Twenty-fourth session") and with the
+# fine-tuned encoder's (``index.query_encoder``): none. On questions about units its training
+# questions name, asked in other words, it ranks the unit first far more often than the plain
+# search; on units outside its training it ties recall@1 ("Twenty-seventh session").
 ADAPTER_KEEP = 3
+ENCODER_KEEP = 0
+
+
+@dataclass(frozen=True)
+class QueryAdaptation:
+    """The second search's question vector, ``(question, plain vector) -> vector``, and how many
+    of the plain search's first places it leaves as they are."""
+
+    vector: Callable[[str, np.ndarray], np.ndarray]
+    kept_places: int
 
 
 @dataclass(frozen=True)
@@ -169,9 +185,10 @@ class SearchResult:
     unfound: list[str] = field(default_factory=list)   # units a lookup names that the (filtered) sources lack
     sentences: list[str] = field(default_factory=list)   # a German question's sentences, embedded one by one too
     vector: np.ndarray | None = None   # the question vector the dense side searched with (None: no dense side)
-    # The leading places that the plain search ranked alone (all; ADAPTER_KEEP where the
-    # query adapter filled the places after them): answerability reads only these.
-    plain_places: int | None = None
+    # The plain search's first ANSWERABILITY_PLACES places where a search with the adapted
+    # question vector ranked ``hits`` (None: the plain search ranked them all): answerability
+    # reads only these.
+    plain_hits: list[Hit] | None = None
     dense_ranks: dict[str, int] = field(default_factory=dict)   # the dense side's candidates: chunk id -> rank
     # Where the dense search is exact: every unit's cosine to ``vector`` (lexical index order).
     similarities: np.ndarray | None = field(default=None, repr=False)
@@ -252,7 +269,7 @@ class HybridSearcher:
         self._contextual_checked = 0.0
         self._bridge_version = ""
         self._bridge_checked = 0.0
-        self._adapter: Callable[[str, np.ndarray], np.ndarray] | None = None
+        self._adapter: QueryAdaptation | None = None
         self._adapter_version = ""
         self._adapter_checked = 0.0
         self.weights = weights or RetrievalWeights()
@@ -461,37 +478,39 @@ class HybridSearcher:
                depth: int = 50, query_vector: np.ndarray | None = None,
                weights: RetrievalWeights | None = None) -> SearchResult:
         """The ``k`` best passages: dense and BM25 candidates, the units of the best-matching
-        norms and their graph neighbours, ranked by one fused score (see the module doc); after
-        the first ``ADAPTER_KEEP`` places, those of the same search with the adapted question
-        vector where the index has a query adapter."""
+        norms and their graph neighbours, ranked by one fused score (see the module doc); where
+        the index adapted the question side to the corpus, ranked again by the same search with
+        the adapted question vector (all places, or those after the plain search's first
+        ``ADAPTER_KEEP`` for the linear adapter)."""
         weights = weights or self.weights
         result = self._search(question, search_filter, k, depth, query_vector, weights)
         if not (weights.adapter and self.retriever == "hybrid" and result.vector is not None and not result.named
-                and len(result.hits) > ADAPTER_KEEP):
+                and len(result.hits) > ANSWERABILITY_PLACES):
             return result
         adaptation = self._query_adaptation(self.lexical)
         if adaptation is None:
             return result
         t0 = time.perf_counter()
         second = self._search(question, search_filter, k, depth, None, weights,
-                              final_vector=adaptation(question, result.vector), lexical_side=result.lexical_side)
-        self._take_adapted_places(result, second, k, weights)
+                              final_vector=adaptation.vector(question, result.vector), lexical_side=result.lexical_side)
+        self._take_adapted_places(result, second, k, weights, adaptation.kept_places)
         result.timings["adapter"] = (time.perf_counter() - t0) * 1000
         return result
 
     def _take_adapted_places(self, result: SearchResult, second: SearchResult, k: int,
-                             weights: RetrievalWeights) -> None:
-        """``result``'s first ``ADAPTER_KEEP`` hits, then ``second``'s best that are not among
-        them (then ``result``'s own, should ``second`` have too few). A hit brought by the
-        second search gets its dense similarity to the plain question vector (what answerability
-        reads) and the reason "adapter"."""
+                             weights: RetrievalWeights, keep: int) -> None:
+        """``result``'s first ``keep`` hits, then ``second``'s best that are not among them (then
+        ``result``'s own, should ``second`` have too few). Each place ``second`` gave says so
+        (the reason "adapter"); a hit only ``second`` found gets its dense similarity to the
+        plain question vector (what answerability reads)."""
         plain = result.hits
         main = plain[:k]
+        result.plain_hits = list(main[:ANSWERABILITY_PLACES])
         own = {h.chunk_id: h for h in main}
-        seen = {h.chunk_id for h in main[:ADAPTER_KEEP]}
-        ranked = list(main[:ADAPTER_KEEP])
+        seen = {h.chunk_id for h in main[:keep]}
+        ranked = list(main[:keep])
         place = {h.chunk_id: n for n, h in enumerate(second.hits[:k], start=1)}
-        for hit in second.hits[:k] + main[ADAPTER_KEEP:]:
+        for hit in second.hits[:k] + main[keep:]:
             if len(ranked) >= k:
                 break
             if hit.chunk_id not in seen:
@@ -508,7 +527,9 @@ class HybridSearcher:
         for hit in brought:
             hit.reasons.pop("dense", None)
             self._explain(hit)
-            hit.reasons["adapter"] = f"angepasstes Fragemodell, Platz {place[hit.chunk_id]}"
+        for hit in ranked[keep:]:
+            if hit.chunk_id in place:
+                hit.reasons["adapter"] = f"angepasstes Fragemodell, Platz {place[hit.chunk_id]}"
         # A table valuing a level of one of the best units stays, as in the plain search.
         leaders = {h.chunk_id for h in ranked[:weights.graph_top]}
         for hit in plain[k:] + second.hits[k:]:
@@ -516,7 +537,6 @@ class HybridSearcher:
                 seen.add(hit.chunk_id)
                 ranked.append(hit)
         result.hits = ranked
-        result.plain_places = ADAPTER_KEEP
 
     def _search(self, question: str, search_filter: SearchFilter | None, k: int, depth: int,
                 query_vector: np.ndarray | None, weights: RetrievalWeights,
@@ -735,10 +755,11 @@ class HybridSearcher:
                             similarities=exact_sims, lexical_side=lexical_side)
 
     # -- the question side adapted to the corpus -------------------------------------
-    def _query_adaptation(self, lexical: LexicalIndex) -> Callable[[str, np.ndarray], np.ndarray] | None:
-        """``(question, plain vector) -> vector`` of the second search: the plain vector mixed with
-        the fine-tuned query encoder's (``index.query_encoder``) or, where the index has none, with
-        the linear query adapter's (``index.query_adapter``); fitted on the current content and
+    def _query_adaptation(self, lexical: LexicalIndex) -> QueryAdaptation | None:
+        """The second search's question vector: the plain vector mixed with the fine-tuned query
+        encoder's (``index.query_encoder``; it ranks every place) or, where the index has none,
+        with the linear query adapter's (``index.query_adapter``; after the plain search's first
+        ``ADAPTER_KEEP`` places); fitted on the current content and
         model (read once per content version; while there is none, looked for again every
         ``BRIDGE_RETRY_S`` seconds: the background embedder fits it last). None when the settings
         name no training questions (turned off) or nothing fits."""
@@ -752,7 +773,7 @@ class HybridSearcher:
             self._adapter_version, self._adapter_checked = lexical.version, time.monotonic()
             return self._adapter
 
-    def _load_adaptation(self, version: str) -> Callable[[str, np.ndarray], np.ndarray] | None:
+    def _load_adaptation(self, version: str) -> QueryAdaptation | None:
         model = self.index.model_identity[0]
         encoder = self.index.query_encoder(with_layers=True)
         if encoder is not None and encoder.fits(version, model) and encoder.layers:
@@ -764,10 +785,10 @@ class HybridSearcher:
                 # Kept like the plain question vectors (``CachedEmbedder``): a repeated question
                 # is not embedded again.
                 tuned = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(engine.embed_query)
-                return lambda question, vector: encoder_mixed(vector, tuned(question))
+                return QueryAdaptation(lambda question, vector: encoder_mixed(vector, tuned(question)), ENCODER_KEEP)
         adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
         if adapter is not None and adapter.fits(version, model):
-            return lambda question, vector: adapter.mixed(vector)
+            return QueryAdaptation(lambda question, vector: adapter.mixed(vector), ADAPTER_KEEP)
         return None
 
     # -- questions in other languages ------------------------------------------------
