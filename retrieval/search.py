@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Callable
 
@@ -89,11 +89,16 @@ ENCODER_KEEP = 0
 
 @dataclass(frozen=True)
 class QueryAdaptation:
-    """The second search's question vector, ``(question, plain vector) -> vector``, and how many
-    of the plain search's first places it leaves as they are."""
+    """The second search's question vector, ``(question, plain vector) -> vector``, how many of
+    the plain search's first places it leaves as they are, and whether the norm route's score
+    counts in it. The fine-tuned encoder has learnt which norm a citizen's words belong to; with
+    the route's title and heading matches added as well, units of other norms rose above the
+    right one (README, "Twenty-seventh session"), so its search leaves the score out (the route
+    still brings its norms' Absätze as candidates)."""
 
     vector: Callable[[str, np.ndarray], np.ndarray]
     kept_places: int
+    norm_route: bool = True
 
 
 @dataclass(frozen=True)
@@ -491,7 +496,8 @@ class HybridSearcher:
         if adaptation is None:
             return result
         t0 = time.perf_counter()
-        second = self._search(question, search_filter, k, depth, None, weights,
+        second_weights = weights if adaptation.norm_route else replace(weights, norm=0.0)
+        second = self._search(question, search_filter, k, depth, None, second_weights,
                               final_vector=adaptation.vector(question, result.vector), lexical_side=result.lexical_side)
         self._take_adapted_places(result, second, k, weights, adaptation.kept_places)
         result.timings["adapter"] = (time.perf_counter() - t0) * 1000
@@ -785,7 +791,8 @@ class HybridSearcher:
                 # Kept like the plain question vectors (``CachedEmbedder``): a repeated question
                 # is not embedded again.
                 tuned = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(engine.embed_query)
-                return QueryAdaptation(lambda question, vector: encoder_mixed(vector, tuned(question)), ENCODER_KEEP)
+                return QueryAdaptation(lambda question, vector: encoder_mixed(vector, tuned(question)), ENCODER_KEEP,
+                                       norm_route=False)
         adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
         if adapter is not None and adapter.fits(version, model):
             return QueryAdaptation(lambda question, vector: adapter.mixed(vector), ADAPTER_KEEP)
