@@ -2,7 +2,8 @@
 
 Asks every question of a gold file once with answerability switched off, records the
 evidence features of each answer (best sentence similarity, coverage of the question's key
-terms, unknown terms, unstated premises, a number asked for and not stated), and chooses the
+terms, unknown terms, unstated premises, a number asked for and not stated), once more with
+the thesaurus switched off (the coverage floor of a machine without it), and chooses the
 thresholds on the *tuning* half only: the most abstention on unanswerable questions with at
 most ``MAX_FALSE_ABSTENTION`` false abstention, ties to the lower thresholds. Writes them to ``retrieval/answerability.json``
 (which the assistant reads) together with both halves' figures and the trade-off curve of
@@ -92,6 +93,22 @@ def choose_all(features: Sequence[Features]) -> dict[str, float]:
     return {"min_similarity": similarity, "min_similarity_cross": cross, "min_coverage": cov}
 
 
+def choose_coverage(features: Sequence[Features], min_similarity: float) -> float:
+    """The coverage floor for German questions with the highest abstention at false abstention
+    <= MAX_FALSE_ABSTENTION, the similarity threshold fixed; ties: lower false abstention,
+    then the higher (more cautious) floor. Chooses the floor for a machine without the
+    thesaurus, on features recorded there."""
+    best: tuple | None = None
+    for cov in COVERAGE_GRID:
+        r = rates(features, min_similarity, cov)
+        if r["false_abstention"] is not None and r["false_abstention"] > MAX_FALSE_ABSTENTION:
+            continue
+        key = (r["abstention"] or 0.0, -(r["false_abstention"] or 0.0), cov)
+        if best is None or key > best[0]:
+            best = (key, cov)
+    return COVERAGE_GRID[0] if best is None else best[1]
+
+
 def curve(features: Sequence[Features], min_coverage: float) -> list[dict[str, float]]:
     """Abstention vs. false abstention as the similarity threshold moves (coverage fixed)."""
     points = []
@@ -129,25 +146,45 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
     return out
 
 
-def calibrate(features: Sequence[Features], kept: dict[str, float] | None = None) -> dict[str, Any]:
+def calibrate(features: Sequence[Features], kept: dict[str, float | None] | None = None,
+              without_synonyms: Sequence[Features] | None = None) -> dict[str, Any]:
     """Thresholds chosen on the tuning half with both halves' figures and curves; with ``kept``
-    (thresholds chosen before), only the figures and curves are renewed."""
+    (thresholds chosen before), only the figures and curves are renewed. ``without_synonyms``:
+    the same questions' features recorded with the thesaurus switched off, for the coverage
+    floor of a machine without it (chosen by the same rule where ``kept`` has none)."""
     tuning = [f for f in features if f.half == TUNING]
     check = [f for f in features if f.half == CHECK]
-    chosen = dict(kept) if kept is not None else choose_all(tuning)
+    chosen = {key: value for key, value in (kept or choose_all(tuning)).items() if value is not None}
     args = (chosen["min_similarity"], chosen["min_coverage"], chosen["min_similarity_cross"])
     rule = (f"chosen on the tuning half, German and other-language questions apart: most abstention with "
             f"false abstention <= {MAX_FALSE_ABSTENTION}, ties to the stricter threshold")
-    return {
+    result: dict[str, Any] = {
         "thresholds": chosen,
         "rule": rule if kept is None else f"kept from an earlier calibration ({rule}); figures renewed",
         "tuning": rates(tuning, *args),
         "check": rates(check, *args),
         "all": rates(features, *args),
+    }
+    if without_synonyms is not None:
+        floor = chosen.get("min_coverage_without_synonyms")
+        if floor is None:
+            floor = choose_coverage([f for f in without_synonyms if f.half == TUNING and f.german],
+                                    chosen["min_similarity"])
+            result["rule"] += ("; the coverage floor without the thesaurus chosen on the tuning half's German "
+                               "questions recorded without synonyms, by the same rule")
+        chosen["min_coverage_without_synonyms"] = floor
+        bare = (chosen["min_similarity"], floor, chosen["min_similarity_cross"])
+        result["without_synonyms"] = {
+            "tuning": rates([f for f in without_synonyms if f.half == TUNING], *bare),
+            "check": rates([f for f in without_synonyms if f.half == CHECK], *bare),
+            "all": rates(without_synonyms, *bare),
+        }
+    result.update({
         "check_curve": curve(check, chosen["min_coverage"]),
         "tuning_curve": curve(tuning, chosen["min_coverage"]),
         "features": [vars(f) for f in features],
-    }
+    })
+    return result
 
 
 def draw(result: dict[str, Any], path: Path) -> None:
@@ -196,13 +233,18 @@ def run_calibration(gold_path: Path, settings, *, retriever: str = "hybrid", k: 
     from evaluation.gold import load_gold
     from evaluation.indexes import corpus_index
     from evaluation.runner import open_assistant
+    from index import thesaurus
 
     kept = _kept_thresholds(out) if keep_thresholds else None   # before the long run: a bad file fails fast
     items = load_gold(gold_path)
     index_settings, _ = corpus_index(settings, progress=progress)
     assistant = open_assistant(index_settings, retriever)
     features = collect(assistant, items, k=k, progress=progress)
-    result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features, kept)}
+    # The same questions as on a machine without the thesaurus (no synonyms in the search, the
+    # coverage or the unknown-term rule): the coverage floor that holds there.
+    with thesaurus.switched_off():
+        bare = collect(open_assistant(index_settings, retriever), items, k=k, progress=progress)
+    result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features, kept, bare)}
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if chart is not None:

@@ -136,6 +136,9 @@ def _finish(title: str, report: Mapping[str, Any], out: Path) -> int:
     console.print(f"{config['retriever']} retriever, {config['mode']} mode, embedding {config['embedding']}, "
                   f"k={config['k']}, commit {str(config['commit'])[:10]}", highlight=False)
     console.print(f"Report written to {out}/ (report.json, report.md, chart.png)", highlight=False)
+    if config.get("synonyms") is False:
+        errors.print("note: no thesaurus installed (bash scripts/ensure-thesaurus.sh): these figures are "
+                     "without synonyms and not comparable with the README's", highlight=False)
     if config.get("errors"):
         errors.print(f"{config['errors']} question(s) raised errors; see report.md and the log", highlight=False)
         return 1

@@ -13,7 +13,8 @@ from typing import Any
 from evaluation import metrics
 from evaluation.indexes import EvaluationError, corpus_index
 from evaluation.split import HALVES, half_of
-from evaluation.runner import DEFAULT_K, answer_modes, ask_all, case_of, open_assistant, passages_of, run_config
+from evaluation.runner import (DEFAULT_K, answer_modes, answerability_config, ask_all, case_of, open_assistant,
+                               passages_of, run_config)
 from fundstelle.settings import Settings
 
 REQUIRED_KEYS = ("id", "question", "answerable", "evidence")
@@ -153,7 +154,8 @@ def run_gold(gold_path: Path | str, settings: Settings, corpus: Path | str | Non
         rows.append(question_row(item, case, passages_of(result), result))
     config = run_config(settings, retriever=retriever, mode=mode, k=k, gold=str(gold_path),
                         corpus=str(index_settings.corpus), index=str(index_settings.data), limit=limit,
-                        errors=sum(1 for r in asked if r.error), answer_modes=answer_modes(asked))
+                        errors=sum(1 for r in asked if r.error), answer_modes=answer_modes(asked),
+                        **answerability_config(assistant))
     report = summarise(rows, cases, config)
     if out is not None:
         from evaluation.report import write_gold_report

@@ -136,6 +136,15 @@ def machine() -> dict[str, Any]:
             "python": sys.version.split()[0]}
 
 
+def answerability_config(assistant) -> dict[str, Any]:
+    """The answerability thresholds a run used and whether the thesaurus was installed (without
+    it the search has no synonyms and a lower coverage floor holds; README "Twenty-eighth
+    session"), for the report's ``config``."""
+    thresholds = getattr(assistant, "thresholds", None)
+    return {"synonyms": bool(getattr(assistant, "uses_synonyms", True)),
+            "thresholds": thresholds.to_dict() if thresholds is not None else None}
+
+
 def run_config(settings: Settings, *, retriever: str, mode: str | None, k: int, **extra: Any) -> dict[str, Any]:
     """The ``config`` block of a report: retriever, mode, embedding model, k, commit, plus
     date, machine and whatever the caller adds (data set, corpus, limit)."""

@@ -21,7 +21,8 @@ from typing import Any
 
 from evaluation import metrics
 from evaluation.indexes import EvaluationError, Paragraph, paragraph_index, paragraph_of
-from evaluation.runner import DEFAULT_K, answer_modes, ask_all, case_of, open_assistant, passages_of, run_config
+from evaluation.runner import (DEFAULT_K, answer_modes, answerability_config, ask_all, case_of, open_assistant,
+                               passages_of, run_config)
 from fundstelle.settings import Settings
 
 # A first line this short, followed by more text, is the article title (GermanQuAD contexts
@@ -176,7 +177,8 @@ def run_squad(path: Path | str, settings: Settings, mode: str | None = None,
         "config": run_config(settings, retriever=retriever, mode=mode, k=k, dataset=str(path),
                              version=squad.version, paragraphs=len(squad.paragraphs),
                              questions_in_file=len(squad.questions), limit=limit, index=str(index_settings.data),
-                             errors=sum(1 for r in asked if r.error), answer_modes=answer_modes(asked)),
+                             errors=sum(1 for r in asked if r.error), answer_modes=answer_modes(asked),
+                             **answerability_config(assistant)),
     }
     if out is not None:
         from evaluation.report import write_squad_report

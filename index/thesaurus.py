@@ -8,7 +8,8 @@ them to a query with a small weight and only where the corpus uses them, so they
 matches but never take one away.
 
 The file is installed by ``scripts/ensure-thesaurus.sh``; without it there are no
-synonyms (a warning in the log) and everything else works.
+synonyms (a warning in the log) and everything else works; answerability then uses the
+coverage floor calibrated without synonyms (``retrieval.answerability.Thresholds``).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import logging
 import re
 import sqlite3
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -165,12 +167,32 @@ def use_models_dir(models_dir: Path) -> None:
         default_thesaurus.cache_clear()
 
 
+_switched_off = False
+
+
+@contextmanager
+def switched_off():
+    """Within the block, ``default_thesaurus`` is empty as on a machine without the file (the
+    calibration measures answerability there; tests). Not for use while other threads answer."""
+    global _switched_off
+    saved = _switched_off
+    _switched_off = True
+    default_thesaurus.cache_clear()
+    try:
+        yield
+    finally:
+        _switched_off = saved
+        default_thesaurus.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus | StoredThesaurus:
     """The installed OpenThesaurus (its stored copy under ``<models dir>/openthesaurus``, or
     read into memory where that cannot be written); empty when none is installed."""
     from fundstelle.settings import DEFAULT_MODELS_DIR
 
+    if _switched_off:
+        return Thesaurus([])
     for path in DEFAULT_PATHS:
         if path.is_file():
             try:

@@ -115,9 +115,15 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(self.comparisons)
         self.verifier = Verifier(self.comparisons)
         # Answerability thresholds (``python -m evaluation calibrate`` writes them);
-        # ``None`` answers every question (the calibration run itself).
-        self.thresholds: Thresholds | None = Thresholds.load()
+        # ``None`` answers every question (the calibration run itself). Without the thesaurus
+        # the coverage floor calibrated without synonyms holds.
         self._lemma, self._related = _optional_word_tools()
+        self.thresholds: Thresholds | None = Thresholds.load()
+        if self._related is None and self.thresholds.min_coverage_without_synonyms is not None:
+            self.thresholds = self.thresholds.without_synonyms()
+            log.warning("no thesaurus installed: answerability uses the coverage floor calibrated without "
+                        "synonyms (%.2f); install Debian's openthesaurus-de-text for the full one",
+                        self.thresholds.min_coverage)
         self._chat_model = chat_model
         self._chat_model_loaded = chat_model is not None
         # Questions being answered right now; the background embedder pauses between its
@@ -304,6 +310,12 @@ class Assistant:
         if evidence.figure_missing:
             return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
+
+    @property
+    def uses_synonyms(self) -> bool:
+        """Whether OpenThesaurus is installed: synonyms in the coverage and the unknown-term rule
+        (and in the search's query expansion), and the coverage floor chosen with them."""
+        return self._related is not None
 
     def unknown_terms(self, question: str, passages: Sequence[Any] = (), first_word: bool = False) -> list[str]:
         """Specific terms of a German question that the corpus never uses, in no inflected form

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # German synonyms for the query side of keyword search: Debian's openthesaurus-de-text (LGPL).
-# Without it Fundstelle works, with fewer matches for everyday words; so a failed install warns.
+# Without it Fundstelle works, with fewer matches for everyday words and the answerability floor
+# calibrated without synonyms (retrieval/answerability.json); so a failed install warns.
 set -uo pipefail
 if [ -f /usr/share/openthesaurus-de/openthesaurus.txt ]; then exit 0; fi
 echo "Installing openthesaurus-de-text (Debian package) for German synonyms"

@@ -57,3 +57,36 @@ def test_kept_thresholds_stay_and_only_their_figures_are_renewed():
     # At 0.75 only the one unanswerable question below it is refused, on each half.
     assert result["tuning"]["abstention"] == round(1 / 6, 4) and result["check_curve"]
     assert calibrate(features)["thresholds"]["min_similarity"] == 0.805
+
+
+def _without_synonyms(features: list[Features]) -> list[Features]:
+    """The same questions as recorded without the thesaurus: the answerable ones of each half
+    cover less (0.9 → 0.25 … 0.44), the unanswerable ones 0.3."""
+    out, seen = [], {}
+    for f in features:
+        if f.answerable:
+            seen[f.half] = seen.get(f.half, -1) + 1
+        coverage = 0.25 + 0.01 * seen[f.half] if f.answerable else 0.3
+        out.append(Features(**{**vars(f), "coverage": coverage}))
+    return out
+
+
+def test_the_coverage_floor_without_the_thesaurus_keeps_false_abstention_within_the_limit():
+    features = _features()
+    result = calibrate(features, without_synonyms=_without_synonyms(features))
+    floor = result["thresholds"]["min_coverage_without_synonyms"]
+    # The floor that holds with synonyms (0.7) would refuse every answerable question here.
+    assert floor < result["thresholds"]["min_coverage"]
+    assert result["without_synonyms"]["tuning"]["false_abstention"] <= 0.05
+    assert floor == 0.25, "the highest floor that refuses no more answerable questions than the rule allows"
+
+
+def test_a_kept_floor_without_the_thesaurus_stays(tmp_path):
+    features = _features()
+    kept = {"min_similarity": 0.75, "min_similarity_cross": 0.75, "min_coverage": 0.0,
+            "min_coverage_without_synonyms": 0.1}
+    result = calibrate(features, kept, _without_synonyms(features))
+    assert result["thresholds"]["min_coverage_without_synonyms"] == 0.1
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps(result), encoding="utf-8")
+    assert Thresholds.load(path).without_synonyms().min_coverage == 0.1

@@ -82,6 +82,16 @@ def test_gold_counts_and_retrieval_on_the_fixture_corpus(gold_run):
     assert report["config"]["k"] == 10 and report["config"]["embedding"] == "e5-torch"
 
 
+def test_gold_report_names_the_thresholds_and_whether_synonyms_were_there(gold_run):
+    # A run on a machine without the thesaurus answers differently; its report must say so.
+    from retrieval.answerability import Thresholds
+
+    config = load(gold_run[1])["config"]
+    assert config["synonyms"] is True
+    assert config["thresholds"]["min_coverage"] == Thresholds.load().min_coverage
+    assert "no thesaurus installed" not in gold_run[0].stderr
+
+
 def test_gold_per_question_rows_follow_the_gold_file(gold_run):
     rows = load(gold_run[1])["per_question"]
     assert [r["id"] for r in rows] == ["regelbedarf-alleinstehend", "weiterbildungsgeld-hoehe",

@@ -56,6 +56,14 @@ def test_installed_openthesaurus_links_everyday_and_legal_words():
     assert "den Wohnsitz wechseln" in thesaurus.related("umziehen")
 
 
+def test_switched_off_the_installed_thesaurus_is_empty_and_comes_back_after():
+    from index.thesaurus import default_thesaurus, switched_off
+
+    with switched_off():
+        assert len(default_thesaurus()) == 0 and default_thesaurus().related("umziehen") == set()
+    assert "den Wohnsitz wechseln" in default_thesaurus().related("umziehen")
+
+
 def test_stored_thesaurus_gives_what_the_file_gives(tmp_path):
     source = tmp_path / "openthesaurus.txt"
     source.write_text(SAMPLE + ";".join(f"wort{i}" for i in range(40)) + "\n", encoding="utf-8")

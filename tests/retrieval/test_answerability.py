@@ -372,3 +372,32 @@ def test_a_figure_about_another_matter_is_no_answer_to_an_amount_question(assist
     clothes = assistant.ask("Wie viel kostet die Arbeitskleidung in der Ausbildung?")
     assert clothes.status == "answered" and "16 Euro" in clothes.text
     assert "§ 64 Abs. 1 SGB III" in [c.label for c in clothes.citations]
+
+
+def test_without_the_thesaurus_the_coverage_floor_calibrated_without_synonyms_holds():
+    evidence = Evidence(best_similarity=0.85, best_overlap=0.2, top_dense=0.85, coverage=0.2)
+    thresholds = Thresholds(min_similarity=0.8, min_similarity_cross=0.8, min_coverage=0.35,
+                            min_coverage_without_synonyms=0.1)
+    assert decide(evidence, "de", thresholds).status == "partial"
+    assert decide(evidence, "de", thresholds.without_synonyms()).status == "answered"
+    # A thresholds file without that floor keeps the one floor for both.
+    assert Thresholds(min_coverage=0.35).without_synonyms().min_coverage == 0.35
+
+
+@pytest.mark.slow
+def test_an_assistant_on_a_machine_without_the_thesaurus_uses_the_floor_calibrated_for_it(core_index_settings):
+    from index.thesaurus import default_thesaurus, switched_off
+    from retrieval.assistant import Assistant
+
+    calibrated = Thresholds.load()
+    assert calibrated.min_coverage_without_synonyms is not None, "retrieval/answerability.json names the floor"
+    with switched_off():
+        assert len(default_thesaurus()) == 0
+        bare = Assistant(core_index_settings)
+        answer = bare.ask("Darf ich mein Auto behalten, wenn ich Bürgergeld beantrage?")
+    assert bare.thresholds.min_coverage == calibrated.min_coverage_without_synonyms
+    assert Assistant(core_index_settings).thresholds.min_coverage == calibrated.min_coverage
+    # Without synonyms the rule on the car (§ 12 SGB II: "ein angemessenes Kraftfahrzeug") covers
+    # fewer of the question's words; it is still given as the answer, not as "nicht direkt".
+    assert answer.status == "answered", answer.abstain_reason
+    assert "Kraftfahrzeug" in answer.text and answer.citations[0].label.startswith("§ 12 Abs. 1 SGB II")
