@@ -7,7 +7,8 @@ gives the other members of the sets a word (or its lemma) belongs to. The lexica
 them to a query with a small weight and only where the corpus uses them, so they can add
 matches but never take one away.
 
-The file is installed by ``scripts/ensure-thesaurus.sh``; without it there are no
+The file is installed by ``scripts/ensure-thesaurus.sh`` (with apt, or without it by
+``index.thesaurus_deb`` from the same Debian package); without it there are no
 synonyms (a warning in the log) and everything else works; answerability then uses the
 coverage floor calibrated without synonyms (``retrieval.answerability.Thresholds``).
 """
@@ -23,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from index.lemmas import lemma
+from index.thesaurus_deb import installed_path
 from index.sqlite_cache import open_read_only, write_table_file
 
 log = logging.getLogger(__name__)
@@ -193,7 +195,9 @@ def default_thesaurus() -> Thesaurus | StoredThesaurus:
 
     if _switched_off:
         return Thesaurus([])
-    for path in DEFAULT_PATHS:
+    # The system's package first, then the copy ``index.thesaurus_deb`` took from the same
+    # package where apt could not install it.
+    for path in (*DEFAULT_PATHS, installed_path(_models_dir or DEFAULT_MODELS_DIR)):
         if path.is_file():
             try:
                 thesaurus = StoredThesaurus.for_file(path, (_models_dir or DEFAULT_MODELS_DIR) / "openthesaurus")
@@ -202,5 +206,5 @@ def default_thesaurus() -> Thesaurus | StoredThesaurus:
                 thesaurus = Thesaurus.from_file(path)
             log.info("thesaurus: %d synonym sets from %s", len(thesaurus), path)
             return thesaurus
-    log.warning("no OpenThesaurus file found (install Debian's openthesaurus-de-text): no synonyms")
+    log.warning("no OpenThesaurus file found (bash scripts/ensure-thesaurus.sh installs it): no synonyms")
     return Thesaurus([])
