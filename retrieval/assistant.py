@@ -228,8 +228,13 @@ class Assistant:
             plain_candidates = [c for c in candidates if c.hit_index < len(plain_hits)]
         else:
             plain_candidates = self._scored_candidates(question, query_vector, plain_hits, language)
-        evidence = self.extractive.evidence(plain_hits, plain_candidates, question, related=related,
-                                            german=language == "de")
+        # The nearest corpus words count for coverage (German questions: the only ones it is
+        # decided on), looked up only where the decision depends on them; a calibration run
+        # (no thresholds) records the full coverage.
+        evidence = self.extractive.evidence(
+            plain_hits, plain_candidates, question, related=related, german=language == "de",
+            nearest=self.searcher.nearest_corpus_words if language == "de" else None,
+            coverage_floor=self.thresholds.min_coverage if self.thresholds is not None else 1.0)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         # A lookup ("Was steht in § 7 Abs. 3 SGB II?") is answered with the named units; one of a

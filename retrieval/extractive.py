@@ -604,9 +604,11 @@ class ExtractiveAnswerer:
 
     @classmethod
     def evidence(cls, hits: Sequence[Hit], candidates: list[Candidate], question: str = "",
-                 related=None, german: bool = True) -> Evidence:
+                 related=None, german: bool = True, nearest=None, coverage_floor: float = 1.0) -> Evidence:
         """The features answerability is decided on. ``related(term) -> set[str]`` adds the
-        synonyms of a question term (its stems count as covering it)."""
+        synonyms of a question term (its stems count as covering it), ``nearest`` its nearest
+        corpus words, looked up only where the rest covers less than ``coverage_floor``
+        (``coverage``)."""
         best = max(candidates, key=lambda c: c.score) if candidates else None
         top_dense = max((h.dense_similarity or 0.0) for h in hits) if hits else 0.0
         margin = (hits[0].score - hits[1].score) if len(hits) > 1 else (hits[0].score if hits else 0.0)
@@ -618,7 +620,8 @@ class ExtractiveAnswerer:
         # quote: the nearest sentence of any retrieved passage counts.
         return Evidence(best_similarity=max(c.similarity for c in candidates) if candidates else 0.0,
                         best_overlap=best.overlap if best else 0.0, top_dense=top_dense,
-                        coverage=coverage(question, [h.chunk for h in hits[:3]], related) if question else 0.0,
+                        coverage=(coverage(question, [h.chunk for h in hits[:3]], related, nearest, coverage_floor)
+                                  if question else 0.0),
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates, german)))
@@ -700,10 +703,15 @@ def specific_synonyms(related: Callable[[str], set[str]], share: Callable[[str],
     return specific
 
 
-def coverage(question: str, chunks: Sequence, related=None) -> float:
+def coverage(question: str, chunks: Sequence, related=None, nearest=None, enough: float = 1.0) -> float:
     """Share of the question's key terms (German stems, stop words removed) that occur in the
     given chunks' text, label or title; a term also counts when one of its synonyms occurs or
-    the chunks spell it with a typo's difference ("Famicon" / "Famicom")."""
+    the chunks spell it with a typo's difference ("Famicon" / "Famicom"), or, with ``nearest``
+    (words -> their nearest corpus words in the embedding, ``HybridSearcher.nearest_corpus_words``),
+    when one of those occurs: the law says "Kraftfahrzeug" where a citizen says "Auto", a word
+    OpenThesaurus does not link to it. ``nearest`` costs an embedding call (about 20 ms), so it
+    is consulted only while the share covered otherwise is below ``enough`` (the floor the
+    caller compares with: it can only raise the share)."""
     terms = list(dict.fromkeys(tokenize_german(question)))
     terms = [t for t in terms if not t.isdigit()]
     if not terms:
@@ -714,6 +722,7 @@ def coverage(question: str, chunks: Sequence, related=None) -> float:
         present.update(tokenize_german(text))
     written_apart: set[str] | None = None   # read only when a term is not found otherwise
     covered = 0
+    uncovered: list[str] = []
     words = {t: w for w in question.split() for t in tokenize_german(w)}
     for term in terms:
         if term_present(term, present) or misspelt_in(term, present):
@@ -729,4 +738,10 @@ def coverage(question: str, chunks: Sequence, related=None) -> float:
             synonyms = related(words.get(term, term))
             if any(set(tokenize_german(s)) & present for s in synonyms):
                 covered += 1
+                continue
+        uncovered.append(re.sub(r"[^\w-]", "", words.get(term, term)) or term)
+    if nearest is not None and uncovered and covered / len(terms) < enough:
+        # One batched look-up for the words nothing else covered.
+        near = nearest(uncovered)
+        covered += sum(1 for word in uncovered if any(set(tokenize_german(w)) & present for w in near.get(word, [])))
     return covered / len(terms)

@@ -231,6 +231,32 @@ def test_a_synonym_from_another_sense_that_much_of_the_corpus_uses_does_not_cove
     assert coverage(question, [missed], related) == 1.0
 
 
+def test_coverage_counts_a_question_word_by_its_nearest_corpus_word():
+    # The law says "Kraftfahrzeug" where a citizen says "Auto"; OpenThesaurus does not link them,
+    # the embedding's nearest corpus words (the word bridge) do.
+    passage = SimpleNamespace(label="§ 12 Abs. 1 SGB II", title="",
+                              text="Nicht zu berücksichtigen ist ein angemessenes Kraftfahrzeug.")
+    question = "Darf ich mein Auto behalten?"
+    asked: list[list[str]] = []
+
+    def nearest(words):
+        asked.append(list(words))
+        return {"Auto": ["Kraftfahrzeug", "Fahrzeug"]}
+
+    without = coverage(question, [passage])
+    assert coverage(question, [passage], nearest=nearest) > without
+    assert asked == [["Auto", "behalten"]], "one look-up, for the words nothing else covered"
+
+
+def test_the_nearest_words_are_not_looked_up_where_the_floor_is_reached_without_them():
+    passage = SimpleNamespace(label="§ 12 Abs. 1 SGB II", title="", text="Ein Kraftfahrzeug ist zu behalten.")
+
+    def nearest(words):
+        raise AssertionError(f"looked up {words} although the floor was reached")
+
+    assert coverage("Darf ich mein Auto behalten?", [passage], nearest=nearest, enough=0.5) == 0.5
+
+
 def test_coverage_counts_a_compound_the_passage_writes_as_two_words():
     chunk = SimpleNamespace(label="Verkehr", title="Verkehr",
                             text="Bei einer grünen Welle sind mehrere Ampeln eines Straßenzuges geschaltet.")
@@ -401,3 +427,15 @@ def test_an_assistant_on_a_machine_without_the_thesaurus_uses_the_floor_calibrat
     # fewer of the question's words; it is still given as the answer, not as "nicht direkt".
     assert answer.status == "answered", answer.abstain_reason
     assert "Kraftfahrzeug" in answer.text and answer.citations[0].label.startswith("§ 12 Abs. 1 SGB II")
+
+
+@pytest.mark.slow
+def test_the_word_bridge_covers_a_citizens_word_the_law_names_otherwise(assistant):
+    # "Auto" is "Kraftfahrzeug" in § 12 Abs. 1 SGB II; the embedding's nearest corpus word says
+    # so, OpenThesaurus does not: the rule counts as covering the question's word.
+    searcher = assistant.searcher
+    assert "Kraftfahrzeug" in searcher.nearest_corpus_words(["Auto"]).get("Auto", [])
+    hits = searcher.search("angemessenes Kraftfahrzeug Vermögen nicht zu berücksichtigen", k=10).hits
+    rule = next(hit.chunk for hit in hits if hit.chunk.label == "§ 12 Abs. 1 SGB II")
+    question = "Darf ich mein Auto behalten?"
+    assert coverage(question, [rule], nearest=searcher.nearest_corpus_words) > coverage(question, [rule])
