@@ -5,10 +5,12 @@ evidence features of each answer (best sentence similarity, coverage of the ques
 terms, unknown terms, unstated premises, a number asked for and not stated), once more with
 the thesaurus switched off (the coverage floor of a machine without it), and chooses the
 thresholds on the *tuning* half only: the most abstention on unanswerable questions with at
-most ``MAX_FALSE_ABSTENTION`` false abstention, ties to the lower thresholds. Writes them to ``retrieval/answerability.json``
-(which the assistant reads) together with both halves' figures and the trade-off curve of
-the check half, and draws that curve (``docs/abstention-curve.png``). Deterministic: the same
-index and gold file give the same file.
+most ``MAX_FALSE_ABSTENTION`` false abstention, ties to the lower false abstention, then to the
+middle of the plateau of equally good thresholds. Writes them to ``retrieval/answerability.json`` (which the assistant reads)
+together with both halves' figures, the trade-off curve of the check half and the documents of
+the index asked (the thresholds hold where an index is built mostly from them; elsewhere the
+file's ``general`` thresholds, carried over from the file it replaces), and draws that curve
+(``docs/abstention-curve.png``). Deterministic: the same index and gold file give the same file.
 """
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ class Features:
     german: bool
     similarity: float
     coverage: float
-    unknown: bool      # a German question naming terms the corpus never uses (after lemmas, synonyms)
+    unknown: bool      # the unknown-term rule refuses it (terms the corpus never uses, after lemmas and synonyms;
+                       # in another language its German terms)
     premise: bool      # the question presupposes what the top passages do not state
     no_answer: bool    # no passage, no word, or no quotable sentence at all
     evidence: dict | None = None   # every evidence feature of the answer (margin, agreement ...), for study
@@ -47,7 +50,8 @@ class Features:
 def abstains(f: Features, min_similarity: float, min_coverage: float, min_similarity_cross: float | None = None) -> bool:
     """The assistant's rule (``retrieval.answerability``) applied to recorded features."""
     floor = min_similarity if f.german or min_similarity_cross is None else min_similarity_cross
-    return (f.no_answer or (f.german and f.unknown) or f.similarity < floor
+    below = f.similarity < floor and not (f.evidence or {}).get("defines_asked_term")
+    return (f.no_answer or f.unknown or below
             or (f.german and f.coverage < min_coverage) or f.premise or f.figure_missing)
 
 
@@ -62,32 +66,46 @@ def rates(features: Sequence[Features], min_similarity: float, min_coverage: flo
             "answerable": len(answerable), "unanswerable": len(unanswerable)}
 
 
+def _middle(values: Sequence[float]) -> float:
+    """The middle of sorted ``values`` (of two, the lower one)."""
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def choose(features: Sequence[Features]) -> tuple[float, float]:
     """(min_similarity, min_coverage) with the highest abstention at false abstention
-    <= MAX_FALSE_ABSTENTION; ties: lower false abstention, then the higher (more cautious)
-    thresholds, so a group without unanswerable examples still gets the strictest threshold
-    its answerable questions allow."""
-    best: tuple | None = None
+    <= MAX_FALSE_ABSTENTION and, among those, the lowest false abstention. Where several do as
+    well (a plateau), the middle one: the similarity in the middle of the plateau's, then the
+    coverage in the middle of those at that similarity (of two, the lower). The plateau's ends
+    lie at one tuning question each; its middle keeps the widest distance from both (the
+    stricter end refused more unseen answerable questions, README "Twenty-ninth session"). A
+    group without unanswerable examples has no lower end: it gets the strictest thresholds its
+    answerable questions allow."""
+    scored = []
     for similarity in SIMILARITY_GRID:
         for cov in COVERAGE_GRID:
             r = rates(features, similarity, cov)
             if r["false_abstention"] is not None and r["false_abstention"] > MAX_FALSE_ABSTENTION:
                 continue
-            key = (r["abstention"] or 0.0, -(r["false_abstention"] or 0.0), similarity, cov)
-            if best is None or key > best[0]:
-                best = (key, similarity, cov)
-    if best is None:
+            scored.append(((r["abstention"] or 0.0, -(r["false_abstention"] or 0.0)), similarity, cov))
+    if not scored:
         return SIMILARITY_GRID[0], COVERAGE_GRID[0]
-    return best[1], best[2]
+    top = max(key for key, _, _ in scored)
+    plateau = [(similarity, cov) for key, similarity, cov in scored if key == top]
+    if all(f.answerable for f in features):
+        return max(plateau)
+    similarity = _middle([s for s, _ in plateau])
+    return similarity, _middle([c for s, c in plateau if s == similarity])
 
 
 def choose_all(features: Sequence[Features]) -> dict[str, float]:
     """German questions: similarity and coverage; questions in other languages: similarity
-    alone (the lexical rules do not apply to them). Each group is chosen on its own, so
+    alone (the coverage floor does not apply to them; the unknown-term rule refuses their German
+    terms whatever the thresholds). Each group is chosen on its own, so
     neither spends the other's false-abstention budget."""
     german = [f for f in features if f.german]
     similarity, cov = choose(german)
-    other = [Features(**{**vars(f), "german": True, "coverage": 1.0, "unknown": False})
+    other = [Features(**{**vars(f), "german": True, "coverage": 1.0})
              for f in features if not f.german]
     cross = choose(other)[0] if other else similarity
     return {"min_similarity": similarity, "min_similarity_cross": cross, "min_coverage": cov}
@@ -95,18 +113,20 @@ def choose_all(features: Sequence[Features]) -> dict[str, float]:
 
 def choose_coverage(features: Sequence[Features], min_similarity: float) -> float:
     """The coverage floor for German questions with the highest abstention at false abstention
-    <= MAX_FALSE_ABSTENTION, the similarity threshold fixed; ties: lower false abstention,
-    then the higher (more cautious) floor. Chooses the floor for a machine without the
+    <= MAX_FALSE_ABSTENTION, the similarity threshold fixed; ties: lower false abstention, then
+    the middle of the plateau (``choose``). Chooses the floor for a machine without the
     thesaurus, on features recorded there."""
-    best: tuple | None = None
+    scored = []
     for cov in COVERAGE_GRID:
         r = rates(features, min_similarity, cov)
         if r["false_abstention"] is not None and r["false_abstention"] > MAX_FALSE_ABSTENTION:
             continue
-        key = (r["abstention"] or 0.0, -(r["false_abstention"] or 0.0), cov)
-        if best is None or key > best[0]:
-            best = (key, cov)
-    return COVERAGE_GRID[0] if best is None else best[1]
+        scored.append(((r["abstention"] or 0.0, -(r["false_abstention"] or 0.0)), cov))
+    if not scored:
+        return COVERAGE_GRID[0]
+    top = max(key for key, _ in scored)
+    plateau = [cov for key, cov in scored if key == top]
+    return max(plateau) if all(f.answerable for f in features) else _middle(plateau)
 
 
 def curve(features: Sequence[Features], min_coverage: float) -> list[dict[str, float]]:
@@ -124,19 +144,16 @@ def collect(assistant, items: Sequence[dict[str, Any]], *, k: int, progress: boo
     from evaluation.runner import ask_all
     from retrieval.answerability import premise_terms
 
-    saved = assistant.thresholds
-    assistant.thresholds = None
-    try:
+    with assistant.deciding_with(None):
         asked = ask_all(assistant, [item["question"] for item in items], k=k, mode="extractive", progress=progress,
                         desc="Calibration")
-    finally:
-        assistant.thresholds = saved
     out = []
     for item, result in zip(items, asked):
         answer = result.answer
         evidence = answer.evidence if answer is not None else {}
         german = (answer.language if answer is not None else "de") == "de"
-        unknown = bool(german and answer is not None and assistant.unknown_terms(answer.question, answer.passages[:3]))
+        unknown = bool(answer is not None
+                       and assistant.refused_terms(answer.question, answer.passages[:3], answer.language))
         premise = bool(answer is not None and premise_terms(answer.question, answer.passages[:3]))
         out.append(Features(id=item["id"], half=half_of(item["id"]), answerable=bool(item["answerable"]),
                             german=german, similarity=float(evidence.get("best_similarity", 0.0)),
@@ -157,7 +174,8 @@ def calibrate(features: Sequence[Features], kept: dict[str, float | None] | None
     chosen = {key: value for key, value in (kept or choose_all(tuning)).items() if value is not None}
     args = (chosen["min_similarity"], chosen["min_coverage"], chosen["min_similarity_cross"])
     rule = (f"chosen on the tuning half, German and other-language questions apart: most abstention with "
-            f"false abstention <= {MAX_FALSE_ABSTENTION}, ties to the stricter threshold")
+            f"false abstention <= {MAX_FALSE_ABSTENTION}, then the lowest false abstention, ties to the middle "
+            f"of the plateau")
     result: dict[str, Any] = {
         "thresholds": chosen,
         "rule": rule if kept is None else f"kept from an earlier calibration ({rule}); figures renewed",
@@ -214,6 +232,17 @@ def draw(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def _general_thresholds(path: Path) -> dict[str, Any] | None:
+    """The ``general`` block of the thresholds file being replaced (None where it has none or
+    cannot be read: the new file then holds its thresholds for every index)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    general = data.get("general") if isinstance(data, dict) else None
+    return general if isinstance(general, dict) else None
+
+
 def _kept_thresholds(path: Path) -> dict[str, float]:
     """The thresholds in ``path`` for ``--keep-thresholds``; a missing or unreadable file is an
     error (defaults would be "kept" silently)."""
@@ -245,6 +274,13 @@ def run_calibration(gold_path: Path, settings, *, retriever: str = "hybrid", k: 
     with thesaurus.switched_off():
         bare = collect(open_assistant(index_settings, retriever), items, k=k, progress=progress)
     result = {"gold": str(gold_path), "retriever": retriever, "k": k, **calibrate(features, kept, bare)}
+    # The thresholds hold for the documents asked about here (where they give at least
+    # ``retrieval.answerability.CORPUS_SHARE`` of an index's passages); an index built mostly from others
+    # keeps the general thresholds of the file being replaced (``retrieval.answerability.Calibration``).
+    result["corpus"] = {"documents": sorted(assistant.searcher.catalog.documents)}
+    general = _general_thresholds(out)
+    if general is not None:
+        result["general"] = general
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if chart is not None:

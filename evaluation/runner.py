@@ -137,12 +137,15 @@ def machine() -> dict[str, Any]:
 
 
 def answerability_config(assistant) -> dict[str, Any]:
-    """The answerability thresholds a run used and whether the thesaurus was installed (without
-    it the search has no synonyms and a lower coverage floor holds; README "Twenty-eighth
-    session"), for the report's ``config``."""
+    """The answerability thresholds a run used, whether they are the ones calibrated for the
+    index's corpus or the general ones (``retrieval.answerability.Calibration``), and whether the
+    thesaurus was installed (without it the search has no synonyms and a lower coverage floor
+    holds; README "Twenty-eighth session"), for the report's ``config``."""
     thresholds = getattr(assistant, "thresholds", None)
+    calibrated = getattr(assistant, "calibrated_for_index", True)
     return {"synonyms": bool(getattr(assistant, "uses_synonyms", True)),
-            "thresholds": thresholds.to_dict() if thresholds is not None else None}
+            "thresholds": thresholds.to_dict() if thresholds is not None else None,
+            "thresholds_for": "corpus" if calibrated else "general"}
 
 
 def run_config(settings: Settings, *, retriever: str, mode: str | None, k: int, **extra: Any) -> dict[str, Any]:

@@ -5,8 +5,14 @@ premise the sources do not state, or not answer it at all?
     thresholds = Thresholds.load()                       # retrieval/answerability.json
     verdict = decide(evidence, language, thresholds)     # Verdict(status, reason)
 
+    calibration = Calibration.load()                     # the same file, with the corpus it holds for
+    thresholds = calibration.for_documents({"sgb2-2026-04-23": 1200, ...})   # chunks per document
+
 The thresholds are not chosen by hand: ``python -m evaluation calibrate`` picks them on the
 dev set's tuning half and writes ``retrieval/answerability.json`` (see README "Abstention").
+A similarity floor fitted to one corpus does not carry to another (the corpus's own wording sets
+how near a question's best sentence comes): the file names the documents it was calibrated on, and
+an index built mostly from other documents gets the file's ``general`` thresholds.
 """
 from __future__ import annotations
 
@@ -14,13 +20,17 @@ import json
 import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from fundstelle.sentences import split_sentences
 from index.german import tokenize_german
 from retrieval.extractive import term_present
 
 THRESHOLDS_FILE = Path(__file__).with_name("answerability.json")
+
+# The calibrated thresholds hold for an index when at least this share of its passages comes
+# from documents the calibration asked about; otherwise the general ones.
+CORPUS_SHARE = 0.5
 
 ANSWERED = "answered"
 PARTIAL = "partial"         # the sources hold something related, not the asked fact
@@ -56,19 +66,8 @@ class Thresholds:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Thresholds":
-        path = path or THRESHOLDS_FILE
-        if not path.exists():
-            return cls()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{path}: not a readable thresholds file ({exc})") from exc
-        try:
-            known = {k: float(v) for k, v in data.get("thresholds", data).items()
-                     if k in cls.__dataclass_fields__ and v is not None}
-        except (AttributeError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: thresholds are not numbers ({exc})") from exc
-        return cls(**known)
+        """The calibrated thresholds of ``path`` (default: ``retrieval/answerability.json``)."""
+        return Calibration.load(path).thresholds
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -78,6 +77,56 @@ class Thresholds:
         if self.min_coverage_without_synonyms is None:
             return self
         return replace(self, min_coverage=self.min_coverage_without_synonyms)
+
+
+def _thresholds(path: Path, values: Any) -> dict[str, float]:
+    try:
+        return {k: float(v) for k, v in values.items() if k in Thresholds.__dataclass_fields__ and v is not None}
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: thresholds are not numbers ({exc})") from exc
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The calibrated thresholds, the documents they were calibrated on, and the general
+    thresholds for an index built mostly from other documents (None: the calibrated ones hold
+    everywhere, as in files written before the corpus was recorded)."""
+
+    thresholds: Thresholds = Thresholds()
+    documents: frozenset[str] = frozenset()
+    general: Thresholds | None = None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Calibration":
+        path = path or THRESHOLDS_FILE
+        if not path.exists():
+            return cls()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: not a readable thresholds file ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: not a readable thresholds file (no JSON object)")
+        thresholds = Thresholds(**_thresholds(path, data.get("thresholds", data)))
+        corpus = data.get("corpus") or {}
+        general = data.get("general")
+        documents = corpus.get("documents", []) if isinstance(corpus, dict) else []
+        if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
+            raise ValueError(f"{path}: corpus.documents is not a list of document ids")
+        return cls(thresholds, frozenset(documents),
+                   Thresholds(**_thresholds(path, general)) if isinstance(general, dict) else None)
+
+    def holds_for(self, chunks_per_document: Mapping[str, int]) -> bool:
+        """Whether the calibrated thresholds hold for an index with these passages per document."""
+        if self.general is None or not self.documents:
+            return True
+        total = sum(chunks_per_document.values())
+        known = sum(n for doc_id, n in chunks_per_document.items() if doc_id in self.documents)
+        return total > 0 and known / total >= CORPUS_SHARE
+
+    def for_documents(self, chunks_per_document: Mapping[str, int]) -> Thresholds:
+        """The thresholds for an index with these passages per document (``holds_for``)."""
+        return self.thresholds if self.holds_for(chunks_per_document) else self.general
 
 
 @dataclass
@@ -90,7 +139,9 @@ def decide(evidence: Any, language: str, thresholds: Thresholds) -> Verdict:
     """ANSWERED, PARTIAL or ABSTAINED from the evidence features (``extractive.Evidence``)."""
     german = language == "de"
     minimum = thresholds.min_similarity if german else thresholds.min_similarity_cross
-    if evidence.best_similarity < minimum:
+    # A short "Was ist ein Meldeversäumnis?" scores low against any long sentence; the unit the
+    # definition route placed first (it defines, names or is titled by the asked term) answers it.
+    if evidence.best_similarity < minimum and not evidence.defines_asked_term:
         return Verdict(ABSTAINED, f"Keine Passage passt ausreichend zur Frage (beste Ähnlichkeit "
                                   f"{evidence.best_similarity:.2f} < {minimum:.2f}).")
     if german and evidence.coverage < thresholds.min_coverage:

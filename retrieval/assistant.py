@@ -13,14 +13,15 @@ import logging
 import re
 import time
 import unicodedata
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 from fundstelle.sentences import asking_sentences
 from fundstelle.settings import MAX_K, Settings
 from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
-from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PREMISE, Thresholds,
+from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PREMISE, Calibration, Thresholds,
                                      decide, premise_claim, premise_terms, unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable, specific_synonyms
 from index.german import CompoundSplitter, fold, stopwords
@@ -114,16 +115,18 @@ class Assistant:
         self.comparisons = self.index.comparison_embedder()
         self.extractive = ExtractiveAnswerer(self.comparisons)
         self.verifier = Verifier(self.comparisons)
-        # Answerability thresholds (``python -m evaluation calibrate`` writes them);
-        # ``None`` answers every question (the calibration run itself). Without the thesaurus
-        # the coverage floor calibrated without synonyms holds.
+        # Answerability thresholds (``python -m evaluation calibrate`` writes them): the calibrated
+        # ones for the corpus they were calibrated on, the general ones for an index built from
+        # other documents, without the thesaurus the coverage floor calibrated without synonyms
+        # (the ``thresholds`` property).
         self._lemma, self._related = _optional_word_tools()
-        self.thresholds: Thresholds | None = Thresholds.load()
-        if self._related is None and self.thresholds.min_coverage_without_synonyms is not None:
-            self.thresholds = self.thresholds.without_synonyms()
+        self.calibration = Calibration.load()
+        self._thresholds_set = False
+        self._thresholds: Thresholds | None = None
+        if self._related is None:
             log.warning("no thesaurus installed: answerability uses the coverage floor calibrated without "
                         "synonyms (%.2f); install Debian's openthesaurus-de-text for the full one",
-                        self.thresholds.min_coverage)
+                        self.calibration.thresholds.without_synonyms().min_coverage)
         self._chat_model = chat_model
         self._chat_model_loaded = chat_model is not None
         # Questions being answered right now; the background embedder pauses between its
@@ -289,18 +292,7 @@ class Assistant:
             return ABSTAINED, f"Diese Vorschrift kommt in den Quellen nicht vor: {', '.join(sections)}."
         if self.thresholds is None:
             return ANSWERED, ""
-        # In another language a capitalised first word is no sign of a sentence start only:
-        # "Rundfunkbeitrag ne kadar?" opens with the German term it asks about. Only the
-        # sentences that ask are read: the situation a citizen describes before asking names
-        # things the sources never do ("Ich komme aus Rumänien …", "Wir sind ein
-        # Dachdeckerbetrieb."), what they ask about does not (README, "Twenty-seventh session").
-        unknown = self.unknown_terms(asking_sentences(question), [hit.chunk for hit in hits[:3]],
-                                     first_word=language != "de")
-        if language != "de":
-            # A question in another language is checked for its German terms only ("How much is
-            # the Rundfunkbeitrag?"): words in simplemma's German dictionary and not in its
-            # English one (names such as "Germany" or "Scotland" are in both).
-            unknown = [word for word in unknown if is_word_of(word, "de") and not is_word_of(word, "en")]
+        unknown = self.refused_terms(question, [hit.chunk for hit in hits[:3]], language)
         if unknown:
             return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
         verdict = decide(evidence, language, self.thresholds)
@@ -315,6 +307,59 @@ class Assistant:
         if evidence.figure_missing:
             return PARTIAL, MISSING_FIGURE_REASON
         return ANSWERED, ""
+
+    def refused_terms(self, question: str, passages: Sequence[Any], language: str) -> list[str]:
+        """The terms the unknown-term rule refuses ``question`` for (``unknown_terms`` over the
+        sentences that ask, against the top ``passages``); empty when it answers. The calibration
+        records the same list, so thresholds are chosen on the rule as it runs."""
+        # In another language a capitalised first word is no sign of a sentence start only:
+        # "Rundfunkbeitrag ne kadar?" opens with the German term it asks about. Only the
+        # sentences that ask are read: the situation a citizen describes before asking names
+        # things the sources never do ("Ich komme aus Rumänien …", "Wir sind ein
+        # Dachdeckerbetrieb."), what they ask about does not (README, "Twenty-seventh session").
+        unknown = self.unknown_terms(asking_sentences(question), passages,
+                                     first_word=language != "de")
+        if language != "de":
+            # A question in another language is checked for its German terms only ("How much is
+            # the Rundfunkbeitrag?"): words in simplemma's German dictionary and not in its
+            # English one (names such as "Germany" or "Scotland" are in both).
+            unknown = [word for word in unknown if is_word_of(word, "de") and not is_word_of(word, "en")]
+        return unknown
+
+    @property
+    def thresholds(self) -> Thresholds | None:
+        """The answerability thresholds for the index as it is now: the calibrated ones where most
+        of its passages come from the documents they were calibrated on, else the general ones;
+        without the thesaurus their coverage floor without synonyms. Set it to decide with other
+        thresholds (None: answer every question, as the calibration run does)."""
+        if self._thresholds_set:
+            return self._thresholds
+        thresholds = self.calibration.for_documents(self._chunks_per_document())
+        return thresholds if self._related is not None else thresholds.without_synonyms()
+
+    @thresholds.setter
+    def thresholds(self, value: Thresholds | None) -> None:
+        self._thresholds, self._thresholds_set = value, True
+
+    @contextmanager
+    def deciding_with(self, thresholds: Thresholds | None) -> Iterator[None]:
+        """Answer with these thresholds inside the block (None: answer every question), then as
+        before: thresholds set earlier stay set, otherwise they follow the index again. For
+        calibration runs and tests: other threads asking meanwhile get the same thresholds."""
+        saved = (self._thresholds, self._thresholds_set)
+        self.thresholds = thresholds
+        try:
+            yield
+        finally:
+            self._thresholds, self._thresholds_set = saved
+
+    @property
+    def calibrated_for_index(self) -> bool:
+        """Whether the calibrated thresholds hold for this index (not the general ones)."""
+        return self.calibration.holds_for(self._chunks_per_document())
+
+    def _chunks_per_document(self) -> dict[str, int]:
+        return {doc_id: int(info.get("chunks") or 0) for doc_id, info in self.searcher.catalog.documents.items()}
 
     @property
     def uses_synonyms(self) -> bool:

@@ -245,6 +245,10 @@ class Evidence:
     agreement: float = 0.0      # 1 when the best passage is near the top of both dense and lexical lists
     best_is_rule: float = 0.0   # 1 when the best sentence is a norm or definition
     figure_missing: float = 0.0  # 1 when the question asks for a number no near sentence states
+    # 1 when the best passage was placed first because it defines, names or is titled by the
+    # term a "Was ist …?" question asks about (the search's definition route): the law's own
+    # structure says it answers, whatever the cosine of a short question to a long sentence.
+    defines_asked_term: float = 0.0
 
 
 class ExtractiveAnswerer:
@@ -624,7 +628,8 @@ class ExtractiveAnswerer:
                                   if question else 0.0),
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
-                        figure_missing=float(cls.missing_figure(question, candidates, german)))
+                        figure_missing=float(cls.missing_figure(question, candidates, german)),
+                        defines_asked_term=float(bool(hits) and "definition" in hits[0].reasons))
 
 
 def _same_head(a: str, b: str) -> bool:

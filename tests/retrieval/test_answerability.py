@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from index.roles import EXAMPLE, NORM, role_of
 from retrieval.assistant import MISSING_FIGURE_REASON
-from retrieval.answerability import Thresholds, decide, premise_terms, unknown_sections
+from retrieval.answerability import Calibration, Thresholds, decide, premise_terms, unknown_sections
 from retrieval.extractive import Evidence, coverage, specific_synonyms
 from retrieval.prompts import ABSTAIN, PARTIAL_LEAD, PARTIAL_LEADS
 
@@ -326,12 +327,8 @@ def test_coverage_below_the_threshold_is_a_partial_answer_said_as_such():
 
 @pytest.mark.slow
 def test_partial_answers_name_the_nearest_places(assistant):
-    saved = assistant.thresholds
-    assistant.thresholds = Thresholds(min_similarity=0.0, min_similarity_cross=0.0, min_coverage=1.01)
-    try:
+    with assistant.deciding_with(Thresholds(min_similarity=0.0, min_similarity_cross=0.0, min_coverage=1.01)):
         answer = assistant.ask("Ab wann gilt man als langzeitarbeitslos?")
-    finally:
-        assistant.thresholds = saved
     assert answer.abstained and answer.status == "partial"
     assert answer.text.startswith(PARTIAL_LEAD)
     assert answer.citations and answer.citations[0].label in answer.text
@@ -393,6 +390,11 @@ def test_a_figure_about_another_matter_is_no_answer_to_an_amount_question(assist
     # The nearest sentence with a price is § 64 SGB III's flat rate for work clothes ("16 Euro
     # monatlich"): the price of glasses it is not, so the answer says the figure is missing.
     glasses = assistant.ask("Wie viel kostet eine Brille?")
+    assert glasses.abstained and "16 Euro" not in glasses.text
+    # With the corpus's calibrated thresholds its best sentence is refused by the similarity
+    # floor already; with the lower general floor the figure rule is what says no.
+    with assistant.deciding_with(assistant.calibration.general):
+        glasses = assistant.ask("Wie viel kostet eine Brille?")
     assert glasses.status == "partial" and glasses.abstain_reason == MISSING_FIGURE_REASON
     assert "16 Euro" not in glasses.text
     clothes = assistant.ask("Wie viel kostet die Arbeitskleidung in der Ausbildung?")
@@ -439,3 +441,78 @@ def test_the_word_bridge_covers_a_citizens_word_the_law_names_otherwise(assistan
     rule = next(hit.chunk for hit in hits if hit.chunk.label == "§ 12 Abs. 1 SGB II")
     question = "Darf ich mein Auto behalten?"
     assert coverage(question, [rule], nearest=searcher.nearest_corpus_words) > coverage(question, [rule])
+
+
+def _calibration_file(tmp_path, **extra):
+    path = tmp_path / "answerability.json"
+    path.write_text(json.dumps({"thresholds": {"min_similarity": 0.86, "min_similarity_cross": 0.83,
+                                               "min_coverage": 0.1}, **extra}), encoding="utf-8")
+    return path
+
+
+def test_thresholds_calibrated_on_a_corpus_hold_for_an_index_built_mostly_from_it(tmp_path):
+    path = _calibration_file(tmp_path, corpus={"documents": ["sgb2-2026-04-23", "sgb3-2026-04-23"]},
+                             general={"min_similarity": 0.8, "min_similarity_cross": 0.825, "min_coverage": 0.35,
+                                      "note": "kept for other corpora"})
+    calibration = Calibration.load(path)
+    # The calibrated corpus plus one new document with fewer passages: still that corpus.
+    assert calibration.for_documents({"sgb2-2026-04-23": 900, "sgb3-2026-04-23": 700, "new-merkblatt": 40}) \
+        == Thresholds(min_similarity=0.86, min_similarity_cross=0.83, min_coverage=0.1)
+    # Wikipedia paragraphs, or mostly other documents: the general thresholds.
+    general = Thresholds(min_similarity=0.8, min_similarity_cross=0.825, min_coverage=0.35)
+    assert calibration.for_documents({"germanquad-paragraphs": 2200}) == general
+    assert calibration.for_documents({"sgb2-2026-04-23": 100, "own-documents": 900}) == general
+    assert calibration.for_documents({}) == general, "an empty index is no evidence of the corpus"
+
+
+def test_a_thresholds_file_without_a_corpus_holds_for_every_index(tmp_path):
+    calibration = Calibration.load(_calibration_file(tmp_path))
+    assert calibration.general is None
+    assert calibration.for_documents({"anything": 10}).min_similarity == 0.86
+    assert Thresholds.load(_calibration_file(tmp_path)).min_similarity == 0.86
+
+
+def test_a_corpus_entry_that_is_not_a_list_of_ids_is_one_error_naming_the_file(tmp_path):
+    path = _calibration_file(tmp_path, corpus={"documents": "sgb2"})
+    with pytest.raises(ValueError, match="answerability.json: corpus.documents"):
+        Calibration.load(path)
+
+
+@pytest.mark.slow
+def test_the_assistant_uses_the_general_thresholds_on_an_index_of_other_documents(assistant):
+    # The core index is built from the shared corpus the committed thresholds were calibrated on.
+    calibration = Calibration.load()
+    assert calibration.general is not None and calibration.documents
+    assert assistant.calibrated_for_index and assistant.thresholds == calibration.thresholds
+    # A vague question whose best sentence scores between the two similarity floors: refused on
+    # the calibrated corpus, answered where the thresholds are the general ones.
+    question = "Gibt es Geld für Bewerbungen?"
+    refused = assistant.ask(question)
+    assert refused.abstained and "beste Ähnlichkeit" in refused.abstain_reason
+    saved = assistant.calibration
+    try:
+        assistant.calibration = replace(calibration, documents=frozenset({"another-corpus"}))
+        assert not assistant.calibrated_for_index and assistant.thresholds == calibration.general
+        answered = assistant.ask(question)
+    finally:
+        assistant.calibration = saved
+    assert answered.status == "answered", answered.abstain_reason
+    assert assistant.thresholds == calibration.thresholds
+
+
+def test_the_unit_defining_the_asked_term_answers_whatever_the_similarity():
+    thresholds = Thresholds(min_similarity=0.86, min_similarity_cross=0.83, min_coverage=0.1)
+    short = Evidence(best_similarity=0.82, best_overlap=0.0, top_dense=0.84, coverage=1.0)
+    assert decide(short, "de", thresholds).status == "abstained"
+    assert decide(replace(short, defines_asked_term=1.0), "de", thresholds).status == "answered"
+    assert decide(replace(short, defines_asked_term=1.0, coverage=0.0), "de", thresholds).status == "partial"
+
+
+@pytest.mark.slow
+def test_a_short_question_for_a_term_the_law_titles_is_answered_from_its_norm(assistant):
+    # "Meldeversäumnisse" is the title of § 32 SGB II; the question is short and its best
+    # sentence's cosine stays below the calibrated floor, but the title route placed the norm first.
+    answer = assistant.ask("Was ist ein Meldeversäumnis?")
+    assert answer.evidence["best_similarity"] < assistant.thresholds.min_similarity
+    assert answer.status == "answered", answer.abstain_reason
+    assert answer.citations[0].label == "§ 32 Abs. 1 SGB II"
