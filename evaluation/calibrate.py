@@ -6,11 +6,12 @@ terms, unknown terms, unstated premises, a number asked for and not stated), onc
 the thesaurus switched off (the coverage floor of a machine without it), and chooses the
 thresholds on the *tuning* half only: the most abstention on unanswerable questions with at
 most ``MAX_FALSE_ABSTENTION`` false abstention, ties to the lower false abstention, then to the
-middle of the plateau of equally good thresholds. Writes them to ``retrieval/answerability.json`` (which the assistant reads)
-together with both halves' figures, the trade-off curve of the check half and the documents of
-the index asked (the thresholds hold where an index is built mostly from them; elsewhere the
-file's ``general`` thresholds, carried over from the file it replaces), and draws that curve
-(``docs/abstention-curve.png``). Deterministic: the same index and gold file give the same file.
+middle of the plateau of equally good thresholds. Writes them to
+``retrieval/answerability.json`` (which the assistant reads) together with both halves' figures,
+the trade-off curve of the check half and the documents of the index asked (the thresholds hold
+where an index is built mostly from them; elsewhere the file's ``general`` thresholds, carried
+over from the file it replaces), and draws that curve (``docs/abstention-curve.png``).
+Deterministic: the same index and gold file give the same file.
 """
 from __future__ import annotations
 
@@ -101,8 +102,8 @@ def choose(features: Sequence[Features]) -> tuple[float, float]:
 def choose_all(features: Sequence[Features]) -> dict[str, float]:
     """German questions: similarity and coverage; questions in other languages: similarity
     alone (the coverage floor does not apply to them; the unknown-term rule refuses their German
-    terms whatever the thresholds). Each group is chosen on its own, so
-    neither spends the other's false-abstention budget."""
+    terms whatever the thresholds). Each group is chosen on its own, so neither spends the
+    other's false-abstention budget."""
     german = [f for f in features if f.german]
     similarity, cov = choose(german)
     other = [Features(**{**vars(f), "german": True, "coverage": 1.0})
