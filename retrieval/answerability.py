@@ -109,12 +109,14 @@ class Calibration:
             raise ValueError(f"{path}: not a readable thresholds file (no JSON object)")
         thresholds = Thresholds(**_thresholds(path, data.get("thresholds", data)))
         corpus = data.get("corpus") or {}
-        general = data.get("general")
-        documents = corpus.get("documents", []) if isinstance(corpus, dict) else []
+        documents = corpus.get("documents", []) if isinstance(corpus, dict) else None
         if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
             raise ValueError(f"{path}: corpus.documents is not a list of document ids")
+        general = data.get("general")
+        if general is not None and not isinstance(general, dict):
+            raise ValueError(f"{path}: general is not an object of thresholds")
         return cls(thresholds, frozenset(documents),
-                   Thresholds(**_thresholds(path, general)) if isinstance(general, dict) else None)
+                   Thresholds(**_thresholds(path, general)) if general is not None else None)
 
     def holds_for(self, chunks_per_document: Mapping[str, int]) -> bool:
         """Whether the calibrated thresholds hold for an index with these passages per document."""

@@ -233,11 +233,13 @@ class Assistant:
             plain_candidates = self._scored_candidates(question, query_vector, plain_hits, language)
         # The nearest corpus words count for coverage (German questions: the only ones it is
         # decided on), looked up only where the decision depends on them; a calibration run
-        # (no thresholds) records the full coverage.
+        # (no thresholds) records the full coverage. The thresholds are read once per question:
+        # they follow the index, which a background refresh may change meanwhile.
+        thresholds = self.thresholds
         evidence = self.extractive.evidence(
             plain_hits, plain_candidates, question, related=related, german=language == "de",
             nearest=self.searcher.nearest_corpus_words if language == "de" else None,
-            coverage_floor=self.thresholds.min_coverage if self.thresholds is not None else 1.0)
+            coverage_floor=thresholds.min_coverage if thresholds is not None else 1.0)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         # A lookup ("Was steht in § 7 Abs. 3 SGB II?") is answered with the named units; one of a
@@ -253,7 +255,8 @@ class Assistant:
             self._answer_lookup(answer, result.hits, candidates, language, set(result.named))
         else:
             status, reason = ((ABSTAINED, unfound) if unfound else
-                              self._answerability(question, evidence, language, plain_hits, plain_candidates))
+                              self._answerability(question, evidence, language, plain_hits, thresholds,
+                                                  plain_candidates))
             if status == ABSTAINED:
                 self._abstain(answer, reason)
             elif status == PARTIAL:
@@ -281,7 +284,7 @@ class Assistant:
         return candidates
 
     def _answerability(self, question: str, evidence, language: str, hits: list[Hit],
-                       candidates=()) -> tuple[str, str]:
+                       thresholds: Thresholds | None, candidates=()) -> tuple[str, str]:
         """(status, reason): ABSTAINED, PARTIAL, PREMISE or ANSWERED."""
         if not hits:
             return ABSTAINED, "Keine passende Passage gefunden."
@@ -290,12 +293,12 @@ class Assistant:
         sections = unknown_sections(question, [hit.chunk for hit in hits])
         if sections:
             return ABSTAINED, f"Diese Vorschrift kommt in den Quellen nicht vor: {', '.join(sections)}."
-        if self.thresholds is None:
+        if thresholds is None:
             return ANSWERED, ""
         unknown = self.refused_terms(question, [hit.chunk for hit in hits[:3]], language)
         if unknown:
             return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
-        verdict = decide(evidence, language, self.thresholds)
+        verdict = decide(evidence, language, thresholds)
         if verdict.status != ANSWERED:
             return verdict.status, verdict.reason
         missing = premise_terms(question, [hit.chunk for hit in hits[:3]])

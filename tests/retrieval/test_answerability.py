@@ -472,10 +472,16 @@ def test_a_thresholds_file_without_a_corpus_holds_for_every_index(tmp_path):
     assert Thresholds.load(_calibration_file(tmp_path)).min_similarity == 0.86
 
 
-def test_a_corpus_entry_that_is_not_a_list_of_ids_is_one_error_naming_the_file(tmp_path):
+def test_a_broken_corpus_or_general_entry_is_one_error_naming_the_file(tmp_path):
     path = _calibration_file(tmp_path, corpus={"documents": "sgb2"})
     with pytest.raises(ValueError, match="answerability.json: corpus.documents"):
         Calibration.load(path)
+    with pytest.raises(ValueError, match="answerability.json: corpus.documents"):
+        Calibration.load(_calibration_file(tmp_path, corpus=["sgb2"]))
+    with pytest.raises(ValueError, match="answerability.json: general is not an object"):
+        Calibration.load(_calibration_file(tmp_path, general=0.8))
+    with pytest.raises(ValueError, match="answerability.json: thresholds are not numbers"):
+        Calibration.load(_calibration_file(tmp_path, general={"min_similarity": "hoch"}))
 
 
 @pytest.mark.slow
