@@ -629,7 +629,7 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates, german)),
-                        defines_asked_term=float(bool(hits) and "definition" in hits[0].reasons))
+                        defines_asked_term=float(bool(hits) and hits[0].by_definition))
 
 
 def _same_head(a: str, b: str) -> bool:

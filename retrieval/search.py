@@ -181,6 +181,9 @@ class Hit:
     titled: str = ""             # the § title a definitional question asks for, on that §'s first Absatz
     named: str = ""              # the name in parentheses a definitional question asks for, on the unit giving it
     adapted: bool = False        # placed by the search with the adapted question vector (``index.query_adapter``)
+    # Placed by the definition route: it defines the term a "Was ist …?" question asks for, or
+    # gives its name in parentheses, or the § it titles (the reason "definition" says which).
+    by_definition: bool = False
     # The signals that placed the hit, readable: {"dense": "rank 3, cos 0.842", "norm": "§ 22 SGB II", …}
     reasons: dict[str, str] = field(default_factory=dict)
 
@@ -672,7 +675,9 @@ class HybridSearcher:
             if term:
                 defining = self._defining_units(norms, term, allowed)
                 for cid in defining:
-                    hits.setdefault(cid, Hit(cid, 0.0)).reasons["definition"] = f"definiert {term}"
+                    hit = hits.setdefault(cid, Hit(cid, 0.0))
+                    hit.reasons["definition"] = f"definiert {term}"
+                    hit.by_definition = True
             # A legal definition of the term comes before a name in parentheses or a title
             # ("Bemessungsentgelt ist …", § 151 SGB III, before "… (Bemessungsentgelt)", § 149).
             phrases = asked_phrases(question) if not defining else []
@@ -684,6 +689,7 @@ class HybridSearcher:
             for cid in naming:
                 hit = hits.setdefault(cid, Hit(cid, 0.0))
                 hit.reasons["definition"] = reason
+                hit.by_definition = True
                 hit.titled, hit.named = (name, "") if titled else ("", name)
         # "Was steht in § 7 Abs. 3 SGB II?": the named units are the answer, first in law order.
         named, unfound = self._named_units(norms, named_references(question), allowed) if structured else ([], [])

@@ -3,8 +3,8 @@ path that trains it (real e5 model, real index)."""
 import numpy as np
 import pytest
 
-from index.query_encoder import (LAYER_PREFIX, LAYERS, TUNED_WEIGHT, StoredQueryEncoder, mixed_vector,
-                                 pack_layers, unpack_layers)
+from index.query_encoder import (LAYER_PREFIX, LAYERS, RECIPE, TUNED_WEIGHT, StoredQueryEncoder, mixed_vector,
+                                 named_passages, pack_layers, unpack_layers)
 
 
 def test_stored_layers_read_back_as_float32_within_float16_precision():
@@ -30,6 +30,17 @@ def test_the_stored_encoder_says_what_it_was_trained_from():
     assert meta_only.describe()["kind"] == "query encoder"
     full = StoredQueryEncoder.from_meta(stored.meta(), pack_layers(layers))
     assert np.array_equal(full.layers["encoder.layer.0.output.dense.bias"], layers["encoder.layer.0.output.dense.bias"])
+
+
+def test_the_loss_runs_over_the_units_the_questions_name_only():
+    # Rows 1 and 3 are passages of units no training question names (an evaluation unit, a
+    # user's new document): they are no negatives, so the encoder is not taught to avoid them.
+    passages = np.arange(10, dtype=np.float32).reshape(5, 2)
+    rows, positives = named_passages(passages, [[4], [0, 2], [2]])
+    assert rows.tolist() == [[0.0, 1.0], [4.0, 5.0], [8.0, 9.0]]
+    assert positives == [[2], [0, 1], [1]]
+    assert [rows[i].tolist() for i in positives[0]] == [passages[4].tolist()]
+    assert "negatives=named-units" in RECIPE   # an encoder trained the old way is trained again
 
 
 @pytest.mark.parametrize("value", [None, "", "not json", '{"version": "v1"}'])

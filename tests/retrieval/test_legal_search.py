@@ -27,6 +27,7 @@ def test_definition_question_lands_on_the_legal_definition(searcher, question):
     first = searcher.search(question, k=5).hits[0]
     assert first.chunk.label == "§ 7 Abs. 3 SGB II"
     assert first.reasons["definition"] == "definiert Bedarfsgemeinschaft"
+    assert first.by_definition
     assert first.chunk.stand_date == max(h.chunk.stand_date for h in searcher.search(question, k=10).hits
                                          if h.chunk.label == "§ 7 Abs. 3 SGB II")
 
@@ -211,6 +212,7 @@ def test_a_verordnung_and_the_norm_that_empowers_it_name_each_other_on_their_car
 def test_a_question_for_a_name_or_title_the_law_gives_lands_on_the_unit_giving_it(searcher, question, label, reason):
     first = searcher.search(question, k=5).hits[0]
     assert (first.chunk.label, first.reasons["definition"]) == (label, reason)
+    assert first.by_definition
 
 
 @pytest.mark.parametrize("question, route", [
@@ -224,6 +226,7 @@ def test_a_question_for_a_name_or_title_the_law_gives_lands_on_the_unit_giving_i
 def test_part_of_what_is_asked_or_a_shared_title_brings_no_unit_of_the_route(searcher, question, route):
     result = searcher.search(question, k=5)
     assert all(route not in hit.reasons.get("definition", "") for hit in result.hits)
+    assert all(hit.by_definition == ("definition" in hit.reasons) for hit in result.hits)
 
 
 def test_a_what_is_question_is_answered_by_the_sentence_giving_the_name(assistant):
