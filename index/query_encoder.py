@@ -6,9 +6,9 @@ trains the encoder's top layers themselves (``LAYERS`` of twelve; the word embed
 layers below frozen) on the same training questions (``corpus/training/*.jsonl``: citizen-style
 questions, each labelled with the unit that answers it, units outside every evaluation set).
 Only the question side changes: the loss is a softmax over the index's *stored* passage vectors
-of the units the training questions name (the labelled unit's parts the positives; ``NEGATIVES``),
-so no passage is re-embedded and the index stays valid. What the frozen layers make of each question is computed once; the runs train the top
-layers on it.
+of the units the training questions name (the labelled unit's parts the positives;
+``NEGATIVES``), so no passage is re-embedded and the index stays valid. What the frozen layers
+make of each question is computed once; the runs train the top layers on it.
 
 The settings were chosen on a fifth of the training units held out, never on an evaluation set
 (README, "Twenty-fifth session" and "Twenty-sixth session"): dense recall@1 / @5 there 0.249 /
