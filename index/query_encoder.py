@@ -88,7 +88,8 @@ TUNED_WEIGHT = 2.0
 # over every passage: a unit no question names (every unit of the evaluation sets, by
 # construction; a user's new document) would otherwise only ever be a negative, and the encoder
 # would learn to steer questions away from it. With one question per unit this alone traded
-# recall@1 for recall@5; with two per unit it won both (README, "Thirtieth session").
+# recall@1 for recall@5; with two per unit it won both (README, "Thirtieth session"). A label for
+# the recipe, not a switch: ``fit_query_encoder`` always narrows the softmax (``named_passages``).
 NEGATIVES = "named units"
 # Stored with the layers: a change of the recipe trains again.
 RECIPE = (f"layers={LAYERS} rate={RATE} epochs={EPOCHS} temperature={TEMPERATURE} batch={BATCH} seeds={SEEDS} "
@@ -119,6 +120,7 @@ def fit_query_encoder(model_dir: Path, questions: Sequence[str], positives: Sequ
     states = _states_entering(encoder, tokenizer, questions, first, before_step)
     encoder.encoder.layer = torch.nn.ModuleList(list(encoder.encoder.layer)[first:])
     encoder.embeddings = _given_states_module()
+    passages, positives = named_passages(passages, positives)
     runs = []
     for seed in range(first_seed, first_seed + seeds):
         top = copy.deepcopy(encoder)
@@ -164,14 +166,14 @@ def _fit_one(top, states: Sequence, positives: Sequence[Sequence[int]], passages
              rate: float = RATE, epochs: int = EPOCHS, temperature: float = TEMPERATURE, batch: int = BATCH,
              seed: int = 0, before_step: Callable[[], None] | None = None,
              on_epoch: Callable[[int, int, float], None] | None = None) -> None:
-    """Train ``top`` (the model cut below its tuned layers) in place, one seeded run."""
+    """Train ``top`` (the model cut below its tuned layers) in place, one seeded run; the loss's
+    softmax runs over every row of ``passages`` (``fit_query_encoder`` passes the named units')."""
     import torch
 
     torch.manual_seed(seed)
     order = random.Random(seed)
     for name, parameter in top.named_parameters():
         parameter.requires_grad = name.startswith(LAYER_PREFIX)
-    passages, positives = named_passages(passages, positives)
     matrix = torch.tensor(np.asarray(passages, dtype=np.float32))
     examples = list(zip(states, positives))
     optimiser = torch.optim.AdamW([p for p in top.parameters() if p.requires_grad], lr=rate, weight_decay=0.0)

@@ -269,6 +269,16 @@ def test_an_answer_in_another_language_adds_no_worked_case_unless_one_is_asked_f
     assert case in asked
 
 
+def test_an_answer_in_another_language_quotes_other_passages_only_in_a_near_tie():
+    answerer = ExtractiveAnswerer(embedder=None)
+    best = _candidate(0, 0, "Erwerbsfähige Leistungsberechtigte erhalten Bürgergeld.", 0.86, norm="")
+    tie = _candidate(1, 0, "Das Bürgergeld wird monatlich im Voraus gezahlt.", 0.85, norm="")
+    related = _candidate(2, 0, "Langzeitarbeitslose sind Arbeitslose, die ein Jahr und länger arbeitslos sind.",
+                         0.82, norm="")
+    chosen = answerer.select([best, tie, related], cross_lingual=True, question="Who receives Bürgergeld?")
+    assert chosen[0] is best and tie in chosen and related not in chosen
+
+
 def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustration():
     answerer = ExtractiveAnswerer(embedder=None)
     covid = _candidate(0, 0, "Arbeitslosengeld wird insgesamt für nicht mehr als 35 Tage fortgezahlt.", 0.95,
