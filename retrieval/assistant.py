@@ -220,7 +220,7 @@ class Assistant:
 
         self._announce_rechtsstand(answer, as_of, result.hits)
         t0 = time.perf_counter()
-        candidates = self._scored_candidates(question, query_vector, result.hits, language)
+        candidates = self._scored_candidates(question, query_vector, result.hits, language, result.adapted_vector)
         related = (specific_synonyms(self._related, self.searcher.lexical.document_share)
                    if self._related is not None else None)
         # Whether the sources answer is read from the plain search's first places: a passage the
@@ -274,13 +274,15 @@ class Assistant:
                  ", abstained" if answer.abstained else "")
         return answer
 
-    def _scored_candidates(self, question: str, query_vector: Any, hits: list[Hit], language: str) -> list:
+    def _scored_candidates(self, question: str, query_vector: Any, hits: list[Hit], language: str,
+                           tuned_vector: Any = None) -> list:
         """The candidate sentences of ``hits``, scored against the question
-        (``ExtractiveAnswerer.score``)."""
+        (``ExtractiveAnswerer.score``; ``tuned_vector``: the search's adapted question vector, read
+        by the answer's choice of sentences)."""
         candidates = self.extractive.candidates(hits)
         self.extractive.score(question, query_vector, candidates, german=language == "de", hits=hits,
                               focus=(self.searcher.lexical.rarest_tokens(question, QUESTION_MATCH_FOCUS)
-                                     if language == "de" else ()))
+                                     if language == "de" else ()), tuned_vector=tuned_vector)
         return candidates
 
     def _answerability(self, question: str, evidence, language: str, hits: list[Hit],

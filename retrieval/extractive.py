@@ -7,7 +7,7 @@ questions never. Also computes the evidence features that answerability is decid
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import numpy as np
@@ -227,6 +227,10 @@ class Candidate:
     norm: str = ""
     values_for: str = ""   # set on a table's rows: the top passage (chunk id) naming a level it values
     absatz: str = ""       # a law sentence's Absatz: sentences of one norm are read in the law's order
+    # What the answer's choice adds to ``score`` (answerability reads ``score`` alone): how much
+    # nearer the sentence is to the fine-tuned question vector than to the plain one
+    # (``ExtractiveAnswerer.TUNED_CHOICE_WEIGHT``).
+    tuned_gain: float = 0.0
 
     @property
     def has_figure(self) -> bool:
@@ -283,6 +287,13 @@ class ExtractiveAnswerer:
     # / 0.614 / 0.614 / 0.593 / 0.586 and citation precision 0.381 / 0.393 / 0.405 / 0.426 / 0.432
     # / 0.436: 0.02, the near-tie margin of German questions (README, "Thirty-first session").
     CROSS_LINGUAL_MARGIN = 0.02
+    # The answer's sentences are chosen by their score plus this times (cosine to the question
+    # vector the fine-tuned encoder's search ranked with − cosine to the plain one): the encoder
+    # knows which of the retrieved units a citizen's words belong to, and a sentence of the right
+    # unit at rank 2 or 3 is then quoted instead of the first unit's. Answerability keeps the
+    # plain score it was calibrated on. Wider tuning set, 0 / 0.5 / 1 / 2: see README,
+    # "Thirty-first session".
+    TUNED_CHOICE_WEIGHT = 1.0
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
@@ -345,9 +356,11 @@ class ExtractiveAnswerer:
         return out
 
     def score(self, question: str, question_vector: np.ndarray, candidates: list[Candidate], german: bool,
-              hits: Sequence[Hit] = (), focus: Sequence[str] = ()) -> None:
+              hits: Sequence[Hit] = (), focus: Sequence[str] = (), tuned_vector: np.ndarray | None = None) -> None:
         """Similarity to the question, plus term overlap (German questions), minus a penalty
-        per place of its passage in the retrieval ranking. Two source-aware adjustments:
+        per place of its passage in the retrieval ranking; with ``tuned_vector`` (the search's
+        adapted question vector) each candidate's ``tuned_gain`` for the answer's choice
+        (TUNED_CHOICE_WEIGHT). Two source-aware adjustments:
 
         * the answer to a parliamentary question that matches the user's question answers it:
           its sentences score at least the question-to-question similarity. With ``focus``
@@ -362,6 +375,10 @@ class ExtractiveAnswerer:
         q_vector = np.asarray(question_vector, dtype=np.float32)
         vectors = self.embedder.embed_passages([c.text for c in candidates])
         sims = vectors @ q_vector
+        if tuned_vector is not None:
+            gains = self.TUNED_CHOICE_WEIGHT * (vectors @ np.asarray(tuned_vector, dtype=np.float32) - sims)
+            for candidate, gain in zip(candidates, gains):
+                candidate.tuned_gain = float(gain)
         question_match: dict[int, float] = {}
         qa_hits = sorted({c.hit_index for c in candidates if hits and _is_question_answer(hits[c.hit_index])
                           and (not german or not focus or _names_any(hits[c.hit_index].chunk, focus))})
@@ -510,6 +527,10 @@ class ExtractiveAnswerer:
         list gets the close runners-up as before (at most four sentences, two per passage).
         Across languages similarities are flatter: the best sentence of up to three passages
         in a near tie (CROSS_LINGUAL_MARGIN)."""
+        if any(c.tuned_gain for c in candidates):
+            # Chosen by the score with the tuned encoder's gain (TUNED_CHOICE_WEIGHT); the copies
+            # leave the answerability score of the candidates as it is.
+            candidates = [replace(c, score=c.score + c.tuned_gain, tuned_gain=0.0) for c in candidates]
         ranked = sorted(candidates, key=lambda c: -c.score)
         if cross_lingual or _ASKS_LIST.search(question):
             # A list gathers the government's points from several passages; the questioners'

@@ -106,6 +106,9 @@ class QueryAdaptation:
     vector: Callable[[str, np.ndarray], np.ndarray]
     kept_places: int
     norm_route: bool = True
+    # Whether the answer's sentences are also chosen with the adapted vector (``SearchResult.
+    # adapted_vector``): measured with the fine-tuned encoder only (README, "Thirty-first session").
+    sentences: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ class SearchResult:
     # The keyword side's (weight, scores, tokens, expansion tokens, bridged words), for a second
     # search of the same question.
     lexical_side: tuple | None = field(default=None, repr=False)
+    # The adapted question vector the second search ranked with, where the adaptation also
+    # chooses the answer's sentences (``QueryAdaptation.sentences``); None otherwise.
+    adapted_vector: np.ndarray | None = field(default=None, repr=False)
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -507,8 +513,11 @@ class HybridSearcher:
             return result
         t0 = time.perf_counter()
         second_weights = weights if adaptation.norm_route else replace(weights, norm=0.0)
+        adapted = adaptation.vector(question, result.vector)
         second = self._search(question, search_filter, k, depth, None, second_weights,
-                              final_vector=adaptation.vector(question, result.vector), lexical_side=result.lexical_side)
+                              final_vector=adapted, lexical_side=result.lexical_side)
+        if adaptation.sentences:
+            result.adapted_vector = adapted
         self._take_adapted_places(result, second, k, weights, adaptation.kept_places)
         result.timings["adapter"] = (time.perf_counter() - t0) * 1000
         return result
@@ -805,7 +814,7 @@ class HybridSearcher:
                 # is not embedded again.
                 tuned = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(engine.embed_query)
                 return QueryAdaptation(lambda question, vector: encoder_mixed(vector, tuned(question)), ENCODER_KEEP,
-                                       norm_route=False)
+                                       norm_route=False, sentences=True)
         adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
         if adapter is not None and adapter.fits(version, model):
             return QueryAdaptation(lambda question, vector: adapter.mixed(vector), ADAPTER_KEEP)

@@ -279,6 +279,35 @@ def test_an_answer_in_another_language_quotes_other_passages_only_in_a_near_tie(
     assert chosen[0] is best and tie in chosen and related not in chosen
 
 
+def test_the_answer_quotes_the_sentence_the_tuned_question_vector_prefers_without_changing_its_score():
+    answerer = ExtractiveAnswerer(embedder=None)
+    first = _candidate(0, 0, "Die Agentur für Arbeit kann Arbeitgebern Zuschüsse zum Arbeitsentgelt erbringen.", 0.86)
+    second = _candidate(1, 0, "Der Eingliederungszuschuss ist zurückzuzahlen, wenn das Arbeitsverhältnis endet.",
+                        0.82, norm="§ 92 SGB III")
+    assert answerer.select([first, second], question="Muss der Arbeitgeber den Zuschuss zurückzahlen?") == [first]
+    second.tuned_gain = 0.1
+    chosen = answerer.select([first, second], question="Muss der Arbeitgeber den Zuschuss zurückzahlen?")
+    assert [c.text for c in chosen] == [second.text]
+    assert second.score == 0.82   # answerability reads the plain score
+
+
+def test_the_tuned_gain_is_how_much_nearer_a_sentence_is_to_the_tuned_question_vector(real_embedder):
+    answerer = ExtractiveAnswerer(embedder=real_embedder)
+    question = "Muss ich das Geld zurückzahlen, wenn ich die Stelle früher verlasse?"
+    texts = ["Der Zuschuss ist teilweise zurückzuzahlen, wenn das Beschäftigungsverhältnis beendet wird.",
+             "Die Förderhöhe richtet sich nach dem Umfang der Minderleistung."]
+    plain = real_embedder.embed_query(question)
+    candidates = [_candidate(i, 0, text, 0.0) for i, text in enumerate(texts)]
+    answerer.score(question, plain, candidates, german=True)
+    assert all(c.tuned_gain == 0.0 for c in candidates)
+    scores = [c.score for c in candidates]
+    # A "tuned" vector that is the second sentence's own: that sentence gains, the score stays.
+    tuned = real_embedder.embed_passages([texts[1]])[0]
+    answerer.score(question, plain, candidates, german=True, tuned_vector=tuned)
+    assert candidates[1].tuned_gain > candidates[0].tuned_gain
+    assert [c.score for c in candidates] == scores
+
+
 def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustration():
     answerer = ExtractiveAnswerer(embedder=None)
     covid = _candidate(0, 0, "Arbeitslosengeld wird insgesamt für nicht mehr als 35 Tage fortgezahlt.", 0.95,
