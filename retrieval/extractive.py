@@ -291,8 +291,9 @@ class ExtractiveAnswerer:
     # vector the fine-tuned encoder's search ranked with − cosine to the plain one): the encoder
     # knows which of the retrieved units a citizen's words belong to, and a sentence of the right
     # unit at rank 2 or 3 is then quoted instead of the first unit's. Answerability keeps the
-    # plain score it was calibrated on. Wider tuning set, 0 / 0.5 / 1 / 2: see README,
-    # "Thirty-first session".
+    # plain score it was calibrated on. German questions only (the encoder's training questions
+    # are German). Wider tuning set, 0 / 0.5 / 1 / 2: see README, "Thirty-first session" and
+    # "Thirty-second session".
     TUNED_CHOICE_WEIGHT = 1.0
 
     def __init__(self, embedder) -> None:
@@ -360,7 +361,7 @@ class ExtractiveAnswerer:
         """Similarity to the question, plus term overlap (German questions), minus a penalty
         per place of its passage in the retrieval ranking; with ``tuned_vector`` (the search's
         adapted question vector) each candidate's ``tuned_gain`` for the answer's choice
-        (TUNED_CHOICE_WEIGHT). Two source-aware adjustments:
+        (TUNED_CHOICE_WEIGHT; German questions only). Two source-aware adjustments:
 
         * the answer to a parliamentary question that matches the user's question answers it:
           its sentences score at least the question-to-question similarity. With ``focus``
@@ -375,7 +376,10 @@ class ExtractiveAnswerer:
         q_vector = np.asarray(question_vector, dtype=np.float32)
         vectors = self.embedder.embed_passages([c.text for c in candidates])
         sims = vectors @ q_vector
-        if tuned_vector is not None:
+        if tuned_vector is not None and german:
+            # Its training questions are German: across languages the tuned vector's preferences
+            # are not the encoder's knowledge ("What targets did the NRW initiative set?" would
+            # lose the Landtag answer whose Frage it matches).
             gains = self.TUNED_CHOICE_WEIGHT * (vectors @ np.asarray(tuned_vector, dtype=np.float32) - sims)
             for candidate, gain in zip(candidates, gains):
                 candidate.tuned_gain = float(gain)

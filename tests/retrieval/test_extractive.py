@@ -308,6 +308,19 @@ def test_the_tuned_gain_is_how_much_nearer_a_sentence_is_to_the_tuned_question_v
     assert [c.score for c in candidates] == scores
 
 
+def test_a_question_in_another_language_is_not_given_the_tuned_gain(real_embedder):
+    # The encoder learnt from German questions: an English question's quotes keep the plain choice.
+    answerer = ExtractiveAnswerer(embedder=real_embedder)
+    question = "Do I have to pay the money back if I leave the job early?"
+    texts = ["Der Zuschuss ist teilweise zurückzuzahlen, wenn das Beschäftigungsverhältnis beendet wird.",
+             "Die Förderhöhe richtet sich nach dem Umfang der Minderleistung."]
+    candidates = [_candidate(i, 0, text, 0.0) for i, text in enumerate(texts)]
+    tuned = real_embedder.embed_passages([texts[1]])[0]
+    answerer.score(question, real_embedder.embed_query(question), candidates, german=False, tuned_vector=tuned)
+    assert [c.tuned_gain for c in candidates] == [0.0, 0.0]
+    assert answerer.select(candidates, cross_lingual=True, question=question)[0].text == texts[0]
+
+
 def test_a_transitional_rule_or_worked_case_that_stays_best_is_only_an_illustration():
     answerer = ExtractiveAnswerer(embedder=None)
     covid = _candidate(0, 0, "Arbeitslosengeld wird insgesamt für nicht mehr als 35 Tage fortgezahlt.", 0.95,
