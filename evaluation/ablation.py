@@ -42,6 +42,8 @@ def levers(default) -> list[Row]:
             Row("– sentence vectors (a German question of several sentences, each embedded too)",
                 replace(default, sentence_vector=0.0)),
             Row("– query adapter (the search with the tuned question vector ranks the places)", replace(default, adapter=False)),
+            Row("– the keyword side at half its share in the tuned search (full share)",
+                replace(default, tuned_lexical=1.0)),
             Row("all levers off", replace(default, expansion=0.0, context=0.0, norm=0.0, norm_top=0, graph=0.0,
                                           bridge_top=0, definition=False, context_vector=0.0, sentence_vector=0.0,
                                           adapter=False))]

@@ -70,3 +70,17 @@ def test_settings_without_training_questions_search_without_the_stored_adapter(c
     result = off.search(QUESTION, k=10)
     assert result.plain_hits is None and not any(h.adapted for h in result.hits)
     assert UNIT not in [h.chunk.label for h in result.hits]
+
+
+@pytest.mark.parametrize("question, unit", [
+    # § 63 Abs. 1 SGB III (a trainee's travel costs, "Fahrkosten") came first.
+    ("Mein Sohn fährt mit seiner Klasse auf Klassenfahrt. Zahlt das Jobcenter die Kosten?", "§ 28 Abs. 2 SGB II"),
+    # § 136 Abs. 1 SGB III (who has a claim to Arbeitslosengeld) came before the § on its amount.
+    ("Wie hoch ist das Arbeitslosengeld?", "§ 149 SGB III"),
+])
+def test_the_tuned_search_gives_the_keyword_side_half_its_share(searcher, question, unit):
+    full = searcher.search(question, k=10, weights=replace(RetrievalWeights(), tuned_lexical=1.0))
+    tuned = searcher.search(question, k=10)
+    assert full.hits[0].chunk.label != unit
+    assert tuned.hits[0].chunk.label == unit
+    assert tuned.hits[0].reasons["adapter"] == "angepasstes Fragemodell, Platz 1"
