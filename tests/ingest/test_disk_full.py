@@ -29,10 +29,13 @@ def small_disk(tmp_path):
 
 
 def test_full_disk_is_reported_and_rerun_converges(tmp_path, corpus_dir, small_disk):
-    settings = make_settings(small_disk / "data")
+    # Without training questions: each ingest would otherwise fine-tune a query encoder (about
+    # ten minutes here), which this test is not about and which ran past the rerun's time limit.
+    settings = make_settings(small_disk / "data", query_adapter_questions=None)
+    env = {**settings_env(settings), "FUNDSTELLE_QUERY_ADAPTER_QUESTIONS": ""}
     files = [str(corpus_dir / SMALL), str(corpus_dir / BIG)]
     full = subprocess.run([sys.executable, "-m", "ingest", *files, "--quiet"], cwd=REPO_ROOT,
-                          env=settings_env(settings), capture_output=True, text=True, timeout=600)
+                          env=env, capture_output=True, text=True, timeout=600)
     assert full.returncode == 1
     failed = [line for line in full.stderr.splitlines() if line.startswith("FAILED")]
     assert failed and "is full (no space left on device)" in failed[0]
@@ -50,9 +53,9 @@ def test_full_disk_is_reported_and_rerun_converges(tmp_path, corpus_dir, small_d
     assert hits and hits[0].chunk.doc_id == "rbsfv-2026"
 
     rerun = subprocess.run([sys.executable, "-m", "ingest", *files, "--quiet"], cwd=REPO_ROOT,
-                           env=settings_env(settings), capture_output=True, text=True, timeout=600)
+                           env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
-    clean = make_settings(tmp_path / "clean")
+    clean = make_settings(tmp_path / "clean", query_adapter_questions=None)
     run_ingest([corpus_dir / SMALL, corpus_dir / BIG], clean, progress=False)
     ids = lambda s: sorted(cid for cid, _, _ in ChunkIndex(s).iter_records(include=()))  # noqa: E731
     assert ids(settings) == ids(clean)

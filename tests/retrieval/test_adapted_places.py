@@ -84,3 +84,12 @@ def test_the_tuned_search_gives_the_keyword_side_half_its_share(searcher, questi
     assert full.hits[0].chunk.label != unit
     assert tuned.hits[0].chunk.label == unit
     assert tuned.hits[0].reasons["adapter"] == "angepasstes Fragemodell, Platz 1"
+
+
+def test_a_question_citing_a_law_keeps_the_keyword_side_s_full_share(searcher):
+    # At half its share § 16a SGB II, the encoder's neighbour of § 16, came second and was quoted.
+    result = searcher.search("Welche Leistungen zur Eingliederung in Arbeit können nach § 16 SGB II erbracht werden?",
+                             k=10)
+    labels = [h.chunk.label for h in result.hits]
+    assert labels[0] == "§ 16 Abs. 1 SGB II"
+    assert "§ 16a SGB II" not in labels[:5]

@@ -1,12 +1,13 @@
-"""Score fusion of the dense and lexical sides (``retrieval.search.fuse_scores``) and the
-norm route's rank-based normal scores (``retrieval.search.normal_scores``)."""
+"""Score fusion of the dense and lexical sides (``retrieval.search.fuse_scores``), the
+norm route's rank-based normal scores (``retrieval.search.normal_scores``) and which questions
+keep the lexical side's full share in the tuned search (``retrieval.search.cites_a_law``)."""
 from __future__ import annotations
 
 import pytest
 
 import numpy as np
 
-from retrieval.search import Hit, fuse_scores, normal_scores
+from retrieval.search import Hit, cites_a_law, fuse_scores, normal_scores
 
 
 def ranked(hits: list[Hit]) -> list[str]:
@@ -98,3 +99,14 @@ def test_one_match_among_hundreds_of_zeros_stays_near_three():
     assert z[7] > 20                      # what a z-score makes of it
     scores = normal_scores(values)
     assert 2.5 < scores[7] < 3.2 and abs(scores[0]) < 0.01
+
+
+@pytest.mark.parametrize("question, cites", [
+    ("Welche Leistungen können nach § 16 SGB II erbracht werden?", True),
+    ("Was gilt nach §§ 88 bis 92 SGB III?", True),
+    ("Gilt § 7 Abs. 3 i. V. m. § 9 SGB II?", True),
+    ("Was regelt § 16?", False),                        # a § without its law names no norm
+    ("Zahlt das Jobcenter die Klassenfahrt?", False),
+])
+def test_a_question_citing_a_law_is_told_from_one_in_everyday_words(question, cites):
+    assert cites_a_law(question) is cites
