@@ -535,8 +535,8 @@ class ExtractiveAnswerer:
         the sentence with the figure when one is asked for and none is quoted yet; a rule
         sentence of another passage in a near tie (RUNNER_UP_MARGIN, chosen on the wider tuning
         set); a continuation sentence ("Dabei …") right after a chosen one. At most three. A
-        question asking for a list gets the close runners-up as before (at most four sentences, two per passage).
-        Across languages similarities are flatter: the best sentence of up to three passages
+        question asking for a list gets the close runners-up as before (at most four sentences,
+        two per passage). Across languages similarities are flatter: the best sentence of up to three passages
         in a near tie (CROSS_LINGUAL_MARGIN)."""
         if any(c.tuned_gain for c in candidates):
             # Chosen by the score with the tuned encoder's gain (TUNED_CHOICE_WEIGHT); the copies
