@@ -59,22 +59,6 @@ def test_the_mixed_vector_is_normalised_and_is_the_question_itself_when_both_agr
                                                                                      1 / 2 ** 0.5])
 
 
-def _unit(x: float, y: float) -> np.ndarray:
-    return np.array([x, y, np.sqrt(1 - x * x - y * y)], dtype=np.float32)
-
-
-def test_the_tuned_encoder_decides_between_two_passages_unless_the_plain_vector_disagrees_far_more():
-    # Its search ranks every place, so its vector leads the mix: a passage it prefers by 0.05 in
-    # cosine comes first although the plain question vector prefers the other by 0.2 (at twice
-    # the plain vector's weight, the thirty-fifth session's setting, the other came first) ...
-    plain, tuned = np.array([1.0, 0.0, 0.0], dtype=np.float32), np.array([0.0, 1.0, 0.0], dtype=np.float32)
-    question = mixed_vector(plain, tuned)
-    plain_choice, tuned_choice = _unit(0.5, 0.30), _unit(0.3, 0.35)
-    assert question @ tuned_choice > question @ plain_choice
-    # ... but where the plain vector prefers the other by 0.4, it still decides.
-    assert question @ _unit(0.7, 0.30) > question @ tuned_choice
-
-
 @pytest.mark.parametrize("layers", ["bm90IGEgemlw", "%%%", "UEsDBAo="])
 def test_stored_layers_that_are_broken_read_as_no_encoder(layers):
     meta = StoredQueryEncoder("v1", "model-a", "sha", 3).meta()
