@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduce the README "Results" table: the gold dev set and the GermanQuAD test split, each
 # with the hybrid, dense and BM25 retrievers, extractive answers, and the project's own fresh
-# check sets (evaluation/fresh/, hybrid; README "Fresh questions", "Twenty-first session" and
-# "Twenty-third session"). Reports go to eval-out/
+# check sets (evaluation/fresh/, hybrid; README "Fresh questions", "Twenty-first session",
+# "Twenty-third session" and "Thirty-seventh session"). Reports go to eval-out/
 # (one folder per run, see report.md there); the comparison tables are printed at the end
 # and written to eval-out/results.md.
 #
@@ -59,6 +59,11 @@ echo "== gold $(basename "$DEFINITIONS"), hybrid"
 "$PY" -m evaluation gold "$DEFINITIONS" --retriever hybrid --mode "$MODE" --out "$OUT/definitions-hybrid"
 rc=$?; [ $rc -eq 0 ] || status=$rc
 
+EVERYDAY=evaluation/fresh/everyday-2026-12-06.jsonl
+echo "== gold $(basename "$EVERYDAY"), hybrid"
+"$PY" -m evaluation gold "$EVERYDAY" --retriever hybrid --mode "$MODE" --out "$OUT/everyday-hybrid"
+rc=$?; [ $rc -eq 0 ] || status=$rc
+
 existing() { for f in "$@"; do [ -f "$f" ] && echo "$f"; done; }
 mapfile -t gold_done < <(existing "${gold_reports[@]}")
 mapfile -t squad_done < <(existing "${squad_reports[@]}")
@@ -73,6 +78,8 @@ mapfile -t squad_done < <(existing "${squad_reports[@]}")
   [ -f "$OUT/fresh2-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh2-hybrid/report.json" --markdown
   echo; echo "## $(basename "$DEFINITIONS") ($MODE, definitional questions for names and titles the laws give)"; echo
   [ -f "$OUT/definitions-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/definitions-hybrid/report.json" --markdown
+  echo; echo "## $(basename "$EVERYDAY") ($MODE, short everyday questions, a check set: nothing is chosen on it)"; echo
+  [ -f "$OUT/everyday-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/everyday-hybrid/report.json" --markdown
 } > "$OUT/results.md"
 [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}"
 [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}"
