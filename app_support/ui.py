@@ -112,9 +112,11 @@ def _init_state(settings: Settings) -> None:
     state.opt_as_of = date.fromisoformat(options.as_of) if options.as_of else None
     state.opt_mode = options.mode
     state.opt_k = options.k
-    state.initialised = True
     if shared:
         _enqueue(shared.question, shared.options)
+    # Last: Streamlit may stop this run at any session-state access (see _enqueue); a stopped
+    # first run is then done again from the start, the shared question included.
+    state.initialised = True
 
 
 def _current_options(lang: str) -> AskOptions:
@@ -385,22 +387,53 @@ def _enqueue(question: str, options: AskOptions | None = None, *, once_per_secon
     """Queue ``question``. ``once_per_second``: an identical question within ``REPEAT_SECONDS``
     is dropped (the question box applies this rule in the browser, on the browser's clock)."""
     state = st.session_state
-    if not (question or "").strip():
-        return
-    limit = state.get("max_question_chars") or 2000
-    if len(" ".join(question.split())) > limit:
-        state.too_long = question     # kept, so it can be shortened (see _too_long_box)
-        state["shorten-text"] = question
-        return
-    state.too_long = None
+    # Every session-state access is a point at which Streamlit may stop this run for a newer
+    # rerun: read what the queue needs first, then append in one step, so that a question is
+    # queued whole or not at all.
+    turns, limit = state.turns, state.get("max_question_chars") or 2000
     options = options or _current_options(state.get("lang") or "de")
+    new, too_long = _new_turns([question], options, turns, limit, once_per_second=once_per_second)
+    turns.extend(new)
+    _show_too_long(too_long, cleared=bool(new) or question.strip() != "")
+
+
+def _new_turns(questions: list[str], options: AskOptions, turns: list[Turn], limit: int, *,
+               once_per_second: bool) -> tuple[list[Turn], str | None]:
+    """The turns to queue for ``questions``, in order, and the first over-long one (kept so it
+    can be shortened). No Streamlit call in here: see ``_enqueue``."""
+    new: list[Turn] = []
+    too_long = None
     now = time.monotonic()
-    for turn in reversed(state.turns if once_per_second else ()):
+    for question in questions:
+        if not (question or "").strip():
+            continue
+        if len(" ".join(question.split())) > limit:
+            too_long = too_long or question
+            continue
+        if once_per_second and _repeated(question, options, turns + new, now):
+            continue                  # a double click on an example: one question
+        new.append(Turn(question=question, options=options))
+    return new, too_long
+
+
+def _repeated(question: str, options: AskOptions, turns: list[Turn], now: float) -> bool:
+    for turn in reversed(turns):
         if now - turn.submitted >= REPEAT_SECONDS:
-            break
+            return False
         if turn.question == question and turn.options == options:
-            return                    # a double click on an example: one question
-    state.turns.append(Turn(question=question, options=options))
+            return True
+    return False
+
+
+def _show_too_long(question: str | None, *, cleared: bool) -> None:
+    """An over-long question stays on the page to be shortened (see ``_too_long_box``); a
+    question that fits clears it."""
+    state = st.session_state
+    if question:
+        state.too_long = question
+        state["shorten-text"] = question
+    elif cleared:
+        state.too_long = None
 
 
 def _on_shortened() -> None:
@@ -412,9 +445,17 @@ def _question_box(settings: Settings, lang: str) -> None:
     state = st.session_state
     sent = question_box(lang, settings.max_question_chars, state.get("box_confirmed") or [], key=QUESTION_BOX,
                         paste_factor=PASTE_LIMIT_FACTOR)
-    for submission in state.submissions.take(sent):
-        _enqueue(submission.text, once_per_second=False)
+    # Read first, then mark taken and queue with no session-state access in between (see
+    # _enqueue): an id marked taken in a run that Streamlit stops would never be queued.
+    submissions, turns = state.submissions, state.turns
+    limit = state.get("max_question_chars") or 2000
+    options = _current_options(state.get("lang") or "de")
+    taken = submissions.take(sent)
+    new, too_long = _new_turns([submission.text for submission in taken], options, turns, limit,
+                               once_per_second=False)
+    turns.extend(new)
     state.box_confirmed = [submission.id for submission in sent]
+    _show_too_long(too_long, cleared=bool(new))
 
 
 def _too_long_box(settings: Settings, lang: str) -> None:

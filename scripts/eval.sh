@@ -2,7 +2,7 @@
 # Reproduce the README "Results" table: the gold dev set and the GermanQuAD test split, each
 # with the hybrid, dense and BM25 retrievers, extractive answers, and the project's own fresh
 # check sets (evaluation/fresh/, hybrid; README "Fresh questions", "Twenty-first session",
-# "Twenty-third session" and "Thirty-seventh session"). Reports go to eval-out/
+# "Twenty-third session", "Twenty-seventh session" and "Thirty-seventh session"). Reports go to eval-out/
 # (one folder per run, see report.md there); the comparison tables are printed at the end
 # and written to eval-out/results.md.
 #
@@ -44,25 +44,21 @@ for retriever in "${RETRIEVERS[@]}"; do
   squad_reports+=("$OUT/germanquad-$retriever/report.json")
 done
 
-FRESH=evaluation/fresh/fresh-2026-12-03.jsonl
-echo "== gold $(basename "$FRESH"), hybrid"
-"$PY" -m evaluation gold "$FRESH" --retriever hybrid --mode "$MODE" --out "$OUT/fresh-hybrid"
-rc=$?; [ $rc -eq 0 ] || status=$rc
-
-FRESH2=evaluation/fresh/fresh-2026-12-04.jsonl
-echo "== gold $(basename "$FRESH2"), hybrid"
-"$PY" -m evaluation gold "$FRESH2" --retriever hybrid --mode "$MODE" --out "$OUT/fresh2-hybrid"
-rc=$?; [ $rc -eq 0 ] || status=$rc
-
-DEFINITIONS=evaluation/fresh/definitions-2026-12-04.jsonl
-echo "== gold $(basename "$DEFINITIONS"), hybrid"
-"$PY" -m evaluation gold "$DEFINITIONS" --retriever hybrid --mode "$MODE" --out "$OUT/definitions-hybrid"
-rc=$?; [ $rc -eq 0 ] || status=$rc
-
-EVERYDAY=evaluation/fresh/everyday-2026-12-06.jsonl
-echo "== gold $(basename "$EVERYDAY"), hybrid"
-"$PY" -m evaluation gold "$EVERYDAY" --retriever hybrid --mode "$MODE" --out "$OUT/everyday-hybrid"
-rc=$?; [ $rc -eq 0 ] || status=$rc
+# The project's own check sets, hybrid only: "name|file|what it is" (the name is the report's folder,
+# eval-out/NAME-hybrid/, and the heading of its table in results.md).
+FRESH_SETS=(
+  "fresh|evaluation/fresh/fresh-2026-12-03.jsonl|a check set: nothing is chosen on it"
+  "fresh2|evaluation/fresh/fresh-2026-12-04.jsonl|questions on units drawn by kind; with the dev tuning half the wider tuning set"
+  "fresh3|evaluation/fresh/fresh-2026-12-05.jsonl|questions on units that have training questions; its tuning half is part of the wider tuning set"
+  "definitions|evaluation/fresh/definitions-2026-12-04.jsonl|definitional questions for names and titles the laws give"
+  "everyday|evaluation/fresh/everyday-2026-12-06.jsonl|short everyday questions, a check set: nothing is chosen on it"
+)
+for entry in "${FRESH_SETS[@]}"; do
+  IFS='|' read -r name file _ <<< "$entry"
+  echo "== gold $(basename "$file"), hybrid"
+  "$PY" -m evaluation gold "$file" --retriever hybrid --mode "$MODE" --out "$OUT/$name-hybrid"
+  rc=$?; [ $rc -eq 0 ] || status=$rc
+done
 
 existing() { for f in "$@"; do [ -f "$f" ] && echo "$f"; done; }
 mapfile -t gold_done < <(existing "${gold_reports[@]}")
@@ -72,14 +68,12 @@ mapfile -t squad_done < <(existing "${squad_reports[@]}")
   [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}" --markdown; echo
   echo "## $(basename "$SQUAD") ($MODE)"; echo
   [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}" --markdown; echo
-  echo "## $(basename "$FRESH") ($MODE, a check set: nothing is chosen on it)"; echo
-  [ -f "$OUT/fresh-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh-hybrid/report.json" --markdown
-  echo; echo "## $(basename "$FRESH2") ($MODE, questions on units drawn by kind; with the dev tuning half the wider tuning set)"; echo
-  [ -f "$OUT/fresh2-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/fresh2-hybrid/report.json" --markdown
-  echo; echo "## $(basename "$DEFINITIONS") ($MODE, definitional questions for names and titles the laws give)"; echo
-  [ -f "$OUT/definitions-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/definitions-hybrid/report.json" --markdown
-  echo; echo "## $(basename "$EVERYDAY") ($MODE, short everyday questions, a check set: nothing is chosen on it)"; echo
-  [ -f "$OUT/everyday-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/everyday-hybrid/report.json" --markdown
+  for entry in "${FRESH_SETS[@]}"; do
+    IFS='|' read -r name file about <<< "$entry"
+    echo "## $(basename "$file") ($MODE, $about)"; echo
+    [ -f "$OUT/$name-hybrid/report.json" ] && "$PY" -m evaluation compare "$OUT/$name-hybrid/report.json" --markdown
+    echo
+  done
 } > "$OUT/results.md"
 [ ${#gold_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${gold_done[@]}"
 [ ${#squad_done[@]} -gt 0 ] && "$PY" -m evaluation compare "${squad_done[@]}"
