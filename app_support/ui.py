@@ -386,15 +386,19 @@ def _short(text: str, limit: int = 60) -> str:
 def _enqueue(question: str, options: AskOptions | None = None, *, once_per_second: bool = True) -> None:
     """Queue ``question``. ``once_per_second``: an identical question within ``REPEAT_SECONDS``
     is dropped (the question box applies this rule in the browser, on the browser's clock)."""
-    state = st.session_state
     # Every session-state access is a point at which Streamlit may stop this run for a newer
     # rerun: read what the queue needs first, then append in one step, so that a question is
     # queued whole or not at all.
-    turns, limit = state.turns, state.get("max_question_chars") or 2000
-    options = options or _current_options(state.get("lang") or "de")
-    new, too_long = _new_turns([question], options, turns, limit, once_per_second=once_per_second)
+    turns, limit, current = _queue_inputs()
+    new, too_long = _new_turns([question], options or current, turns, limit, once_per_second=once_per_second)
     turns.extend(new)
-    _show_too_long(too_long, cleared=bool(new) or question.strip() != "")
+    _show_too_long(too_long, cleared=bool(question.strip()))
+
+
+def _queue_inputs() -> tuple[list[Turn], int, AskOptions]:
+    """The queue, the question length limit and the options a new question is asked with."""
+    state = st.session_state
+    return state.turns, state.max_question_chars, _current_options(state.get("lang") or "de")
 
 
 def _new_turns(questions: list[str], options: AskOptions, turns: list[Turn], limit: int, *,
@@ -447,9 +451,8 @@ def _question_box(settings: Settings, lang: str) -> None:
                         paste_factor=PASTE_LIMIT_FACTOR)
     # Read first, then mark taken and queue with no session-state access in between (see
     # _enqueue): an id marked taken in a run that Streamlit stops would never be queued.
-    submissions, turns = state.submissions, state.turns
-    limit = state.get("max_question_chars") or 2000
-    options = _current_options(state.get("lang") or "de")
+    submissions = state.submissions
+    turns, limit, options = _queue_inputs()
     taken = submissions.take(sent)
     new, too_long = _new_turns([submission.text for submission in taken], options, turns, limit,
                                once_per_second=False)

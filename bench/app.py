@@ -37,6 +37,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backg
 DONE = "[class*='st-key-actions-'], [class*='st-key-error-']"
 # The question box is a component: its text area lives in the component's own frame.
 QUESTION_FRAME = "iframe[title$='fundstelle_question_box']"
+ASK_TIME_SHOWN = """() => {
+  const messages = document.querySelectorAll("[data-testid='stChatMessage']");
+  return messages.length > 0 && /\\d+ ms/.test(messages[messages.length - 1].innerText);
+}"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -68,6 +72,8 @@ def process_tree_rss_mb(pid: int) -> float:
 
 def ask_in_page(page, question: str, answered_before: int, timeout_ms: int) -> tuple[float, float | None]:
     """Submit ``question``; seconds until its answer is on screen, and the ask time the app reports."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     box = page.frame_locator(QUESTION_FRAME).locator("textarea")
     box.fill(question)
     started = time.perf_counter()
@@ -75,6 +81,12 @@ def ask_in_page(page, question: str, answered_before: int, timeout_ms: int) -> t
     page.wait_for_function(f"document.querySelectorAll({json.dumps(DONE)}).length > {answered_before}",
                            timeout=timeout_ms)
     elapsed = time.perf_counter() - started
+    try:
+        # The caption with the ask time is drawn just after the actions row and may reach the
+        # browser in a later message.
+        page.wait_for_function(ASK_TIME_SHOWN, timeout=5000)
+    except PlaywrightTimeout:
+        pass                      # an error block has no ask time
     last = page.locator("[data-testid='stChatMessage']").last.inner_text()
     reported = re.search(r"(\d+) ms", last)
     return elapsed, (float(reported.group(1)) / 1000 if reported else None)
