@@ -387,6 +387,7 @@ class Assistant:
             folded = fold(word.casefold())
             if (misspelt_in(folded, passage_words) or _begins_with_word(folded, passage_words, lexical.known_fraction)
                     or _shortened_compound(folded, passage_words, lexical.known_fraction)
+                    or _shares_first_part(folded, passage_words, lexical.known_fraction)
                     or _compound_of_corpus_words(folded, lexical, self._lemma)):
                 continue
             forms = set()
@@ -622,6 +623,27 @@ def _begins_with_word(word: str, passage_words: set[str], known) -> bool:
                for head in passage_words)
 
 
+def _shares_first_part(word: str, passage_words: set[str], known) -> bool:
+    """True when ``word`` and a compound of the retrieved passages begin with the same corpus
+    word of MIN_HEAD letters or more, and both go on with a word: "Mittag|essen" where the
+    passage says "Mittag|s|verpflegung" (the question's everyday word for the passage's
+    matter). The rest of ``word`` must be a German word (simplemma's dictionary), the rest of
+    the passage word a corpus word after a linking element, so that an inflected form
+    ("kommunalen") is no compound and "Kommunalwahl" stays unknown beside it."""
+    for cut in range(MIN_HEAD, len(word) - MIN_REST + 1):
+        head, rest = word[:cut], word[cut:]
+        if known(head) < 1.0 or not is_word_of(rest, "de"):
+            continue
+        for other in passage_words:
+            if not other.startswith(head) or len(other) - len(head) < MIN_REST:
+                continue
+            tail = other[len(head):]
+            tails = [tail] + [tail[len(link):] for link in LINKING_ELEMENTS if tail.startswith(link)]
+            if any(len(part) >= MIN_REST and known(part) >= 1.0 for part in tails):
+                return True
+    return False
+
+
 def _compound_of_corpus_words(word: str, lexical, lemma) -> bool:
     """True when ``word`` is a compound of two parts the corpus uses, joined as German joins
     them: "Bauarbeiter" (the corpus's "Bau" and "Arbeiter"), "Sozialamt", "Fördermaßnahme"
@@ -632,7 +654,8 @@ def _compound_of_corpus_words(word: str, lexical, lemma) -> bool:
     * a corpus word before a linking element (LINKING_ELEMENTS: "Arbeit|s|…", "Kinder|…"),
     * the stem of a corpus noun in -e or of a verb: the part with STEM_ENDINGS is a written
       corpus word that is its own lemma ("förder" + "n"; "kommunal" + "en" is an inflected
-      adjective, so "Kommunalwahl" stays unknown),
+      adjective, so "Kommunalwahl" stays unknown), or the part with "e" is a written corpus
+      word that is a form of the verb of that stem ("miet" + "e": "Miete", "mieten"),
     * and either part a corpus word of three letters that is no stop word ("Bau", "Amt").
 
     The last part may be inflected (the corpus's stems decide). "Hundesteuer", "Rundfunkbeitrag"
@@ -647,9 +670,14 @@ def _compound_of_corpus_words(word: str, lexical, lemma) -> bool:
             return False
         if short(part) or lexical.is_word(part):
             return True
-        return lemma is not None and any(
-            lexical.is_word(part + ending) and fold(lemma(part + ending).casefold()) == part + ending
-            for ending in STEM_ENDINGS)
+        if lemma is None:
+            return False
+        if any(lexical.is_word(part + ending) and fold(lemma(part + ending).casefold()) == part + ending
+               for ending in STEM_ENDINGS):
+            return True
+        # A noun in -e whose written form is also a verb's ("Miete", "mieten"): simplemma reads the
+        # lower-case word as the verb, whose stem the part is all the same ("Miet|schulden").
+        return lexical.is_word(part + "e") and fold(lemma(part + "e").casefold()) in (part + "en", part + "n")
 
     for cut in range(SHORTEST_PART, len(word) - SHORTEST_PART + 1):
         head, tail = word[:cut], word[cut:]
