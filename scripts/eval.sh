@@ -51,7 +51,8 @@ FRESH_SETS=(
   "fresh2|evaluation/fresh/fresh-2026-12-04.jsonl|questions on units drawn by kind; with the dev tuning half the wider tuning set"
   "fresh3|evaluation/fresh/fresh-2026-12-05.jsonl|questions on units that have training questions; its tuning half is part of the wider tuning set"
   "definitions|evaluation/fresh/definitions-2026-12-04.jsonl|definitional questions for names and titles the laws give"
-  "everyday|evaluation/fresh/everyday-2026-12-06.jsonl|short everyday questions, a check set: nothing is chosen on it"
+  "everyday|evaluation/fresh/everyday-2026-12-06.jsonl|short everyday questions; its tuning half chose the thirty-ninth session's unknown-term changes"
+  "everyday2|evaluation/fresh/everyday2-2026-12-06.jsonl|short everyday questions, 15 of them not in the sources; the same"
 )
 for entry in "${FRESH_SETS[@]}"; do
   IFS='|' read -r name file _ <<< "$entry"
