@@ -174,7 +174,9 @@ def norm_key(chunk) -> str:
     if chunk.kind == "law" and locator.get("paragraph"):
         return f"§ {locator['paragraph']} {locator.get('law', '')}".strip()
     if chunk.kind == "ba":
-        return str(extra.get("weisung_doc") or locator.get("weisung") or "")
+        # The Rz.'s own § before the Weisung's name: a Weisung over several §§ ("§§ 11–11b SGB II")
+        # explains each in its own part, and only the § is a norm its law text shares.
+        return str(locator.get("weisung") or extra.get("weisung_doc") or "")
     return ""
 
 

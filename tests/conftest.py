@@ -46,6 +46,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"FUNDSTELLE_DATA": str(settings.data), "FUNDSTELLE_CORPUS": str(settings.corpus),
                 "FUNDSTELLE_EMBEDDING": settings.embedding, "FUNDSTELLE_COLLECTION": settings.collection})
+    # Empty turns the query encoder's training off in the subprocess too.
+    env["FUNDSTELLE_QUERY_ADAPTER_QUESTIONS"] = str(settings.query_adapter_questions or "")
     if settings.chroma_host:
         env.update({"FUNDSTELLE_CHROMA_HOST": settings.chroma_host, "FUNDSTELLE_CHROMA_PORT": str(settings.chroma_port)})
     return env

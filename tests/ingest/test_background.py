@@ -26,8 +26,10 @@ FILES = ["landtag/NRW_18_KA_5591_Antwort_Arbeitsmarkt-Integration.txt", "sgb2/rb
 @pytest.fixture
 def read_only_index(tmp_path, corpus_dir, core_index_settings):
     """Chunk store and BM25 for FILES, no embeddings yet (the core index warmed the
-    embedding cache for these files, so embedding them here is quick)."""
-    settings = make_settings(tmp_path / "data")
+    embedding cache for these files, so embedding them here is quick). No training questions:
+    the embedder would otherwise fine-tune a query encoder after the last chunk (ten minutes and
+    more on two cores), which these tests are not about and which ran past their time limits."""
+    settings = make_settings(tmp_path / "data", query_adapter_questions=None)
     report = run_ingest([corpus_dir / f for f in FILES], settings, progress=False, embed=False)
     assert not report.failures and report.pending == report.total_chunks > 100
     return settings
@@ -74,7 +76,7 @@ def test_embedding_after_keyword_index_equals_a_full_ingest(read_only_index, tmp
     embedder.start()
     status = embedder.wait(timeout=600)
     assert status.state == "done" and status.embedded == status.total > 100
-    clean = make_settings(tmp_path / "clean")
+    clean = make_settings(tmp_path / "clean", query_adapter_questions=None)
     run_ingest([corpus_dir / f for f in FILES], clean, progress=False)
     index, reference = IndexWriter(read_only_index), IndexWriter(clean)
     assert sorted(chroma_ids(read_only_index)) == sorted(chroma_ids(clean))

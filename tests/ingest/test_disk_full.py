@@ -32,7 +32,7 @@ def test_full_disk_is_reported_and_rerun_converges(tmp_path, corpus_dir, small_d
     # Without training questions: each ingest would otherwise fine-tune a query encoder (about
     # ten minutes here), which this test is not about and which ran past the rerun's time limit.
     settings = make_settings(small_disk / "data", query_adapter_questions=None)
-    env = {**settings_env(settings), "FUNDSTELLE_QUERY_ADAPTER_QUESTIONS": ""}
+    env = settings_env(settings)
     files = [str(corpus_dir / SMALL), str(corpus_dir / BIG)]
     full = subprocess.run([sys.executable, "-m", "ingest", *files, "--quiet"], cwd=REPO_ROOT,
                           env=env, capture_output=True, text=True, timeout=600)

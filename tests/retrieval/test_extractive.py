@@ -493,3 +493,24 @@ def test_sentences_of_one_law_norm_are_read_in_the_order_of_its_absaetze():
     intro.absatz = "2"
     chosen = answerer.select([update, intro], question="Was ist ein Kooperationsplan?")
     assert [c.absatz for c in chosen] == ["2", "3"]
+
+
+def test_a_rz_of_a_weisung_over_several_paragraphs_brings_the_law_sentence_of_its_own_paragraph():
+    # FW §§ 11–11b SGB II explains three §§; its Rz. 11.104 is in the part on § 11a, so the law
+    # sentence of § 11a in a near tie is quoted beside it (until now the Rz. was filed under the
+    # Weisung's name, which no law text shares, and the citizen got the Weisung alone).
+    weisung = Chunk("fw-sgb-ii-par-11-11a-11b", "ba", "weisung", "Fachliche Weisungen §§ 11–11b SGB II",
+                    "FW § 11a SGB II, Rz. 11.104",
+                    "Die Einnahmen sind privilegiert, wenn sie aus einer Beschäftigung in den Schulferien resultieren.",
+                    locator={"weisung": "§ 11a SGB II", "rz": "11.104"}, extra={"weisung_doc": "§§ 11–11b SGB II"})
+    law = Chunk("sgb2", "law", "gesetz", "SGB II", "§ 11a Abs. 7 SGB II",
+                "(7) Nicht als Einkommen zu berücksichtigen sind Einnahmen von Schülerinnen und Schülern, "
+                "die in den Schulferien erzielt werden.",
+                locator={"law": "SGB II", "paragraph": "11a", "absatz": "7"})
+    answerer = ExtractiveAnswerer(embedder=None)
+    candidates = answerer.candidates([Hit("rz", 1.0, chunk=weisung), Hit("abs7", 0.9, chunk=law)])
+    assert {c.kind: c.norm for c in candidates} == {"ba": "§ 11a SGB II", "law": "§ 11a SGB II"}
+    for candidate in candidates:
+        candidate.score = 0.86 if candidate.kind == "ba" else 0.82
+    chosen = answerer.select(candidates, question="Mein Sohn hat einen Ferienjob – wird das Geld angerechnet?")
+    assert [c.kind for c in chosen] == ["law", "ba"]
