@@ -15,7 +15,7 @@ import numpy as np
 from fundstelle.sentences import table_rows, without_absatz_number
 from index.german import fold, tokenize_german
 from index.norms import absatz_order, defines, gives_name, same_name, same_term
-from index.references import without_references
+from index.references import unit_norm, without_references
 from index.roles import ASKER, DEFINITION, EXAMPLE, HISTORY, NORM, PROCEDURE, QUESTION, role_of, role_spans
 from index.sentence_vectors import answer_spans, is_question_answer, question_end
 from index.levels import mentioned_levels
@@ -165,19 +165,14 @@ def _names(sentence: str, term: str) -> bool:
 
 
 def norm_key(chunk) -> str:
-    """The norm a chunk states or explains ("§ 22 SGB II"): the index's key when it has one,
-    otherwise derived from the law locator or the Weisung's name."""
-    extra = chunk.extra or {}
-    if extra.get("norm"):
-        return str(extra["norm"])
-    locator = chunk.locator or {}
-    if chunk.kind == "law" and locator.get("paragraph"):
-        return f"§ {locator['paragraph']} {locator.get('law', '')}".strip()
-    if chunk.kind == "ba":
-        # The Rz.'s own § before the Weisung's name: a Weisung over several §§ ("§§ 11–11b SGB II")
-        # explains each in its own part, and only the § is a norm its law text shares.
-        return str(locator.get("weisung") or extra.get("weisung_doc") or "")
-    return ""
+    """The norm a chunk states or explains ("§ 22 SGB II" for § 22 Abs. 1 SGB II and for FW § 22
+    SGB II, Rz. 22.41: ``index.references.unit_norm``, so a Rz. of a Weisung over several §§
+    belongs to the § whose part holds it). A part of such a Weisung that explains no one §
+    (its front matter, its change history) keeps the Weisung's name."""
+    norm = unit_norm(chunk.kind, chunk.locator or {})
+    if not norm and chunk.kind == "ba":
+        return str((chunk.locator or {}).get("weisung", ""))
+    return norm
 
 
 def _is_question_answer(hit: Hit) -> bool:
