@@ -9,13 +9,15 @@ idempotent upsert: a run killed half-way and restarted never duplicates.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from fundstelle.embeddings import Embedder, e5_export_folder, embed_queries, tunable_query_encoder
+from fundstelle.embeddings import (Embedder, e5_export_folder, embed_queries, load_tuned_query_engine,
+                                   tunable_query_encoder)
 from fundstelle.settings import Settings
 from index.chunk import Chunk, LoadedDocument
 from index.chunk_index import ChunkIndex, contextual_texts, embedding_text
@@ -27,6 +29,9 @@ from index.query_adapter import StoredAdapter, fit_adapter, load_questions, ques
 from index.query_encoder import LAYERS_KEY as ENCODER_LAYERS_KEY
 from index.query_encoder import META_KEY as ENCODER_META_KEY
 from index.query_encoder import StoredQueryEncoder, fit_query_encoder, pack_layers
+from index.question_bank import META_KEY as BANK_META_KEY
+from index.question_bank import QuestionBank
+from index.references import unit_norm
 from index.sentence_vectors import PASSAGE, QUERY, comparison_texts
 from index.stopping import EmbeddingStopped
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
@@ -182,6 +187,8 @@ class IndexWriter(ChunkIndex):
         stored = (StoredQueryEncoder.from_meta(self.store.get_meta(ENCODER_META_KEY)) if tuned
                   else StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY)))
         if stored is not None and stored.fits(version, model, sha):
+            if tuned:
+                self.build_question_bank(before_call=before_call)
             return 0
         ids = self.store.ids()
         labels = {cid: meta.get("label", "") for cid, meta in self.store.iter_metadata()}   # no texts needed
@@ -209,8 +216,55 @@ class IndexWriter(ChunkIndex):
             self.store.set_meta(ENCODER_LAYERS_KEY, pack_layers(layers))
             self.store.set_meta(ENCODER_META_KEY, encoder.meta())
             log.info("query encoder fine-tuned on %d training questions", len(questions))
+            self.build_question_bank(before_call=before_call)
             return len(questions)
+        known, need = self._question_vectors(list(dict.fromkeys(q.question for q in questions)), before_call)
+        matrix = fit_adapter(np.stack([np.asarray(known[q.question], dtype=np.float32) for q in questions]),
+                             positives, passages)
+        self.store.set_meta(ADAPTER_META_KEY, StoredAdapter(version, model, sha, len(questions), matrix).to_meta())
+        log.info("query adapter fitted on %d training questions (%d embedded now)", len(questions), len(need))
+        return len(questions)
+
+    def build_question_bank(self, *, before_call: Callable[[], None] | None = None) -> int:
+        """Store the training questions about this index's units as neighbours
+        (``index.question_bank``) for the stored query encoder, unless the stored bank belongs to
+        it already. Returns how many questions it holds (0: nothing to do or no encoder)."""
+        encoder_meta = self.store.get_meta(ENCODER_META_KEY)
+        path = self.settings.query_adapter_questions
+        if path is None or encoder_meta is None:
+            return 0
+        stored = QuestionBank.from_meta(self.store.get_meta(BANK_META_KEY))
+        if stored is not None and stored.fits(encoder_meta):
+            return 0
+        encoder = StoredQueryEncoder.from_meta(encoder_meta, self.store.get_meta(ENCODER_LAYERS_KEY))
+        if encoder is None or not encoder.layers:
+            return 0
+        norm_of_label: dict[str, str] = {}
+        for _, meta in self.store.iter_metadata():
+            locator = json.loads(meta.get("locator_json") or "{}")
+            norm_of_label.setdefault(meta.get("label", ""), unit_norm(meta.get("kind", ""), locator))
+        questions = [q for q in load_questions(path) if q.locator in norm_of_label]
         texts = list(dict.fromkeys(q.question for q in questions))
+        plain, need = self._question_vectors(texts, before_call)
+        engine = load_tuned_query_engine(self.settings.models_dir, encoder.layers)
+        tuned: dict[str, np.ndarray] = {}
+        for start in range(0, len(texts), 32):
+            if before_call:
+                before_call()
+            part = texts[start:start + 32]
+            tuned.update(zip(part, engine.embed_queries(part)))
+        bank = QuestionBank.build(encoder_meta, [norm_of_label[q.locator] for q in questions],
+                                  np.stack([np.asarray(plain[q.question], dtype=np.float32) for q in questions]),
+                                  np.stack([np.asarray(tuned[q.question], dtype=np.float32) for q in questions]))
+        self.store.set_meta(BANK_META_KEY, bank.meta())
+        log.info("question bank: %d training questions as neighbours (%d embedded now)", len(questions), len(need))
+        return len(questions)
+
+    def _question_vectors(self, texts: list[str], before_call: Callable[[], None] | None
+                          ) -> tuple[dict[str, np.ndarray], list[str]]:
+        """The plain query vectors of ``texts`` (kept in the sentence-vector cache: a question
+        embedded once is not embedded again) and the texts embedded now."""
+        model = self.model_identity[0]
         known = self.sentence_vectors.get(model, QUERY, texts)
         need = [t for t in texts if t not in known]
         for start in range(0, len(need), 32):
@@ -220,11 +274,7 @@ class IndexWriter(ChunkIndex):
             embedded = embed_queries(self.embedder, part)
             self.sentence_vectors.put(model, [(QUERY, t, v) for t, v in zip(part, embedded)], done=[])
             known.update(zip(part, embedded))
-        matrix = fit_adapter(np.stack([np.asarray(known[q.question], dtype=np.float32) for q in questions]),
-                             positives, passages)
-        self.store.set_meta(ADAPTER_META_KEY, StoredAdapter(version, model, sha, len(questions), matrix).to_meta())
-        log.info("query adapter fitted on %d training questions (%d embedded now)", len(questions), len(need))
-        return len(questions)
+        return known, need
 
     @staticmethod
     def _optional_step(step: Callable[..., int], before_call: Callable[[], None] | None, failure: str) -> int:

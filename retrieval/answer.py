@@ -38,7 +38,7 @@ class Passage:
     roles: list[list] = field(default_factory=list)
     # Why it was retrieved: the signals that placed it ({"dense": "rank 3, cos 0.842",
     # "bm25": …, "norm": "§ 22 SGB II", "norm_route": "+1.80", "graph": …, "adapter": "angepasstes
-    # Fragemodell, Platz 4"}).
+    # Fragemodell, Platz 4", "neighbours": "80% der nächsten Trainingsfragen"}).
     reasons: dict[str, str] = field(default_factory=dict)
     # Its neighbours in the reference graph, readable: "Erläutert in FW § 22 SGB II, Rz. 22.41",
     # "Erläutert § 22 Abs. 1 SGB II", "Verweist auf § 12 Abs. 2 SGB II".

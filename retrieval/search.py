@@ -41,7 +41,10 @@ from index.norm_index import NormIndex
 from index.norms import absatz_order, asked_name, defines, gives_name, same_name, same_term
 from index.query_adapter import META_KEY as ADAPTER_META_KEY
 from index.query_adapter import StoredAdapter
+from index.query_encoder import META_KEY as ENCODER_META_KEY
 from index.query_encoder import mixed_vector as encoder_mixed
+from index.question_bank import META_KEY as BANK_META_KEY
+from index.question_bank import QuestionBank
 from index.references import parse_references
 from index.sentence_vectors import PASSAGE
 from index.word_bridge import META_KEY as BRIDGE_META_KEY
@@ -102,6 +105,11 @@ ENCODER_KEEP = 0
 # by two answers but lost issue 13's own example on the full corpus, 0.5 keeps it (README,
 # "Thirty-third session").
 TUNED_LEXICAL = 0.5
+# The weight of the training questions' votes for a norm in the tuned search (a unit's fused
+# score is a mix of z-scores; a norm all ten nearest training questions name gains this much).
+# Chosen among 0.25, 0.5 and 1 on the wider tuning set and the everyday tuning halves: support plus
+# precision 1.0554, 1.0566, 1.0201 against 1.0410 without (README, "Forty-second session").
+NEIGHBOURS = 0.5
 
 
 def cites_a_law(question: str) -> bool:
@@ -131,6 +139,9 @@ class QueryAdaptation:
     # Whether its search gives the keyword side ``RetrievalWeights.tuned_lexical`` of its share:
     # measured with the fine-tuned encoder only (README, "Thirty-third session").
     tuned_lexical: bool = False
+    # The training questions as neighbours (``index.question_bank``): the norms the nearest ones
+    # name count in its search (``RetrievalWeights.neighbours``). Stored with the fine-tuned encoder only.
+    bank: QuestionBank | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,9 @@ class RetrievalWeights:
     sentence_vector: float = 1.0     # a German question of several sentences: the mean of their vectors, added
     adapter: bool = True             # places after ADAPTER_KEEP from a search with the adapted question vector
     tuned_lexical: float = TUNED_LEXICAL  # the keyword side's share in the fine-tuned encoder's search, × lexical_share
+    # The fine-tuned encoder's search: a norm's share of the nearest training questions, times
+    # this, added to each unit of that norm (``index.question_bank``; README, "Forty-second session").
+    neighbours: float = NEIGHBOURS
 
 
 def normal_scores(values: np.ndarray) -> np.ndarray:
@@ -202,6 +216,7 @@ class Hit:
     base_score: float = 0.0      # the plain hybrid score, before the norm route and the graph
     in_norm: bool = False        # the unit belongs to a norm (a law Absatz, a Weisung Rz.)
     norm_score: float = 0.0      # z-score of the hit's norm on the norm route
+    neighbour_share: float = 0.0  # share of the nearest training questions that name the hit's norm
     graph_bonus: float = 0.0     # what an edge to a better hit added
     values_for: str = ""         # a table brought because this hit (chunk id) names a level it values
     titled: str = ""             # the § title a definitional question asks for, on that §'s first Absatz
@@ -539,8 +554,10 @@ class HybridSearcher:
         if adaptation.tuned_lexical and not cites_a_law(question):
             second_weights = replace(second_weights, lexical_share=weights.lexical_share * weights.tuned_lexical)
         adapted = adaptation.vector(question, result.vector)
+        votes = (adaptation.bank.norm_shares(adapted)
+                 if adaptation.bank is not None and second_weights.neighbours else None)
         second = self._search(question, search_filter, k, depth, None, second_weights,
-                              final_vector=adapted, lexical_side=result.lexical_side)
+                              final_vector=adapted, lexical_side=result.lexical_side, norm_votes=votes)
         if adaptation.sentences:
             result.adapted_vector = adapted
         self._take_adapted_places(result, second, k, weights, adaptation.kept_places)
@@ -577,9 +594,14 @@ class HybridSearcher:
         for hit in brought:
             hit.reasons.pop("dense", None)
             self._explain(hit)
+        voted = {h.chunk_id: h for h in second.hits if "neighbours" in h.reasons}
         for hit in ranked[keep:]:
             if hit.chunk_id in place:
                 hit.reasons["adapter"] = f"angepasstes Fragemodell, Platz {place[hit.chunk_id]}"
+            if hit.chunk_id in voted:
+                # The vote counted in the search that placed it, also where the plain one found it too.
+                hit.neighbour_share = voted[hit.chunk_id].neighbour_share
+                hit.reasons["neighbours"] = voted[hit.chunk_id].reasons["neighbours"]
         # A table valuing a level of one of the best units stays, as in the plain search.
         leaders = {h.chunk_id for h in ranked[:weights.graph_top]}
         for hit in plain[k:] + second.hits[k:]:
@@ -590,10 +612,12 @@ class HybridSearcher:
 
     def _search(self, question: str, search_filter: SearchFilter | None, k: int, depth: int,
                 query_vector: np.ndarray | None, weights: RetrievalWeights,
-                final_vector: np.ndarray | None = None, lexical_side: tuple | None = None) -> SearchResult:
+                final_vector: np.ndarray | None = None, lexical_side: tuple | None = None,
+                norm_votes: dict[str, float] | None = None) -> SearchResult:
         """One search. ``final_vector``: the dense side's question vector as it is (the
         question is not embedded again, its sentences are not mixed in); ``lexical_side``: the
-        keyword side an earlier search of the same question computed (``SearchResult.lexical_side``)."""
+        keyword side an earlier search of the same question computed (``SearchResult.lexical_side``);
+        ``norm_votes``: each norm's share of the training questions nearest to it (``index.question_bank``)."""
         search_filter = search_filter or SearchFilter()
         timings: dict[str, float] = {}
         with self._lock:
@@ -749,6 +773,9 @@ class HybridSearcher:
                 if n >= 0 and weights.norm:
                     hit.norm_score = float(norm_z[n])
                     hit.score += weights.norm * hit.norm_score
+                if n >= 0 and norm_votes:
+                    hit.neighbour_share = norm_votes.get(norms.norm_keys[n], 0.0)
+                    hit.score += weights.neighbours * hit.neighbour_share
 
         score_all()
         graph_from: dict[str, tuple[str, str]] = {}
@@ -838,8 +865,11 @@ class HybridSearcher:
                 # Kept like the plain question vectors (``CachedEmbedder``): a repeated question
                 # is not embedded again.
                 tuned = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(engine.embed_query)
+                bank = QuestionBank.from_meta(self.index.store.get_meta(BANK_META_KEY))
+                if bank is not None and not bank.fits(self.index.store.get_meta(ENCODER_META_KEY)):
+                    bank = None
                 return QueryAdaptation(lambda question, vector: encoder_mixed(vector, tuned(question)), ENCODER_KEEP,
-                                       norm_route=False, sentences=True, tuned_lexical=True)
+                                       norm_route=False, sentences=True, tuned_lexical=True, bank=bank)
         adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))
         if adapter is not None and adapter.fits(version, model):
             return QueryAdaptation(lambda question, vector: adapter.mixed(vector), ADAPTER_KEEP)
@@ -1075,6 +1105,8 @@ class HybridSearcher:
             reasons["bm25"] = f"rank {hit.lexical_rank}, score {hit.lexical_score:.2f}"
         if hit.norm_score:
             reasons["norm_route"] = f"{hit.norm_score:+.2f}"
+        if hit.neighbour_share >= 0.005:
+            reasons["neighbours"] = f"{hit.neighbour_share:.0%} der nächsten Trainingsfragen"
 
     def _mark_not_embedded(self, hits: list[Hit]) -> None:
         """While the dense index is being built, tell chunks without an embedding apart from

@@ -94,6 +94,15 @@ def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_near
     # Unchanged store, model and questions: nothing to do.
     assert writer.fit_query_adapter() == 0
     assert writer.embed_pending().adapter_questions == 0
+    # Its training questions are stored as neighbours for it, once.
+    from index.query_encoder import META_KEY as ENCODER_META_KEY
+    from index.question_bank import META_KEY as BANK_META_KEY
+    from index.question_bank import QuestionBank
+
+    bank = QuestionBank.from_meta(writer.store.get_meta(BANK_META_KEY))
+    assert bank is not None and len(bank.norms) == MIN_QUESTIONS + 10
+    assert bank.fits(writer.store.get_meta(ENCODER_META_KEY))
+    assert writer.build_question_bank() == 0
 
     stored = writer.query_encoder(with_layers=True)
     # Only the top layers are trained and stored (the lower ones stay the export's, shared).

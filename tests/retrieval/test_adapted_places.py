@@ -93,3 +93,19 @@ def test_a_question_citing_a_law_keeps_the_keyword_side_s_full_share(searcher):
     labels = [h.chunk.label for h in result.hits]
     assert labels[0] == "§ 16 Abs. 1 SGB II"
     assert "§ 16a SGB II" not in labels[:5]
+
+
+def test_the_norm_the_nearest_training_questions_name_is_a_reason_of_its_units(searcher):
+    # QUESTION is itself a training question about § 44e Abs. 1 SGB II: the nearest training
+    # question is itself, so § 44e SGB II has most of the vote, and its unit says so.
+    result = searcher.search(QUESTION, k=10)
+    found = next(h for h in result.hits if h.chunk.label == UNIT)
+    share, _, words = found.reasons["neighbours"].partition("% ")
+    assert words == "der nächsten Trainingsfragen" and int(share) >= 50
+    assert found.neighbour_share >= 0.5
+
+
+def test_without_the_neighbours_weight_no_unit_claims_their_vote(searcher):
+    off = searcher.search(QUESTION, k=10, weights=replace(RetrievalWeights(), neighbours=0.0))
+    assert not any("neighbours" in h.reasons for h in off.hits)
+    assert UNIT in [h.chunk.label for h in off.hits]
