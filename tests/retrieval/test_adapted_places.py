@@ -72,18 +72,33 @@ def test_settings_without_training_questions_search_without_the_stored_adapter(c
     assert UNIT not in [h.chunk.label for h in result.hits]
 
 
-@pytest.mark.parametrize("question, unit", [
+KEYWORD_SHARE_CASES = [
     # § 63 Abs. 1 SGB III (a trainee's travel costs, "Fahrkosten") came first.
     ("Mein Sohn fährt mit seiner Klasse auf Klassenfahrt. Zahlt das Jobcenter die Kosten?", "§ 28 Abs. 2 SGB II"),
     # § 136 Abs. 1 SGB III (who has a claim to Arbeitslosengeld) came before the § on its amount.
     ("Wie hoch ist das Arbeitslosengeld?", "§ 149 SGB III"),
-])
+]
+# The tuned search without the training questions' votes: the keyword side's share alone decides
+# these two (since the votes count, they put both units first at either share, the test after).
+NO_VOTES = replace(RetrievalWeights(), neighbours=0.0)
+
+
+@pytest.mark.parametrize("question, unit", KEYWORD_SHARE_CASES)
 def test_the_tuned_search_gives_the_keyword_side_half_its_share(searcher, question, unit):
-    full = searcher.search(question, k=10, weights=replace(RetrievalWeights(), tuned_lexical=1.0))
-    tuned = searcher.search(question, k=10)
+    full = searcher.search(question, k=10, weights=replace(NO_VOTES, tuned_lexical=1.0))
+    tuned = searcher.search(question, k=10, weights=NO_VOTES)
     assert full.hits[0].chunk.label != unit
     assert tuned.hits[0].chunk.label == unit
     assert tuned.hits[0].reasons["adapter"] == "angepasstes Fragemodell, Platz 1"
+
+
+@pytest.mark.parametrize("question, unit", KEYWORD_SHARE_CASES)
+def test_the_training_questions_votes_put_the_unit_first_even_at_the_keyword_side_s_full_share(
+        searcher, question, unit):
+    full = searcher.search(question, k=10, weights=replace(RetrievalWeights(), tuned_lexical=1.0))
+    assert full.hits[0].chunk.label == unit
+    share, _, _ = full.hits[0].reasons["neighbours"].partition("%")
+    assert int(share) >= 90
 
 
 def test_a_question_citing_a_law_keeps_the_keyword_side_s_full_share(searcher):
