@@ -28,6 +28,8 @@ from index.query_adapter import StoredAdapter
 from index.query_encoder import LAYERS_KEY as ENCODER_LAYERS_KEY
 from index.query_encoder import META_KEY as ENCODER_META_KEY
 from index.query_encoder import StoredQueryEncoder
+from index.question_bank import META_KEY as BANK_META_KEY
+from index.question_bank import QuestionBank
 from index.sentence_vectors import SentenceVectors, StoredVectorEmbedder
 from index.store import ChunkStore
 
@@ -310,13 +312,23 @@ class ChunkIndex:
         # The layers (tens of MB) are read only when asked for and only for an encoder that fits.
         return StoredQueryEncoder.from_meta(meta, self.store.get_meta(ENCODER_LAYERS_KEY)) if with_layers else stored
 
+    def question_bank(self) -> QuestionBank | None:
+        """The stored training questions as neighbours (``index.question_bank``) when they belong
+        to the stored query encoder that fits the store; else None."""
+        if self.query_encoder() is None:
+            return None
+        bank = QuestionBank.from_meta(self.store.get_meta(BANK_META_KEY))
+        return bank if bank is not None and bank.fits(self.store.get_meta(ENCODER_META_KEY)) else None
+
     def query_adapter(self) -> dict | None:
         """What the question side's stored adaptation to the corpus was fitted from (the
         fine-tuned query encoder, else the linear query adapter, ``index.query_adapter``), when it
         was fitted on the store's current content with the configured model; else None."""
         encoder = self.query_encoder()
         if encoder is not None:
-            return encoder.describe()
+            bank = self.question_bank()
+            # The bank is built after the encoder; until the next ingest run an index may lack it.
+            return {**encoder.describe(), "question_bank": bank.describe() if bank is not None else None}
         stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))
         if stored is None or not stored.fits(self.store_version(), self.model_identity[0]):
             return None

@@ -85,6 +85,11 @@ class QuestionBank:
                 shares[self.norms[i]] = shares.get(self.norms[i], 0.0) + float(w)
         return shares
 
+    def describe(self) -> dict:
+        """For manifests and ``ingest stats``: how many questions it holds, how many name a norm."""
+        return {"questions": len(self.norms), "naming_a_norm": sum(1 for n in self.norms if n),
+                "norms": len({n for n in self.norms if n})}
+
     def meta(self) -> str:
         buffer = io.BytesIO()
         np.save(buffer, self.vectors.astype(np.float16), allow_pickle=False)

@@ -344,4 +344,9 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     adapter = data["query_adapter"]
     console.print("Query adapter: " + (f"{adapter['kind']} fitted on {adapter['questions']} training questions" if adapter
                                        else "none (the search stays plain)"), highlight=False)
+    if adapter and "question_bank" in adapter:
+        bank = adapter["question_bank"]
+        console.print("Training questions as neighbours: " + (
+            f"{bank['questions']} questions, {bank['naming_a_norm']} naming one of {bank['norms']} norms" if bank
+            else "none yet (the next ingest run stores them)"), highlight=False)
     return 0

@@ -41,9 +41,7 @@ from index.norm_index import NormIndex
 from index.norms import absatz_order, asked_name, defines, gives_name, same_name, same_term
 from index.query_adapter import META_KEY as ADAPTER_META_KEY
 from index.query_adapter import StoredAdapter
-from index.query_encoder import META_KEY as ENCODER_META_KEY
 from index.query_encoder import mixed_vector as encoder_mixed
-from index.question_bank import META_KEY as BANK_META_KEY
 from index.question_bank import QuestionBank
 from index.references import parse_references
 from index.sentence_vectors import PASSAGE
@@ -865,9 +863,7 @@ class HybridSearcher:
                 # Kept like the plain question vectors (``CachedEmbedder``): a repeated question
                 # is not embedded again.
                 tuned = functools.lru_cache(maxsize=QUERY_CACHE_SIZE)(engine.embed_query)
-                bank = QuestionBank.from_meta(self.index.store.get_meta(BANK_META_KEY))
-                if bank is not None and not bank.fits(self.index.store.get_meta(ENCODER_META_KEY)):
-                    bank = None
+                bank = self.index.question_bank()
                 return QueryAdaptation(lambda question, vector: encoder_mixed(vector, tuned(question)), ENCODER_KEEP,
                                        norm_route=False, sentences=True, tuned_lexical=True, bank=bank)
         adapter = StoredAdapter.from_meta(self.index.store.get_meta(ADAPTER_META_KEY))

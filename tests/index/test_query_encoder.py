@@ -103,6 +103,9 @@ def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_near
     assert bank is not None and len(bank.norms) == MIN_QUESTIONS + 10
     assert bank.fits(writer.store.get_meta(ENCODER_META_KEY))
     assert writer.build_question_bank() == 0
+    # ``ingest stats`` and snapshot manifests name it with the encoder.
+    assert writer.question_bank().norms == bank.norms
+    assert writer.query_adapter()["question_bank"]["questions"] == MIN_QUESTIONS + 10
 
     stored = writer.query_encoder(with_layers=True)
     # Only the top layers are trained and stored (the lower ones stay the export's, shared).

@@ -49,6 +49,12 @@ def test_the_stored_bank_reads_back_and_belongs_to_its_encoder_only():
     assert not again.fits(None)
 
 
+def test_its_description_counts_the_questions_that_name_a_norm():
+    questions = bank(["§ 32 SGB II", "§ 32 SGB II", "§ 22 SGB II", ""],
+                     [unit(1, 0, 0), unit(1, 0.1, 0), unit(0, 1, 0), unit(0, 0, 1)])
+    assert questions.describe() == {"questions": 4, "naming_a_norm": 3, "norms": 2}
+
+
 def test_the_stored_vectors_mix_the_plain_and_the_tuned_question_like_the_search():
     from index.query_encoder import mixed_vector
 

@@ -127,6 +127,8 @@ def test_export_writes_a_manifest_describing_every_member(snapshot, core_index_s
     assert all(len(s["sha256"]) == 64 and s["source_path"] for s in manifest["sources"])
     # The query adapter travels in the chunk store; the manifest says what it was fitted from.
     assert manifest["query_adapter"] == index.query_adapter() and manifest["query_adapter"]["questions"] >= 200
+    # … and the training questions stored beside it as neighbours.
+    assert manifest["query_adapter"]["question_bank"]["questions"] == manifest["query_adapter"]["questions"]
     assert not [p for p in target.parent.iterdir() if p != target], "no temporary files left beside the snapshot"
 
 
