@@ -51,7 +51,11 @@ class Features:
 def abstains(f: Features, min_similarity: float, min_coverage: float, min_similarity_cross: float | None = None) -> bool:
     """The assistant's rule (``retrieval.answerability``) applied to recorded features."""
     floor = min_similarity if f.german or min_similarity_cross is None else min_similarity_cross
-    below = f.similarity < floor and not (f.evidence or {}).get("defines_asked_term")
+    from retrieval.answerability import NEAR_TRAINING_QUESTION
+
+    evidence = f.evidence or {}
+    below = (f.similarity < floor and not evidence.get("defines_asked_term")
+             and evidence.get("training_similarity", 0.0) < NEAR_TRAINING_QUESTION)
     return (f.no_answer or f.unknown or below
             or (f.german and f.coverage < min_coverage) or f.premise or f.figure_missing)
 

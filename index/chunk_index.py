@@ -315,8 +315,10 @@ class ChunkIndex:
     def question_bank(self) -> QuestionBank | None:
         """The stored training questions as neighbours (``index.question_bank``) when they belong
         to the stored query encoder that fits the store; else None."""
-        if self.query_encoder() is None:
-            return None
+        return self._stored_bank() if self.query_encoder() is not None else None
+
+    def _stored_bank(self) -> QuestionBank | None:
+        """The stored bank when it belongs to the stored encoder (whether that fits is the caller's)."""
         bank = QuestionBank.from_meta(self.store.get_meta(BANK_META_KEY))
         return bank if bank is not None and bank.fits(self.store.get_meta(ENCODER_META_KEY)) else None
 
@@ -326,7 +328,7 @@ class ChunkIndex:
         was fitted on the store's current content with the configured model; else None."""
         encoder = self.query_encoder()
         if encoder is not None:
-            bank = self.question_bank()
+            bank = self._stored_bank()
             # The bank is built after the encoder; until the next ingest run an index may lack it.
             return {**encoder.describe(), "question_bank": bank.describe() if bank is not None else None}
         stored = StoredAdapter.from_meta(self.store.get_meta(ADAPTER_META_KEY))

@@ -85,6 +85,15 @@ class QuestionBank:
                 shares[self.norms[i]] = shares.get(self.norms[i], 0.0) + float(w)
         return shares
 
+    def nearest(self, vector: np.ndarray) -> float:
+        """The cosine of the training question nearest to ``vector`` (a question vector of the
+        encoder's search); 0.0 for an empty bank. Each training question was written for a unit
+        of the corpus that answers it, so a user's question this near one asks about what the
+        corpus covers (``retrieval.answerability``)."""
+        if not len(self.norms):
+            return 0.0
+        return float(np.max(self.vectors @ np.asarray(vector, dtype=np.float32)))
+
     def describe(self) -> dict:
         """For manifests and ``ingest stats``: how many questions it holds, how many name a norm."""
         return {"questions": len(self.norms), "naming_a_norm": sum(1 for n in self.norms if n),

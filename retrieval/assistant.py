@@ -227,10 +227,17 @@ class Assistant:
         # adapted question vector placed may be quoted, but it does not make a question
         # answerable (README, "Twenty-fourth session", "Twenty-seventh session").
         plain_hits = result.hits if result.plain_hits is None else result.plain_hits
+        # A table valuing a level one of those places names ("Regelbedarfsstufe 1: 563" for
+        # § 20 Abs. 2 SGB II) is part of that place's evidence: the graph brings it behind the
+        # ranked places, where its rows state the figure the rule only names.
+        plain_ids = {h.chunk_id for h in plain_hits}
+        tables = [h for h in result.hits if h.values_for in plain_ids and h.chunk_id not in plain_ids]
         if [h.chunk_id for h in result.hits[:len(plain_hits)]] == [h.chunk_id for h in plain_hits]:
-            plain_candidates = [c for c in candidates if c.hit_index < len(plain_hits)]
+            table_ids = {h.chunk_id for h in tables}
+            plain_candidates = [c for c in candidates if c.hit_index < len(plain_hits)
+                                or result.hits[c.hit_index].chunk_id in table_ids]
         else:
-            plain_candidates = self._scored_candidates(question, query_vector, plain_hits, language)
+            plain_candidates = self._scored_candidates(question, query_vector, plain_hits + tables, language)
         # The nearest corpus words count for coverage (German questions: the only ones it is
         # decided on), looked up only where the decision depends on them; a calibration run
         # (no thresholds) records the full coverage. The thresholds are read once per question:
@@ -239,7 +246,8 @@ class Assistant:
         evidence = self.extractive.evidence(
             plain_hits, plain_candidates, question, related=related, german=language == "de",
             nearest=self.searcher.nearest_corpus_words if language == "de" else None,
-            coverage_floor=thresholds.min_coverage if thresholds is not None else 1.0)
+            coverage_floor=thresholds.min_coverage if thresholds is not None else 1.0,
+            training_similarity=result.training_similarity)
         timings["sentences"] = (time.perf_counter() - t0) * 1000
         answer.evidence = {key: round(float(value), 4) for key, value in vars(evidence).items()}
         # A lookup ("Was steht in § 7 Abs. 3 SGB II?") is answered with the named units; one of a

@@ -228,6 +228,9 @@ class Candidate:
     # nearer the sentence is to the fine-tuned question vector than to the plain one
     # (``ExtractiveAnswerer.TUNED_CHOICE_WEIGHT``).
     tuned_gain: float = 0.0
+    # The passage's heading ("2.1 Regelbedarf in Höhe der Regelbedarfsstufe 1" for a Weisung Rz.):
+    # what the sentence is about where its own words do not say it.
+    heading: str = ""
 
     @property
     def has_figure(self) -> bool:
@@ -250,6 +253,9 @@ class Evidence:
     # term a "Was ist …?" question asks about (the search's definition route): the law's own
     # structure says it answers, whatever the cosine of a short question to a long sentence.
     defines_asked_term: float = 0.0
+    # The question's cosine to the nearest training question (``index.question_bank``; 0 where the
+    # index keeps none): each was written for a unit of this corpus that answers it.
+    training_similarity: float = 0.0
 
 
 class ExtractiveAnswerer:
@@ -314,7 +320,8 @@ class ExtractiveAnswerer:
             if index >= self.MAX_PASSAGES and not _is_question_answer(hit) and values_for not in top:
                 continue
             ids = {"values_for": values_for if values_for in top else "",
-                   "absatz": hit.chunk.locator.get("absatz", "") if hit.chunk.kind == "law" else ""}
+                   "absatz": hit.chunk.locator.get("absatz", "") if hit.chunk.kind == "law" else "",
+                   "heading": hit.chunk.locator.get("section", "")}
             text = hit.chunk.text
             count = 0
             roles = role_spans(hit.chunk)
@@ -641,11 +648,12 @@ class ExtractiveAnswerer:
 
     @classmethod
     def evidence(cls, hits: Sequence[Hit], candidates: list[Candidate], question: str = "",
-                 related=None, german: bool = True, nearest=None, coverage_floor: float = 1.0) -> Evidence:
+                 related=None, german: bool = True, nearest=None, coverage_floor: float = 1.0,
+                 training_similarity: float = 0.0) -> Evidence:
         """The features answerability is decided on. ``related(term) -> set[str]`` adds the
         synonyms of a question term (its stems count as covering it), ``nearest`` its nearest
         corpus words, looked up only where the rest covers less than ``coverage_floor``
-        (``coverage``)."""
+        (``coverage``); ``training_similarity`` is the search's (``SearchResult``)."""
         best = max(candidates, key=lambda c: c.score) if candidates else None
         top_dense = max((h.dense_similarity or 0.0) for h in hits) if hits else 0.0
         margin = (hits[0].score - hits[1].score) if len(hits) > 1 else (hits[0].score if hits else 0.0)
@@ -662,7 +670,8 @@ class ExtractiveAnswerer:
                         margin=float(margin), agreement=agreement,
                         best_is_rule=float(best is not None and best.role in (NORM, DEFINITION)),
                         figure_missing=float(cls.missing_figure(question, candidates, german)),
-                        defines_asked_term=float(bool(hits) and hits[0].by_definition))
+                        defines_asked_term=float(bool(hits) and hits[0].by_definition),
+                        training_similarity=float(training_similarity))
 
 
 def _same_head(a: str, b: str) -> bool:
@@ -695,10 +704,12 @@ def _unasked_illustration(question: str, role: str) -> bool:
 
 
 def values_level(candidate: Candidate, best: Candidate) -> bool:
-    """True when ``candidate`` is a table row valuing a level that the best sentence names
-    ("in Höhe der Regelbedarfsstufe 1" → "Regelbedarfsstufe 1: 563"): the figure of the rule,
-    however little its words resemble the question (``index.levels``)."""
-    return bool(candidate.values_for) and bool(set(mentioned_levels(best.text)) & set(mentioned_levels(candidate.text)))
+    """True when ``candidate`` is a table row valuing a level that the best sentence or its
+    passage's heading names ("in Höhe der Regelbedarfsstufe 1" → "Regelbedarfsstufe 1: 563";
+    "Alleinstehend ist eine Person, …" under "2.1 Regelbedarf in Höhe der Regelbedarfsstufe 1"):
+    the figure of the rule, however little its words resemble the question (``index.levels``)."""
+    named = set(mentioned_levels(best.text)) | set(mentioned_levels(best.heading))
+    return bool(candidate.values_for) and bool(named & set(mentioned_levels(candidate.text)))
 
 
 def _same_source(candidate: Candidate, best: Candidate) -> bool:

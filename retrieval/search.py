@@ -252,6 +252,9 @@ class SearchResult:
     # The adapted question vector the second search ranked with, where the adaptation also
     # chooses the answer's sentences (``QueryAdaptation.sentences``); None otherwise.
     adapted_vector: np.ndarray | None = field(default=None, repr=False)
+    # The adapted question vector's cosine to the nearest training question (``index.question_bank``;
+    # 0.0 where the index keeps none): what answerability reads as "the corpus covers this".
+    training_similarity: float = 0.0
 
 
 def _z(values: list[float | None]) -> np.ndarray:
@@ -554,6 +557,8 @@ class HybridSearcher:
         adapted = adaptation.vector(question, result.vector)
         votes = (adaptation.bank.norm_shares(adapted)
                  if adaptation.bank is not None and second_weights.neighbours else None)
+        if adaptation.bank is not None:
+            result.training_similarity = adaptation.bank.nearest(adapted)
         second = self._search(question, search_filter, k, depth, None, second_weights,
                               final_vector=adapted, lexical_side=result.lexical_side, norm_votes=votes)
         if adaptation.sentences:

@@ -77,6 +77,20 @@ def test_replacement_layers_that_do_not_fit_the_model_are_refused_naming_the_ten
         NumpyE5Embedder.with_layers(e5_export_folder(Settings().models_dir), {name: np.zeros(7, dtype=np.float32)})
 
 
+def _stats_output(settings) -> str:
+    """What ``python -m ingest stats`` prints for the index of ``settings``."""
+    import subprocess
+    import sys
+
+    from fundstelle.settings import REPO_ROOT
+    from tests.conftest import settings_env
+
+    done = subprocess.run([sys.executable, "-m", "ingest", "stats"], cwd=REPO_ROOT, env=settings_env(settings),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return " ".join(done.stdout.split())
+
+
 @pytest.mark.slow
 def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_nearer_their_units(
         kennzahlen_index, real_embedder, tmp_path):
@@ -106,6 +120,14 @@ def test_the_write_path_trains_the_encoder_once_and_its_questions_then_land_near
     # ``ingest stats`` and snapshot manifests name it with the encoder.
     assert writer.question_bank().norms == bank.norms
     assert writer.query_adapter()["question_bank"]["questions"] == MIN_QUESTIONS + 10
+    assert "Training questions as neighbours: " + f"{MIN_QUESTIONS + 10} questions" in _stats_output(settings)
+    # An index whose encoder was trained before banks existed says so, and the next run stores one.
+    stored_bank = writer.store.get_meta(BANK_META_KEY)
+    writer.store.set_meta(BANK_META_KEY, "")
+    assert writer.question_bank() is None and writer.query_adapter()["question_bank"] is None
+    assert "Training questions as neighbours: none yet (the next ingest run stores them)" in _stats_output(settings)
+    writer.store.set_meta(BANK_META_KEY, stored_bank)
+    assert writer.question_bank().norms == bank.norms
 
     stored = writer.query_encoder(with_layers=True)
     # Only the top layers are trained and stored (the lower ones stay the export's, shared).

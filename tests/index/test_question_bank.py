@@ -37,6 +37,18 @@ def test_only_the_nearest_questions_vote():
     assert set(questions.norm_shares(unit(1, 0, 0), neighbours=10)) == {"§ 11 SGB II"}
 
 
+def test_the_nearest_training_question_gives_its_cosine_whatever_norm_it_names():
+    questions = bank(["§ 32 SGB II", ""], [unit(1, 0, 0), unit(0, 1, 0)])
+    question = unit(0.6, 0.8, 0)
+    assert abs(questions.nearest(question) - 0.8) < 1e-3
+    assert questions.nearest(unit(0, 0, 1)) < 1e-3
+
+
+def test_an_empty_bank_has_no_near_question():
+    empty = QuestionBank(encoder_key('{"version": "v1"}'), (), np.zeros((0, 3), dtype=np.float32))
+    assert empty.nearest(unit(1, 0, 0)) == 0.0
+
+
 def test_the_stored_bank_reads_back_and_belongs_to_its_encoder_only():
     meta = '{"version": "v1", "recipe": "layers=6"}'
     stored = QuestionBank.build(meta, ["§ 7 SGB II", ""], np.stack([unit(1, 0), unit(0, 1)]),

@@ -124,3 +124,14 @@ def test_without_the_neighbours_weight_no_unit_claims_their_vote(searcher):
     off = searcher.search(QUESTION, k=10, weights=replace(RetrievalWeights(), neighbours=0.0))
     assert not any("neighbours" in h.reasons for h in off.hits)
     assert UNIT in [h.chunk.label for h in off.hits]
+
+
+def test_the_search_says_how_near_the_nearest_training_question_is(searcher):
+    # What answerability reads as "the corpus covers this" (``NEAR_TRAINING_QUESTION``): a training
+    # question itself is its own nearest; a question about dog tax in Essen is near none.
+    from retrieval.answerability import NEAR_TRAINING_QUESTION
+
+    assert searcher.search(QUESTION, k=10).training_similarity > 0.99
+    assert searcher.search("Wie hoch ist die Hundesteuer in Essen?", k=10).training_similarity < NEAR_TRAINING_QUESTION
+    # Without the adapted search there is nothing to be near.
+    assert searcher.search(QUESTION, k=10, weights=PLAIN).training_similarity == 0.0

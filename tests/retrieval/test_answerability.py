@@ -9,7 +9,8 @@ import pytest
 
 from index.roles import EXAMPLE, NORM, role_of
 from retrieval.assistant import MISSING_FIGURE_REASON
-from retrieval.answerability import Calibration, Thresholds, decide, premise_terms, unknown_sections
+from retrieval.answerability import (NEAR_TRAINING_QUESTION, Calibration, Thresholds, decide, premise_terms,
+                                      unknown_sections)
 from retrieval.extractive import Evidence, coverage, specific_synonyms
 from retrieval.prompts import ABSTAIN, PARTIAL_LEAD, PARTIAL_LEADS
 
@@ -524,6 +525,28 @@ def test_the_unit_defining_the_asked_term_answers_whatever_the_similarity():
     assert decide(short, "de", thresholds).status == "abstained"
     assert decide(replace(short, defines_asked_term=1.0), "de", thresholds).status == "answered"
     assert decide(replace(short, defines_asked_term=1.0, coverage=0.0), "de", thresholds).status == "partial"
+
+
+def test_a_question_near_a_training_question_is_not_refused_by_the_similarity_floor_alone():
+    # Each training question was written for a unit of the corpus that answers it: a question this
+    # near one asks about what the corpus covers, though its best sentence scores below the floor.
+    thresholds = Thresholds(min_similarity=0.85, min_similarity_cross=0.83, min_coverage=0.1)
+    short = Evidence(best_similarity=0.82, best_overlap=0.0, top_dense=0.84, coverage=1.0)
+    below = replace(short, training_similarity=NEAR_TRAINING_QUESTION - 0.02)
+    assert decide(below, "de", thresholds).status == "abstained"
+    assert decide(replace(short, training_similarity=NEAR_TRAINING_QUESTION), "de", thresholds).status == "answered"
+    assert decide(replace(short, training_similarity=0.7), "uk", thresholds).status == "answered"
+    # The coverage floor still holds.
+    assert decide(replace(short, training_similarity=0.7, coverage=0.0), "de", thresholds).status == "partial"
+
+
+def test_the_calibration_replays_the_rule_with_the_training_questions():
+    from evaluation.calibrate import Features, abstains
+
+    near = Features(id="q1", half="tuning", answerable=True, german=True, similarity=0.80, coverage=1.0,
+                    unknown=False, premise=False, no_answer=False, evidence={"training_similarity": 0.7})
+    far = replace(near, evidence={"training_similarity": 0.5})
+    assert not abstains(near, 0.85, 0.1) and abstains(far, 0.85, 0.1)
 
 
 @pytest.mark.slow

@@ -468,6 +468,23 @@ def test_a_figure_about_something_the_question_does_not_name_is_not_the_asked_fi
     assert not answerer.missing_figure("Wie hoch ist der Regelbedarf für Alleinstehende?", [rule, row])
 
 
+def test_a_table_row_valuing_the_level_the_best_sentences_heading_names_is_its_figure():
+    # FW § 20 SGB II, Rz. 20.5 defines "alleinstehend" under the heading "2.1 Regelbedarf in Höhe
+    # der Regelbedarfsstufe 1"; the sentence itself names no level, its heading does.
+    answerer = ExtractiveAnswerer(embedder=None)
+    definition = _candidate(0, 0, "Alleinstehend ist eine Person, die ohne Partnerin oder Partner in einer "
+                                  "Bedarfsgemeinschaft (BG) lebt.", 0.87, kind="ba", norm="§ 20 SGB II")
+    row = _candidate(3, 0, "Regelbedarfsstufe 1: 563", 0.70, kind="law", norm="§ 2 RBSFV 2026")
+    row.values_for = "chunk-of-rz-20.4"
+    question = "Wie hoch ist der Regelsatz für eine alleinstehende Person?"
+    assert answerer.missing_figure(question, [definition, row])
+    definition.heading = "2.1 Regelbedarf in Höhe der Regelbedarfsstufe 1"
+    assert not answerer.missing_figure(question, [definition, row])
+    # A heading naming another level does not make the row its figure.
+    definition.heading = "2.4 Regelbedarf in Höhe der Regelbedarfsstufe 4"
+    assert answerer.missing_figure(question, [definition, row])
+
+
 def test_a_law_named_in_a_citation_is_not_the_matter_of_the_figure():
     # FW §§ 11–11b SGB II, Rz. 11.152: the sentence is about higher expenses; "Bürgergeld" stands in it
     # only as the name of the Verordnung it cites.
