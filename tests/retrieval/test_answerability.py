@@ -547,6 +547,9 @@ def test_the_calibration_replays_the_rule_with_the_training_questions():
                     unknown=False, premise=False, no_answer=False, evidence={"training_similarity": 0.7})
     far = replace(near, evidence={"training_similarity": 0.5})
     assert not abstains(near, 0.85, 0.1) and abstains(far, 0.85, 0.1)
+    # Features recorded before the bank existed (no such key, or no evidence at all) meet the floor.
+    assert abstains(replace(near, evidence={"best_similarity": 0.8}), 0.85, 0.1)
+    assert abstains(replace(near, evidence=None), 0.85, 0.1)
 
 
 @pytest.mark.slow
