@@ -51,12 +51,12 @@ class Features:
 def abstains(f: Features, min_similarity: float, min_coverage: float, min_similarity_cross: float | None = None) -> bool:
     """The assistant's rule (``retrieval.answerability``) applied to recorded features."""
     floor = min_similarity if f.german or min_similarity_cross is None else min_similarity_cross
-    from retrieval.answerability import NEAR_TRAINING_QUESTION
+    from retrieval.answerability import near_a_training_question
 
     evidence = f.evidence or {}
-    below = (f.similarity < floor and not evidence.get("defines_asked_term")
-             and evidence.get("training_similarity", 0.0) < NEAR_TRAINING_QUESTION)
-    return (f.no_answer or f.unknown or below
+    near = near_a_training_question(evidence.get("training_similarity", 0.0))
+    below = f.similarity < floor and not evidence.get("defines_asked_term") and not near
+    return (f.no_answer or (f.unknown and not near) or below
             or (f.german and f.coverage < min_coverage) or f.premise or f.figure_missing)
 
 

@@ -6,7 +6,7 @@ it) into its weights. The bank keeps them as they are: each training question's 
 encoder's search space (the plain e5 vector mixed with the tuned one, ``mixed_vector``, as the
 search mixes a user's question) and the norm its unit belongs to ("§ 32 SGB II" for § 32 Abs. 1
 SGB II and for FW § 32 SGB II, Rz. 32.5). At question time the search asks which norms the
-nearest training questions name (``norm_shares``): "Was passiert, wenn ich einen Termin beim
+nearest training questions name (``neighbourhood``): "Was passiert, wenn ich einen Termin beim
 Jobcenter verpasse?" is near the training questions about missed appointments, which name § 32
 SGB II (Meldeversäumnis), though no word of it is in the law's text.
 
@@ -16,7 +16,7 @@ encoder it belongs to; it is built again only when the encoder is.
 
     bank = QuestionBank.build(encoder_meta, norms, plain, tuned)
     store.set_meta(META_KEY, bank.meta())
-    shares = QuestionBank.from_meta(store.get_meta(META_KEY)).norm_shares(vector)
+    near = QuestionBank.from_meta(store.get_meta(META_KEY)).neighbourhood(vector)  # .shares, .nearest
 """
 from __future__ import annotations
 
@@ -50,6 +50,16 @@ def encoder_key(encoder_meta: str) -> str:
 
 
 @dataclass(frozen=True)
+class Neighbourhood:
+    """What the training questions nearest to a user's question say about it."""
+
+    shares: dict[str, float]           # each norm's share of the nearest questions' votes (``NEIGHBOURS``)
+    nearest: float                     # the nearest question's cosine: each was written for a unit
+                                       # that answers it, so a question this near one asks about
+                                       # what the corpus covers (``retrieval.answerability``)
+
+
+@dataclass(frozen=True)
 class QuestionBank:
     """The training questions' vectors (rows, normalised) and the norm each names."""
 
@@ -66,13 +76,15 @@ class QuestionBank:
     def fits(self, encoder_meta: str | None) -> bool:
         return encoder_meta is not None and self.encoder == encoder_key(encoder_meta)
 
-    def norm_shares(self, vector: np.ndarray, neighbours: int = NEIGHBOURS,
-                    temperature: float = TEMPERATURE) -> dict[str, float]:
-        """Each norm's share of the ``neighbours`` nearest training questions to ``vector`` (a
-        question vector of the encoder's search), weighted by the softmax of their cosines;
-        the shares of all norms sum to at most 1 (questions whose unit has no norm vote for none)."""
+    def neighbourhood(self, vector: np.ndarray, neighbours: int = NEIGHBOURS,
+                      temperature: float = TEMPERATURE) -> "Neighbourhood":
+        """What the training questions nearest to ``vector`` (a question vector of the encoder's
+        search) say, from one product with the stored vectors: each norm's share of the
+        ``neighbours`` nearest, weighted by the softmax of their cosines (the shares of all norms
+        sum to at most 1; questions whose unit has no norm vote for none), and the cosine of the
+        nearest one. An empty bank votes for nothing and is near nothing (0.0)."""
         if not len(self.norms):
-            return {}
+            return Neighbourhood({}, 0.0)
         sims = self.vectors @ np.asarray(vector, dtype=np.float32)
         count = min(neighbours, len(sims))
         top = np.argpartition(-sims, count - 1)[:count]
@@ -83,16 +95,7 @@ class QuestionBank:
         for i, w in zip(top, weights):
             if self.norms[i]:
                 shares[self.norms[i]] = shares.get(self.norms[i], 0.0) + float(w)
-        return shares
-
-    def nearest(self, vector: np.ndarray) -> float:
-        """The cosine of the training question nearest to ``vector`` (a question vector of the
-        encoder's search); 0.0 for an empty bank. Each training question was written for a unit
-        of the corpus that answers it, so a user's question this near one asks about what the
-        corpus covers (``retrieval.answerability``)."""
-        if not len(self.norms):
-            return 0.0
-        return float(np.max(self.vectors @ np.asarray(vector, dtype=np.float32)))
+        return Neighbourhood(shares, float(sims[top[0]]))
 
     def describe(self) -> dict:
         """For manifests and ``ingest stats``: how many questions it holds, how many name a norm."""

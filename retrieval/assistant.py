@@ -22,7 +22,8 @@ from index.chunk_index import ChunkIndex
 from retrieval.answer import LEAD as LEAD_STATUS
 from retrieval.answer import VERIFIED, Answer, Citation, FilterError, Passage, QuestionError, SentenceCheck
 from retrieval.answerability import (ABSTAINED, ANSWERED, PARTIAL, PREMISE, Calibration, Thresholds,
-                                     decide, premise_claim, premise_terms, unknown_sections)
+                                     decide, near_a_training_question, premise_claim, premise_terms,
+                                     unknown_sections)
 from retrieval.extractive import ExtractiveAnswerer, readable, specific_synonyms
 from index.german import CompoundSplitter, fold, stopwords
 from index.lemmas import is_word_of
@@ -231,12 +232,10 @@ class Assistant:
         # § 20 Abs. 2 SGB II) is part of that place's evidence: the graph brings it behind the
         # ranked places, where its rows state the figure the rule only names.
         plain_ids = {h.chunk_id for h in plain_hits}
-        tables = [h for h in result.hits if h.values_for in plain_ids and h.chunk_id not in plain_ids]
         if [h.chunk_id for h in result.hits[:len(plain_hits)]] == [h.chunk_id for h in plain_hits]:
-            table_ids = {h.chunk_id for h in tables}
-            plain_candidates = [c for c in candidates if c.hit_index < len(plain_hits)
-                                or result.hits[c.hit_index].chunk_id in table_ids]
+            plain_candidates = [c for c in candidates if c.hit_index < len(plain_hits) or c.values_for in plain_ids]
         else:
+            tables = [h for h in result.hits if h.values_for in plain_ids and h.chunk_id not in plain_ids]
             plain_candidates = self._scored_candidates(question, query_vector, plain_hits + tables, language)
         # The nearest corpus words count for coverage (German questions: the only ones it is
         # decided on), looked up only where the decision depends on them; a calibration run
@@ -305,7 +304,9 @@ class Assistant:
             return ABSTAINED, f"Diese Vorschrift kommt in den Quellen nicht vor: {', '.join(sections)}."
         if thresholds is None:
             return ANSWERED, ""
-        unknown = self.refused_terms(question, [hit.chunk for hit in hits[:3]], language)
+        # A question near a training question names what the corpus covers, in its own words.
+        unknown = ([] if near_a_training_question(evidence.training_similarity)
+                   else self.refused_terms(question, [hit.chunk for hit in hits[:3]], language))
         if unknown:
             return ABSTAINED, f"Diese Begriffe kommen in den Quellen nicht vor: {', '.join(unknown)}."
         verdict = decide(evidence, language, thresholds)

@@ -555,10 +555,11 @@ class HybridSearcher:
         if adaptation.tuned_lexical and not cites_a_law(question):
             second_weights = replace(second_weights, lexical_share=weights.lexical_share * weights.tuned_lexical)
         adapted = adaptation.vector(question, result.vector)
-        votes = (adaptation.bank.norm_shares(adapted)
-                 if adaptation.bank is not None and second_weights.neighbours else None)
+        votes = None
         if adaptation.bank is not None:
-            result.training_similarity = adaptation.bank.nearest(adapted)
+            near = adaptation.bank.neighbourhood(adapted)
+            result.training_similarity = near.nearest
+            votes = near.shares if second_weights.neighbours else None
         second = self._search(question, search_filter, k, depth, None, second_weights,
                               final_vector=adapted, lexical_side=result.lexical_side, norm_votes=votes)
         if adaptation.sentences:

@@ -18,7 +18,7 @@ def bank(norms: list[str], rows: list[np.ndarray], encoder_meta: str = '{"versio
 def test_the_norm_of_the_nearest_training_questions_gets_the_largest_share():
     questions = bank(["§ 32 SGB II", "§ 32 SGB II", "§ 22 SGB II", ""],
                      [unit(1, 0.05, 0), unit(1, 0.1, 0), unit(0, 1, 0), unit(0, 0, 1)])
-    shares = questions.norm_shares(unit(1, 0.02, 0))
+    shares = questions.neighbourhood(unit(1, 0.02, 0)).shares
     assert max(shares, key=shares.get) == "§ 32 SGB II"
     assert shares["§ 32 SGB II"] > 0.99
     assert sum(shares.values()) <= 1.0 + 1e-6
@@ -26,7 +26,7 @@ def test_the_norm_of_the_nearest_training_questions_gets_the_largest_share():
 
 def test_a_question_whose_unit_has_no_norm_votes_for_none():
     questions = bank(["", "§ 22 SGB II"], [unit(1, 0, 0), unit(0, 1, 0)])
-    shares = questions.norm_shares(unit(1, 0, 0))
+    shares = questions.neighbourhood(unit(1, 0, 0)).shares
     assert set(shares) == {"§ 22 SGB II"}
     assert shares["§ 22 SGB II"] < 0.01
 
@@ -34,19 +34,20 @@ def test_a_question_whose_unit_has_no_norm_votes_for_none():
 def test_only_the_nearest_questions_vote():
     rows = [unit(1, 0.01 * i, 0) for i in range(12)] + [unit(0, 1, 0)]
     questions = bank(["§ 11 SGB II"] * 12 + ["§ 12 SGB II"], rows)
-    assert set(questions.norm_shares(unit(1, 0, 0), neighbours=10)) == {"§ 11 SGB II"}
+    assert set(questions.neighbourhood(unit(1, 0, 0), neighbours=10).shares) == {"§ 11 SGB II"}
 
 
 def test_the_nearest_training_question_gives_its_cosine_whatever_norm_it_names():
     questions = bank(["§ 32 SGB II", ""], [unit(1, 0, 0), unit(0, 1, 0)])
     question = unit(0.6, 0.8, 0)
-    assert abs(questions.nearest(question) - 0.8) < 1e-3
-    assert questions.nearest(unit(0, 0, 1)) < 1e-3
+    assert abs(questions.neighbourhood(question).nearest - 0.8) < 1e-3
+    assert questions.neighbourhood(unit(0, 0, 1)).nearest < 1e-3
 
 
 def test_an_empty_bank_has_no_near_question():
     empty = QuestionBank(encoder_key('{"version": "v1"}'), (), np.zeros((0, 3), dtype=np.float32))
-    assert empty.nearest(unit(1, 0, 0)) == 0.0
+    near = empty.neighbourhood(unit(1, 0, 0))
+    assert near.nearest == 0.0 and near.shares == {}
 
 
 def test_the_stored_bank_reads_back_and_belongs_to_its_encoder_only():

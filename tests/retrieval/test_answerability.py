@@ -553,6 +553,36 @@ def test_the_calibration_replays_the_rule_with_the_training_questions():
 
 
 @pytest.mark.slow
+def test_a_word_the_corpus_lacks_in_a_question_near_a_training_question_is_not_refused(assistant):
+    # A training question about § 28 Abs. 2 SGB II (corpus/training) with "Klassenfahrt" told as
+    # "Skifreizeit", a word no source uses: the unknown-term rule names it, but the question is
+    # near the training question, so it asks about what the corpus covers.
+    question = ("Übernimmt das Jobcenter die Kosten für die mehrtägige Skifreizeit meiner Tochter und für "
+                "Ausflüge im Kindergarten meines Sohnes?")
+    answer = assistant.ask(question)
+    assert "Skifreizeit" in assistant.refused_terms(question, answer.passages[:3], "de")
+    assert answer.evidence["training_similarity"] >= NEAR_TRAINING_QUESTION
+    assert answer.status == "answered", answer.abstain_reason
+    # The same word in a question near no training question is still refused by name.
+    far = assistant.ask("Wie viel kostet eine Skifreizeit in Österreich?")
+    assert far.evidence["training_similarity"] < NEAR_TRAINING_QUESTION
+    assert far.abstained and "Skifreizeit" in far.abstain_reason
+
+
+def test_the_calibration_replays_the_unknown_term_rule_with_the_training_questions():
+    from evaluation.calibrate import Features, abstains
+
+    unknown_near = Features(id="q1", half="tuning", answerable=True, german=True, similarity=0.90, coverage=1.0,
+                            unknown=True, premise=False, no_answer=False,
+                            evidence={"training_similarity": NEAR_TRAINING_QUESTION})
+    assert not abstains(unknown_near, 0.85, 0.1)
+    assert abstains(replace(unknown_near, evidence={"training_similarity": NEAR_TRAINING_QUESTION - 0.01}), 0.85, 0.1)
+    assert abstains(replace(unknown_near, evidence=None), 0.85, 0.1)
+    # Near a training question, a premise the sources do not state is still refused.
+    assert abstains(replace(unknown_near, unknown=False, premise=True), 0.85, 0.1)
+
+
+@pytest.mark.slow
 def test_a_short_question_for_a_term_the_law_titles_is_answered_from_its_norm(assistant):
     # "Meldeversäumnisse" is the title of § 32 SGB II; the question is short and its best
     # sentence's cosine stays below the calibrated floor, but the title route placed the norm first.
