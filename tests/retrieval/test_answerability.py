@@ -563,6 +563,7 @@ def test_a_word_the_corpus_lacks_in_a_question_near_a_training_question_is_not_r
     assert "Skifreizeit" in assistant.refused_terms(question, answer.passages[:3], "de")
     assert answer.evidence["training_similarity"] >= NEAR_TRAINING_QUESTION
     assert answer.status == "answered", answer.abstain_reason
+    assert answer.citations[0].label == "§ 28 Abs. 2 SGB II"
     # The same word in a question near no training question is still refused by name.
     far = assistant.ask("Wie viel kostet eine Skifreizeit in Österreich?")
     assert far.evidence["training_similarity"] < NEAR_TRAINING_QUESTION
